@@ -1,0 +1,274 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+#ifndef _NGX_F1_REPLAY_SESSION_H_INCLUDED_
+#define _NGX_F1_REPLAY_SESSION_H_INCLUDED_
+
+
+/*
+ * A loaded session: one contiguous, position-independent block (all
+ * references are byte offsets from the block start), built once by the
+ * loader and then read-only.  It lives in a shared zone in nginx, or in
+ * heap memory in the tools.  Free of nginx types.
+ *
+ * Times are session milliseconds (the archive's HH:MM:SS.mmm clock);
+ * the UTC of session time t is utc0_ms + t.
+ */
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_gen.h>
+
+
+#define NGX_F1_REPLAY_SESSION_MAGIC    0x46315250  /* "F1RP" */
+#define NGX_F1_REPLAY_SESSION_VERSION  1
+
+#define NGX_F1_REPLAY_HAS_CAR_DATA     0x01
+#define NGX_F1_REPLAY_HAS_POSITION     0x02
+#define NGX_F1_REPLAY_HAS_TIMING       0x04
+
+#define NGX_F1_REPLAY_UTC0_NONE        0
+#define NGX_F1_REPLAY_UTC0_CAR_DATA    1       /* sample Utc vs line time */
+#define NGX_F1_REPLAY_UTC0_HEARTBEAT   2
+#define NGX_F1_REPLAY_UTC0_RACE_CONTROL  3     /* approximate, +-1 s */
+
+#define NGX_F1_REPLAY_NO_TIME          INT32_MIN
+#define NGX_F1_REPLAY_NO_VALUE         255     /* throttle/brake "104" */
+
+/* car state flags */
+#define NGX_F1_REPLAY_IN_PIT           0x01
+#define NGX_F1_REPLAY_PIT_OUT          0x02
+#define NGX_F1_REPLAY_RETIRED          0x04
+#define NGX_F1_REPLAY_STOPPED          0x08
+#define NGX_F1_REPLAY_HIDDEN           0x10    /* ShowPosition false */
+#define NGX_F1_REPLAY_KNOCKED_OUT      0x20
+
+/* position sample status */
+#define NGX_F1_REPLAY_POS_ON_TRACK     0
+#define NGX_F1_REPLAY_POS_OFF_TRACK    1
+#define NGX_F1_REPLAY_POS_NO_FIX       2       /* X = Y = Z = 0 */
+
+
+typedef enum {
+    NGX_F1_REPLAY_TYRE_UNKNOWN = 0,
+    NGX_F1_REPLAY_TYRE_SOFT,
+    NGX_F1_REPLAY_TYRE_MEDIUM,
+    NGX_F1_REPLAY_TYRE_HARD,
+    NGX_F1_REPLAY_TYRE_INTERMEDIATE,
+    NGX_F1_REPLAY_TYRE_WET,
+    NGX_F1_REPLAY_TYRE_HYPERSOFT,
+    NGX_F1_REPLAY_TYRE_ULTRASOFT,
+    NGX_F1_REPLAY_TYRE_SUPERSOFT,
+    NGX_F1_REPLAY_TYRE_TEST
+} ngx_f1_replay_tyre_e;
+
+
+typedef uint32_t  ngx_f1_replay_off_t;   /* 0 means none */
+
+
+typedef struct {
+    ngx_f1_replay_off_t   off;
+    uint32_t              n;
+} ngx_f1_replay_array_t;
+
+
+typedef struct {
+    int32_t               t;
+    uint16_t              rpm;
+    uint16_t              speed;       /* km/h */
+    uint8_t               gear;
+    uint8_t               throttle;    /* %, or NO_VALUE */
+    uint8_t               brake;       /* 0/100, or NO_VALUE */
+    uint8_t               drs;         /* feed code 0-14 */
+} ngx_f1_replay_car_t;
+
+
+typedef struct {
+    int32_t               t;
+    int32_t               x;           /* decimetres */
+    int32_t               y;
+    int32_t               z;
+    uint8_t               status;      /* NGX_F1_REPLAY_POS_* */
+    uint8_t               pad[3];
+} ngx_f1_replay_pos_t;
+
+
+/* one record each time the car's race state changes */
+typedef struct {
+    int32_t               t;
+    int32_t               last_lap_ms;  /* -1 none */
+    int32_t               best_lap_ms;  /* -1 none */
+    uint16_t              laps;         /* NumberOfLaps */
+    uint16_t              tyre_age;     /* laps on the set (TotalLaps) */
+    uint8_t               position;     /* 0 unknown */
+    uint8_t               flags;        /* NGX_F1_REPLAY_IN_PIT ... */
+    uint8_t               pit_stops;
+    uint8_t               stints;       /* stints so far, current = n-1 */
+    uint8_t               compound;     /* ngx_f1_replay_tyre_e */
+    uint8_t               tyre_new;     /* 0 used, 1 new, 2 unknown */
+    uint8_t               pad[2];
+    char                  gap[12];      /* GapToLeader as sent */
+    char                  interval[12]; /* IntervalToPositionAhead */
+} ngx_f1_replay_state_t;
+
+
+typedef struct {
+    int32_t               t;            /* first seen */
+    uint16_t              start_lap;    /* car's laps when it began */
+    uint16_t              start_age;    /* StartLaps */
+    uint16_t              total_laps;   /* last TotalLaps seen */
+    uint8_t               compound;
+    uint8_t               tyre_new;     /* 0 used, 1 new, 2 unknown */
+    uint8_t               not_changed;  /* TyresNotChanged */
+    uint8_t               pad[3];
+} ngx_f1_replay_stint_t;
+
+
+typedef struct {
+    uint16_t              number;
+    char                  tla[4];
+    uint8_t               line;         /* DriverList Line (order) */
+    uint8_t               pad;
+    uint32_t              colour;       /* 0xRRGGBB */
+    ngx_f1_replay_off_t   full_name;    /* strings */
+    ngx_f1_replay_off_t   broadcast_name;
+    ngx_f1_replay_off_t   team;
+    ngx_f1_replay_array_t car;          /* ngx_f1_replay_car_t, by t */
+    ngx_f1_replay_array_t pos;          /* ngx_f1_replay_pos_t, by t */
+    ngx_f1_replay_array_t states;       /* ngx_f1_replay_state_t, by t */
+    ngx_f1_replay_array_t stints;       /* ngx_f1_replay_stint_t */
+} ngx_f1_replay_driver_t;
+
+
+typedef struct {
+    int32_t               t;
+    uint16_t              current;
+    uint16_t              total;
+} ngx_f1_replay_lap_count_t;
+
+
+typedef struct {
+    int32_t               t;
+    uint8_t               status;       /* 1 clear, 2 yellow, 4 SC, ... */
+    uint8_t               pad[3];
+    ngx_f1_replay_off_t   message;
+} ngx_f1_replay_track_status_t;
+
+
+typedef struct {
+    int32_t               t;
+    int32_t               lap;          /* -1 none */
+    int64_t               utc_ms;       /* -1 none */
+    ngx_f1_replay_off_t   category;
+    ngx_f1_replay_off_t   flag;
+    ngx_f1_replay_off_t   scope;
+    ngx_f1_replay_off_t   message;
+    int32_t               sector;       /* -1 none */
+    uint16_t              racing_number;  /* 0 none */
+    uint16_t              pad;
+} ngx_f1_replay_rcm_t;
+
+
+typedef struct {
+    int32_t               t;
+    float                 air_temp;
+    float                 track_temp;
+    float                 humidity;
+    float                 pressure;
+    float                 wind_speed;
+    float                 wind_direction;
+    uint8_t               rainfall;
+    uint8_t               pad[3];
+} ngx_f1_replay_weather_t;
+
+
+typedef struct {
+    int32_t               t;
+    ngx_f1_replay_off_t   status;       /* "Started", "Finished", ... */
+} ngx_f1_replay_status_t;
+
+
+typedef struct {
+    int32_t               x;
+    int32_t               y;
+} ngx_f1_replay_point_t;
+
+
+typedef struct {
+    uint32_t              magic;
+    uint32_t              version;
+    uint64_t              size;         /* bytes of the whole block */
+    uint64_t              fingerprint;  /* of the archive files */
+    int64_t               utc0_ms;      /* UTC of session time 0 */
+
+    int32_t               start_ms;     /* first line of any topic */
+    int32_t               end_ms;       /* last line of any topic */
+    int32_t               lights_out_ms;  /* NO_TIME if unknown */
+    uint32_t              flags;        /* NGX_F1_REPLAY_HAS_* */
+    uint32_t              total_laps;   /* 0 if not a race */
+    uint32_t              warnings;     /* lines skipped while loading */
+    uint32_t              utc0_source;  /* NGX_F1_REPLAY_UTC0_* */
+
+    ngx_f1_replay_off_t   meeting;      /* strings */
+    ngx_f1_replay_off_t   official_name;
+    ngx_f1_replay_off_t   location;
+    ngx_f1_replay_off_t   country;
+    ngx_f1_replay_off_t   circuit;
+    ngx_f1_replay_off_t   session_type; /* "Race", "Qualifying", ... */
+    ngx_f1_replay_off_t   session_name;
+    ngx_f1_replay_off_t   start_date;   /* local, as in SessionInfo */
+    ngx_f1_replay_off_t   gmt_offset;
+    ngx_f1_replay_off_t   path;
+
+    ngx_f1_replay_array_t drivers;      /* ngx_f1_replay_driver_t */
+    ngx_f1_replay_array_t lap_count;
+    ngx_f1_replay_array_t track_status;
+    ngx_f1_replay_array_t race_control;
+    ngx_f1_replay_array_t weather;
+    ngx_f1_replay_array_t session_status;
+    ngx_f1_replay_array_t outline;      /* ngx_f1_replay_point_t */
+    uint16_t              outline_driver;
+    uint16_t              outline_lap;
+} ngx_f1_replay_session_t;
+
+
+#define ngx_f1_replay_at(s, off)                                              \
+    ((void *) ((unsigned char *) (s) + (off)))
+
+#define ngx_f1_replay_items(s, a, type)                                       \
+    ((type *) ngx_f1_replay_at(s, (a).off))
+
+#define ngx_f1_replay_str(s, off)                                             \
+    ((off) ? (const char *) ngx_f1_replay_at(s, off) : "")
+
+
+/* checks magic, version and that every array lies inside the block */
+int ngx_f1_replay_session_valid(const ngx_f1_replay_session_t *s,
+    size_t size);
+
+const ngx_f1_replay_driver_t *ngx_f1_replay_session_driver(
+    const ngx_f1_replay_session_t *s, unsigned number);
+
+/* index of the last record with t <= at in a t-sorted array, or -1 */
+long ngx_f1_replay_session_find(const void *items, size_t n, size_t size,
+    int32_t at);
+
+const char *ngx_f1_replay_tyre_name(unsigned compound);
+
+/* "HH:MM:SS.mmm" */
+void ngx_f1_replay_session_format_time(int32_t t, char *buf, size_t len);
+
+/* summary (drivers, span, samples, laps, stints, pits, ...) as JSON */
+int ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s,
+    yajl_gen g);
+
+/* the full race state at session time t as JSON */
+int ngx_f1_replay_session_state(const ngx_f1_replay_session_t *s,
+    int32_t t, yajl_gen g);
+
+
+#endif /* _NGX_F1_REPLAY_SESSION_H_INCLUDED_ */

@@ -1,0 +1,173 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+/*
+ * f1-replay-inspect: loads a live-timing archive with the module's own
+ * loader and prints what the module would serve.
+ *
+ *   f1-replay-inspect DIR              summary as JSON
+ *   f1-replay-inspect DIR --at TIME    race state at a session time
+ *                                      ("HH:MM:SS.mmm" or milliseconds)
+ *   f1-replay-inspect DIR --bench [N]  load N times; print load time and
+ *                                      block bytes
+ *
+ * Skipped lines are reported on stderr; the exit status is 1 when the
+ * archive cannot be loaded.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "ngx_f1_replay_line.h"
+#include "ngx_f1_replay_loader.h"
+#include "ngx_f1_replay_session.h"
+
+
+static void ngx_f1_replay_inspect_warn(void *ctx, const char *msg);
+static int ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s,
+    int at, int32_t t);
+static int ngx_f1_replay_inspect_bench(const char *dir, int runs);
+static double ngx_f1_replay_inspect_now(void);
+
+
+int
+main(int argc, char **argv)
+{
+    int                       rc, runs;
+    char                      err[1024];
+    char                     *end;
+    int32_t                   t;
+    ngx_f1_replay_session_t  *s;
+
+    if (argc == 4 && strcmp(argv[2], "--at") == 0) {
+        if (ngx_f1_replay_parse_time((unsigned char *) argv[3],
+                                     strlen(argv[3]), &t) != 0)
+        {
+            t = (int32_t) strtol(argv[3], &end, 10);
+            if (*end != '\0' || end == argv[3]) {
+                fprintf(stderr, "bad time \"%s\": use HH:MM:SS.mmm or "
+                        "milliseconds\n", argv[3]);
+                return 2;
+            }
+        }
+
+    } else if (argc >= 3 && strcmp(argv[2], "--bench") == 0) {
+        runs = argc == 4 ? atoi(argv[3]) : 5;
+        return ngx_f1_replay_inspect_bench(argv[1], runs > 0 ? runs : 1);
+
+    } else if (argc != 2) {
+        fprintf(stderr, "usage: %s DIR [--at TIME | --bench [N]]\n",
+                argv[0]);
+        return 2;
+    }
+
+    s = ngx_f1_replay_loader_load(argv[1], ngx_f1_replay_inspect_warn, NULL,
+                                  err, sizeof(err));
+    if (s == NULL) {
+        fprintf(stderr, "f1-replay-inspect: %s\n", err);
+        return 1;
+    }
+
+    rc = ngx_f1_replay_inspect_print(s, argc == 4, t);
+
+    free(s);
+
+    return rc;
+}
+
+
+static void
+ngx_f1_replay_inspect_warn(void *ctx, const char *msg)
+{
+    fprintf(stderr, "warning: %s\n", msg);
+}
+
+
+static int
+ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s, int at, int32_t t)
+{
+    int                   rc;
+    size_t                len;
+    yajl_gen              g;
+    const unsigned char  *buf;
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return 1;
+    }
+
+    yajl_gen_config(g, yajl_gen_beautify, 1);
+
+    rc = at ? ngx_f1_replay_session_state(s, t, g)
+            : ngx_f1_replay_session_summary(s, g);
+
+    if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+        fwrite(buf, 1, len, stdout);
+
+    } else {
+        fprintf(stderr, "f1-replay-inspect: JSON generation failed\n");
+        rc = 1;
+    }
+
+    yajl_gen_free(g);
+
+    return rc ? 1 : 0;
+}
+
+
+static int
+ngx_f1_replay_inspect_bench(const char *dir, int runs)
+{
+    int                       i;
+    char                      err[1024];
+    double                    t0, ms, best, total;
+    size_t                    bytes;
+    ngx_f1_replay_session_t  *s;
+
+    best = 0;
+    total = 0;
+    bytes = 0;
+
+    for (i = 0; i < runs; i++) {
+        t0 = ngx_f1_replay_inspect_now();
+
+        s = ngx_f1_replay_loader_load(dir, NULL, NULL, err, sizeof(err));
+        if (s == NULL) {
+            fprintf(stderr, "f1-replay-inspect: %s\n", err);
+            return 1;
+        }
+
+        ms = (ngx_f1_replay_inspect_now() - t0) * 1000;
+        bytes = s->size;
+        free(s);
+
+        total += ms;
+        if (i == 0 || ms < best) {
+            best = ms;
+        }
+    }
+
+    printf("%s\truns %d\tbest_ms %.1f\tmean_ms %.1f\tbytes %zu\n", dir, runs,
+           best, total / runs, bytes);
+
+    return 0;
+}
+
+
+static double
+ngx_f1_replay_inspect_now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}

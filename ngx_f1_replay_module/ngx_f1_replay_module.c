@@ -1,0 +1,581 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_f1_replay_line.h"
+#include "ngx_f1_replay_loader.h"
+#include "ngx_f1_replay_session.h"
+
+
+/* the zone's own header, allocated first in its slab pool */
+typedef struct {
+    uint64_t                    fingerprint;
+    ngx_f1_replay_session_t    *session;
+} ngx_f1_replay_shctx_t;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   path;         /* NUL-terminated */
+    uint64_t                    fingerprint;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_f1_replay_shctx_t      *sh;
+    ngx_f1_replay_session_t    *session;
+} ngx_f1_replay_session_conf_t;
+
+
+typedef struct {
+    ngx_array_t                 sessions;   /* ngx_f1_replay_session_conf_t * */
+} ngx_f1_replay_main_conf_t;
+
+
+typedef struct {
+    ngx_f1_replay_session_conf_t  *info;
+} ngx_f1_replay_loc_conf_t;
+
+
+typedef struct {
+    ngx_log_t                  *log;
+    ngx_str_t                  *name;
+} ngx_f1_replay_warn_ctx_t;
+
+
+static ngx_int_t ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_f1_replay_warn(void *ctx, const char *msg);
+static ngx_int_t ngx_f1_replay_info_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_f1_replay_info_time(ngx_http_request_t *r,
+    int32_t *t);
+static void *ngx_f1_replay_create_main_conf(ngx_conf_t *cf);
+static void *ngx_f1_replay_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_f1_replay_info(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_f1_replay_session_conf_t *ngx_f1_replay_find_session(
+    ngx_conf_t *cf, ngx_str_t *name);
+
+
+static ngx_command_t  ngx_f1_replay_commands[] = {
+
+    { ngx_string("f1_replay_session"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_f1_replay_session,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("f1_replay_info"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_f1_replay_info,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_f1_replay_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_f1_replay_create_main_conf,        /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_f1_replay_create_loc_conf,         /* create location configuration */
+    ngx_f1_replay_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_f1_replay_module = {
+    NGX_MODULE_V1,
+    &ngx_f1_replay_module_ctx,             /* module context */
+    ngx_f1_replay_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/*
+ * Runs in the master (and in "nginx -t") after the configuration is
+ * read.  A zone kept over a reload (same name, size and tag) comes with
+ * the old configuration in data: if the archive is unchanged its block
+ * is reused as it is; otherwise the archive is loaded again.
+ */
+
+static ngx_int_t
+ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_f1_replay_session_conf_t  *octx = data;
+
+    u_char                        *p;
+    char                           err[1024];
+    ngx_slab_pool_t               *shpool;
+    ngx_f1_replay_shctx_t         *sh;
+    ngx_f1_replay_session_t       *s;
+    ngx_f1_replay_warn_ctx_t       wctx;
+    ngx_f1_replay_session_conf_t  *ctx;
+
+    ctx = shm_zone->data;
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (octx != NULL) {
+        sh = octx->sh;
+
+        if (sh->session != NULL && sh->fingerprint == ctx->fingerprint) {
+            ctx->sh = sh;
+            ctx->session = sh->session;
+
+            ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
+                          "f1_replay_session \"%V\": archive unchanged, "
+                          "reusing zone \"%V\"", &ctx->name,
+                          &shm_zone->shm.name);
+            return NGX_OK;
+        }
+
+    } else {
+        sh = ngx_slab_alloc(shpool, sizeof(ngx_f1_replay_shctx_t));
+        if (sh == NULL) {
+            goto too_small;
+        }
+
+        sh->fingerprint = 0;
+        sh->session = NULL;
+
+        shpool->data = sh;
+        shpool->log_nomem = 0;
+    }
+
+    ctx->sh = sh;
+
+    wctx.log = shm_zone->shm.log;
+    wctx.name = &ctx->name;
+
+    s = ngx_f1_replay_loader_load((char *) ctx->path.data,
+                                  ngx_f1_replay_warn, &wctx, err,
+                                  sizeof(err));
+    if (s == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "f1_replay_session \"%V\": %s", &ctx->name, err);
+        return NGX_ERROR;
+    }
+
+    /*
+     * A changed archive on reload: the old block stays readable until
+     * the new one is in place, so exiting workers never see it change.
+     */
+
+    p = ngx_slab_alloc(shpool, s->size);
+
+    if (p == NULL && sh->session != NULL) {
+        ngx_slab_free(shpool, sh->session);
+        sh->session = NULL;
+        p = ngx_slab_alloc(shpool, s->size);
+    }
+
+    if (p == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "f1_replay_session \"%V\": zone \"%V\" is too small: "
+                      "the session needs %uz bytes, the zone has %uz; "
+                      "make it at least %uzm", &ctx->name,
+                      &shm_zone->shm.name, (size_t) s->size,
+                      shm_zone->shm.size,
+                      (size_t) (s->size * 9 / 8) / (1024 * 1024) + 2);
+        free(s);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, s, s->size);
+
+    ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
+                  "f1_replay_session \"%V\": loaded \"%V\": %ui drivers, "
+                  "%uz bytes, %ui lines skipped", &ctx->name, &ctx->path,
+                  (ngx_uint_t) s->drivers.n, (size_t) s->size,
+                  (ngx_uint_t) s->warnings);
+
+    free(s);
+
+    if (sh->session != NULL) {
+        ngx_slab_free(shpool, sh->session);
+    }
+
+    sh->session = (ngx_f1_replay_session_t *) p;
+    sh->fingerprint = ctx->fingerprint;
+    ctx->session = sh->session;
+
+    return NGX_OK;
+
+too_small:
+
+    ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                  "f1_replay_session \"%V\": zone \"%V\" is too small",
+                  &ctx->name, &shm_zone->shm.name);
+
+    return NGX_ERROR;
+}
+
+
+static void
+ngx_f1_replay_warn(void *ctx, const char *msg)
+{
+    ngx_f1_replay_warn_ctx_t  *wctx = ctx;
+
+    ngx_log_error(NGX_LOG_WARN, wctx->log, 0,
+                  "f1_replay_session \"%V\": %s", wctx->name, msg);
+}
+
+
+static ngx_int_t
+ngx_f1_replay_info_handler(ngx_http_request_t *r)
+{
+    size_t                     len;
+    int32_t                    t;
+    ngx_int_t                  rc;
+    yajl_gen                   g;
+    ngx_buf_t                 *b;
+    ngx_chain_t                out;
+    const unsigned char       *json;
+    ngx_f1_replay_loc_conf_t  *flcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_f1_replay_module);
+
+    rc = ngx_f1_replay_info_time(r, &t);
+    if (rc != NGX_OK && rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (((rc == NGX_OK)
+         ? ngx_f1_replay_session_state(flcf->info->session, t, g)
+         : ngx_f1_replay_session_summary(flcf->info->session, g))
+        != 0
+        || yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok)
+    {
+        yajl_gen_free(g);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "f1_replay_info: JSON generation failed");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b = ngx_create_temp_buf(r->pool, len + 1);
+    if (b == NULL) {
+        yajl_gen_free(g);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, json, len);
+    *b->last++ = LF;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    yajl_gen_free(g);
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* ?t=HH:MM:SS.mmm or ?t=<milliseconds>: NGX_OK, NGX_DECLINED if absent */
+
+static ngx_int_t
+ngx_f1_replay_info_time(ngx_http_request_t *r, int32_t *t)
+{
+    ngx_int_t  n;
+    ngx_str_t  arg;
+
+    if (ngx_http_arg(r, (u_char *) "t", 1, &arg) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_f1_replay_parse_time(arg.data, arg.len, t) == 0) {
+        return NGX_OK;
+    }
+
+    n = ngx_atoi(arg.data, arg.len);
+    if (n == NGX_ERROR || n > NGX_MAX_INT32_VALUE) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "f1_replay_info: invalid t=\"%V\"", &arg);
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    *t = (int32_t) n;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_f1_replay_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_f1_replay_main_conf_t  *fmcf;
+
+    fmcf = ngx_pcalloc(cf->pool, sizeof(ngx_f1_replay_main_conf_t));
+    if (fmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&fmcf->sessions, cf->pool, 2,
+                       sizeof(ngx_f1_replay_session_conf_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return fmcf;
+}
+
+
+static void *
+ngx_f1_replay_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_f1_replay_loc_conf_t  *flcf;
+
+    flcf = ngx_pcalloc(cf->pool, sizeof(ngx_f1_replay_loc_conf_t));
+    if (flcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     flcf->info = NULL;
+     */
+
+    return flcf;
+}
+
+
+static char *
+ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_f1_replay_loc_conf_t  *prev = parent;
+    ngx_f1_replay_loc_conf_t  *conf = child;
+
+    if (conf->info == NULL) {
+        conf->info = prev->info;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* f1_replay_session <name> path=<dir> zone=<zone>:<size> */
+
+static char *
+ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_f1_replay_main_conf_t  *fmcf = conf;
+
+    char                           err[1024];
+    u_char                        *p;
+    ssize_t                        size;
+    ngx_str_t                     *value, path, zone, s;
+    ngx_uint_t                     i;
+    ngx_f1_replay_session_conf_t  *sc, **scp;
+
+    value = cf->args->elts;
+
+    if (ngx_f1_replay_find_session(cf, &value[1]) != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate f1_replay_session \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_null(&path);
+    ngx_str_null(&zone);
+    size = 0;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "path=", 5) == 0) {
+            path.data = value[i].data + 5;
+            path.len = value[i].len - 5;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            zone.data = value[i].data + 5;
+
+            p = (u_char *) ngx_strchr(zone.data, ':');
+            if (p == NULL) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid zone \"%V\": use zone=name:size",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            zone.len = p - zone.data;
+
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            size = ngx_parse_size(&s);
+            if (size == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid zone size \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            if (size < (ssize_t) (8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "zone \"%V\" is too small", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (path.len == 0 || zone.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have \"path\" and \"zone\" "
+                           "parameters", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    sc = ngx_pcalloc(cf->pool, sizeof(ngx_f1_replay_session_conf_t));
+    if (sc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    scp = ngx_array_push(&fmcf->sessions);
+    if (scp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *scp = sc;
+
+    sc->name = value[1];
+
+    /* ngx_conf_full_name() result is NUL-terminated */
+    sc->path = path;
+
+    if (ngx_f1_replay_loader_fingerprint((char *) path.data,
+                                         &sc->fingerprint, err, sizeof(err))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    sc->shm_zone = ngx_shared_memory_add(cf, &zone, size,
+                                         &ngx_f1_replay_module);
+    if (sc->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (sc->shm_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is already used", &zone);
+        return NGX_CONF_ERROR;
+    }
+
+    sc->shm_zone->init = ngx_f1_replay_init_zone;
+    sc->shm_zone->data = sc;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_f1_replay_info(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_f1_replay_loc_conf_t  *flcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (flcf->info) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    flcf->info = ngx_f1_replay_find_session(cf, &value[1]);
+    if (flcf->info == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown f1_replay_session \"%V\" (declare it "
+                           "with f1_replay_session in http{} first)",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_f1_replay_info_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_f1_replay_session_conf_t *
+ngx_f1_replay_find_session(ngx_conf_t *cf, ngx_str_t *name)
+{
+    ngx_uint_t                      i;
+    ngx_f1_replay_main_conf_t      *fmcf;
+    ngx_f1_replay_session_conf_t  **sc;
+
+    fmcf = ngx_http_conf_get_module_main_conf(cf, ngx_f1_replay_module);
+    sc = fmcf->sessions.elts;
+
+    for (i = 0; i < fmcf->sessions.nelts; i++) {
+        if (sc[i]->name.len == name->len
+            && ngx_strncmp(sc[i]->name.data, name->data, name->len) == 0)
+        {
+            return sc[i];
+        }
+    }
+
+    return NULL;
+}

@@ -11,6 +11,10 @@ package F1Fixture;
 #                       removed (Topic => undef); returns its directory
 #   z_line($t, $json)   one .z line: time + JSON string of base64 raw DEFLATE
 #   tools()             build/tools (f1-replay-inspect, unit tests)
+#   nginx_prefix($http) a temporary nginx prefix with conf/nginx.conf for
+#                       the plain-Perl tests that drive nginx themselves
+#                       (nginx -t, reload): $TEST_NGINX_BINARY and
+#                       $TEST_NGINX_LOAD_MODULES as Test::Nginx uses them
 
 use strict;
 use warnings;
@@ -23,7 +27,7 @@ use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
 
-our @EXPORT_OK = qw(data_dir fixture z_line tools);
+our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
 my $root = dirname($t_dir);
@@ -40,6 +44,47 @@ sub data_dir {
 
 sub tools {
     return $ENV{TEST_NGINX_TOOLS} || "$root/build/tools";
+}
+
+sub nginx_binary {
+    return $ENV{TEST_NGINX_BINARY} || 'nginx';
+}
+
+sub nginx_prefix {
+    my ($http, %opt) = @_;
+
+    my $dir = $opt{dir}
+              || tempdir('f1-nginx-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $modules = join '', map { "load_module $_;\n" }
+                           split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
+    my $master = $opt{master} ? 'on' : 'off';
+
+    mkdir "$dir/conf";
+    mkdir "$dir/logs";
+
+    open my $fh, '>', "$dir/conf/nginx.conf" or die "$dir: $!";
+    print $fh <<"END";
+${modules}daemon off;
+master_process $master;
+worker_processes 1;
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+events {
+    worker_connections 64;
+}
+http {
+    access_log off;
+    client_body_temp_path logs/client_body;
+    proxy_temp_path logs/proxy;
+    fastcgi_temp_path logs/fastcgi;
+    uwsgi_temp_path logs/uwsgi;
+    scgi_temp_path logs/scgi;
+$http
+}
+END
+    close $fh;
+
+    return $dir;
 }
 
 sub fixture {

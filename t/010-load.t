@@ -81,7 +81,7 @@ GET /info
     }
 --- request
 GET /info
---- response_body_like: "total_laps":51,"last_lap":51,"car_data":false,"position_data":false,"timing_only":true,.*"tla":"HAM",.*?"laps":51,"position":1,.*?"stints":\[\{"compound":"ULTRASOFT",.*?\},\{"compound":"SUPERSOFT",.*"classification":\["HAM","RAI","PER","VET","SAI","LEC",
+--- response_body_like: "total_laps":51,"last_lap":51,"car_data":false,"position_data":false,"timing_only":true,.*"tla":"HAM",[^\]]*"laps":51,"position":1,"retired":false,"pit_stops":\d+,"pit_in":\[[^\]]*\],"stints":\[\{"compound":"SUPERSOFT",[^\]]*\},\{"compound":"SOFT",[^\]]*\},\{"compound":"ULTRASOFT",[^\]]*\}\]\}.*"classification":\["HAM","RAI","PER","VET","SAI","LEC",
 --- no_error_log
 [warn]
 

@@ -178,6 +178,8 @@ typedef struct {
 
 
 static void *ngx_f1_replay_vec_push(ngx_f1_replay_vec_t *v, size_t size);
+static void ngx_f1_replay_vec_sort(ngx_f1_replay_vec_t *v, size_t size,
+    int (*cmp)(const void *, const void *));
 static void ngx_f1_replay_vec_free(ngx_f1_replay_vec_t *v);
 static int ngx_f1_replay_read_file(const char *path, unsigned char **buf,
     size_t *len, char *err, size_t errlen);
@@ -715,6 +717,9 @@ ngx_f1_replay_add_z(ngx_f1_replay_loader_t *ld, uint32_t topic,
             if (msg) {
                 yajl_free_error(h, msg);
             }
+
+            /* yajl ends its message with a newline */
+            err[strcspn(err, "\r\n")] = '\0';
         }
 
         rc = NGX_F1_REPLAY_LINE_BAD;
@@ -1188,8 +1193,8 @@ ngx_f1_replay_loader_build(ngx_f1_replay_loader_t *ld, char *err,
 
     /* replay the state topics in session-time order */
 
-    qsort(ld->msgs.items, ld->msgs.n, sizeof(ngx_f1_replay_msg_t),
-          ngx_f1_replay_msg_cmp);
+    ngx_f1_replay_vec_sort(&ld->msgs, sizeof(ngx_f1_replay_msg_t),
+                           ngx_f1_replay_msg_cmp);
 
     timing_only = !(ld->have & (1u << NGX_F1_REPLAY_T_TIMING_DATA));
 
@@ -1887,6 +1892,18 @@ ngx_f1_replay_vec_push(ngx_f1_replay_vec_t *v, size_t size)
 }
 
 
+/* qsort() must not see the NULL items of an empty vector */
+
+static void
+ngx_f1_replay_vec_sort(ngx_f1_replay_vec_t *v, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+    if (v->n > 1) {
+        qsort(v->items, v->n, size, cmp);
+    }
+}
+
+
 static void
 ngx_f1_replay_vec_free(ngx_f1_replay_vec_t *v)
 {
@@ -1940,7 +1957,7 @@ ngx_f1_replay_int64_cmp(const void *a, const void *b)
 static int64_t
 ngx_f1_replay_median(ngx_f1_replay_vec_t *v)
 {
-    qsort(v->items, v->n, sizeof(int64_t), ngx_f1_replay_int64_cmp);
+    ngx_f1_replay_vec_sort(v, sizeof(int64_t), ngx_f1_replay_int64_cmp);
 
     return ((int64_t *) v->items)[v->n / 2];
 }
@@ -2155,9 +2172,9 @@ ngx_f1_replay_build_drivers(ngx_f1_replay_loader_t *ld,
 
         /* car samples: sorted by time, one per instant */
 
+        ngx_f1_replay_vec_sort(&acc->car, sizeof(ngx_f1_replay_raw_car_t),
+                               ngx_f1_replay_raw_car_cmp);
         rc = acc->car.items;
-        qsort(rc, acc->car.n, sizeof(ngx_f1_replay_raw_car_t),
-              ngx_f1_replay_raw_car_cmp);
 
         off = ngx_f1_replay_block_alloc(b,
                                  acc->car.n * sizeof(ngx_f1_replay_car_t));
@@ -2187,9 +2204,9 @@ ngx_f1_replay_build_drivers(ngx_f1_replay_loader_t *ld,
 
         /* position samples, likewise */
 
+        ngx_f1_replay_vec_sort(&acc->pos, sizeof(ngx_f1_replay_raw_pos_t),
+                               ngx_f1_replay_raw_pos_cmp);
         rp = acc->pos.items;
-        qsort(rp, acc->pos.n, sizeof(ngx_f1_replay_raw_pos_t),
-              ngx_f1_replay_raw_pos_cmp);
 
         off = ngx_f1_replay_block_alloc(b,
                                  acc->pos.n * sizeof(ngx_f1_replay_pos_t));

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +169,17 @@ typedef struct {
 } ngx_f1_replay_order_t;
 
 
+/* a topic decoded on a thread of its own */
+typedef struct {
+    ngx_f1_replay_loader_t    *ld;
+    const char                *topic;
+    char                       path[4096];
+    int                        rc;
+    char                       err[1024];
+    ngx_f1_replay_vec_t        warnings;   /* char * */
+} ngx_f1_replay_job_t;
+
+
 /* growable output block, referenced by offsets only */
 typedef struct {
     unsigned char             *data;
@@ -236,6 +248,10 @@ static int ngx_f1_replay_build_drivers(ngx_f1_replay_loader_t *ld,
     ngx_f1_replay_block_t *b, const ngx_f1_replay_json_t *drivers,
     const ngx_f1_replay_json_t *app, int64_t utc0);
 static void ngx_f1_replay_build_outline(ngx_f1_replay_block_t *b);
+static void *ngx_f1_replay_job_run(void *data);
+static void ngx_f1_replay_job_warn(void *ctx, const char *msg);
+static void ngx_f1_replay_job_merge(ngx_f1_replay_loader_t *ld,
+    ngx_f1_replay_job_t *job);
 
 
 static const yajl_callbacks  ngx_f1_replay_sax_callbacks = {
@@ -698,6 +714,9 @@ ngx_f1_replay_add_z(ngx_f1_replay_loader_t *ld, uint32_t topic,
         snprintf(err, errlen, "out of memory");
         return NGX_F1_REPLAY_LINE_BAD;
     }
+
+    /* the few strings used are parsed strictly by their readers */
+    yajl_config(h, yajl_dont_validate_strings, 1);
 
     rc = NGX_F1_REPLAY_LINE_OK;
 
@@ -2616,14 +2635,111 @@ ngx_f1_replay_loader_fingerprint(const char *dir, uint64_t *fp, char *err,
 }
 
 
+/*
+ * Position.z is decoded on a second thread while the other topics are
+ * read on the calling one: the two .z topics are most of the load time.
+ * The job has a loader of its own; its warnings are kept and reported,
+ * in order, after the join.
+ */
+
+static void *
+ngx_f1_replay_job_run(void *data)
+{
+    ngx_f1_replay_job_t  *job = data;
+
+    size_t          len;
+    unsigned char  *buf;
+
+    job->rc = ngx_f1_replay_read_file(job->path, &buf, &len, job->err,
+                                      sizeof(job->err));
+    if (job->rc != 0) {
+        return NULL;
+    }
+
+    job->rc = ngx_f1_replay_loader_add(job->ld, job->topic, job->path, buf,
+                                       len, job->err, sizeof(job->err));
+    free(buf);
+
+    return NULL;
+}
+
+
+static void
+ngx_f1_replay_job_warn(void *ctx, const char *msg)
+{
+    ngx_f1_replay_job_t  *job = ctx;
+
+    char  **p;
+
+    p = ngx_f1_replay_vec_push(&job->warnings, sizeof(char *));
+    if (p != NULL) {
+        *p = strdup(msg);
+        if (*p == NULL) {
+            job->warnings.n--;
+        }
+    }
+}
+
+
+/* moves what the job loaded into ld; frees the job's loader */
+
+static void
+ngx_f1_replay_job_merge(ngx_f1_replay_loader_t *ld, ngx_f1_replay_job_t *job)
+{
+    size_t                   i;
+    char                   **msg;
+    ngx_f1_replay_loader_t  *jl;
+
+    jl = job->ld;
+    msg = job->warnings.items;
+
+    for (i = 0; i < job->warnings.n; i++) {
+        if (ld->warn) {
+            ld->warn(ld->warn_ctx, msg[i]);
+        }
+
+        free(msg[i]);
+    }
+
+    ngx_f1_replay_vec_free(&job->warnings);
+
+    if (jl == NULL) {
+        return;
+    }
+
+    ld->warnings += jl->warnings;
+    ld->have |= jl->have;
+
+    if (jl->start_ms < ld->start_ms) {
+        ld->start_ms = jl->start_ms;
+    }
+
+    if (jl->end_ms > ld->end_ms) {
+        ld->end_ms = jl->end_ms;
+    }
+
+    for (i = 0; i < NGX_F1_REPLAY_MAX_CARS; i++) {
+        ld->cars[i].seen |= jl->cars[i].seen;
+        ld->cars[i].pos = jl->cars[i].pos;
+        memset(&jl->cars[i].pos, 0, sizeof(ngx_f1_replay_vec_t));
+    }
+
+    ngx_f1_replay_loader_destroy(jl);
+    job->ld = NULL;
+}
+
+
 ngx_f1_replay_session_t *
 ngx_f1_replay_loader_load(const char *dir, ngx_f1_replay_warn_pt warn,
     void *ctx, char *err, size_t errlen)
 {
+    int                       rc, threaded;
     char                      path[4096];
     size_t                    i, len;
     uint64_t                  fp;
+    pthread_t                 tid;
     unsigned char            *buf;
+    ngx_f1_replay_job_t       job;
     ngx_f1_replay_loader_t   *ld;
     ngx_f1_replay_session_t  *s;
 
@@ -2637,7 +2753,34 @@ ngx_f1_replay_loader_load(const char *dir, ngx_f1_replay_warn_pt warn,
         return NULL;
     }
 
+    memset(&job, 0, sizeof(job));
+    job.topic = ngx_f1_replay_topics[NGX_F1_REPLAY_T_POSITION].name;
+    snprintf(job.path, sizeof(job.path), "%s/%s.jsonStream", dir, job.topic);
+
+    threaded = 0;
+
+    if (access(job.path, F_OK) == 0) {
+        job.ld = ngx_f1_replay_loader_create(ngx_f1_replay_job_warn, &job);
+        if (job.ld == NULL) {
+            ngx_f1_replay_loader_destroy(ld);
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+
+        threaded = (pthread_create(&tid, NULL, ngx_f1_replay_job_run, &job)
+                    == 0);
+        if (!threaded) {
+            ngx_f1_replay_job_run(&job);
+        }
+    }
+
+    rc = 0;
+
     for (i = 0; i < NGX_F1_REPLAY_T_COUNT; i++) {
+        if (i == NGX_F1_REPLAY_T_POSITION) {
+            continue;
+        }
+
         snprintf(path, sizeof(path), "%s/%s.jsonStream", dir,
                  ngx_f1_replay_topics[i].name);
 
@@ -2645,24 +2788,32 @@ ngx_f1_replay_loader_load(const char *dir, ngx_f1_replay_warn_pt warn,
             continue;
         }
 
-        if (ngx_f1_replay_read_file(path, &buf, &len, err, errlen) != 0) {
-            ngx_f1_replay_loader_destroy(ld);
-            return NULL;
+        rc = ngx_f1_replay_read_file(path, &buf, &len, err, errlen);
+        if (rc != 0) {
+            break;
         }
 
-        if (ngx_f1_replay_loader_add(ld, ngx_f1_replay_topics[i].name, path,
-                                     buf, len, err, errlen)
-            != 0)
-        {
-            free(buf);
-            ngx_f1_replay_loader_destroy(ld);
-            return NULL;
-        }
-
+        rc = ngx_f1_replay_loader_add(ld, ngx_f1_replay_topics[i].name,
+                                      path, buf, len, err, errlen);
         free(buf);
+
+        if (rc != 0) {
+            break;
+        }
     }
 
-    s = ngx_f1_replay_loader_build(ld, err, errlen);
+    if (threaded) {
+        pthread_join(tid, NULL);
+    }
+
+    if (rc == 0 && job.ld != NULL && job.rc != 0) {
+        snprintf(err, errlen, "%s", job.err);
+        rc = -1;
+    }
+
+    ngx_f1_replay_job_merge(ld, &job);
+
+    s = rc == 0 ? ngx_f1_replay_loader_build(ld, err, errlen) : NULL;
 
     ngx_f1_replay_loader_destroy(ld);
 

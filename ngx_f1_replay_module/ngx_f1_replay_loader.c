@@ -247,6 +247,9 @@ static uint32_t ngx_f1_replay_block_json_str(ngx_f1_replay_block_t *b,
 static int ngx_f1_replay_build_drivers(ngx_f1_replay_loader_t *ld,
     ngx_f1_replay_block_t *b, const ngx_f1_replay_json_t *drivers,
     const ngx_f1_replay_json_t *app, int64_t utc0);
+static size_t ngx_f1_replay_outline_points(ngx_f1_replay_session_t *s,
+    ngx_f1_replay_driver_t *d, int32_t t0, int32_t t1,
+    ngx_f1_replay_point_t *pt);
 static void ngx_f1_replay_build_outline(ngx_f1_replay_block_t *b);
 static void *ngx_f1_replay_job_run(void *data);
 static void ngx_f1_replay_job_warn(void *ctx, const char *msg);
@@ -537,12 +540,10 @@ ngx_f1_replay_check_line(uint32_t topic, const ngx_f1_replay_json_t *v,
         break;
 
     case NGX_F1_REPLAY_T_LAP_COUNT:
-        for (f = ngx_f1_replay_json_get(v, "CurrentLap"); ; ) {
-            if (f != NULL && f->type != NGX_F1_REPLAY_JSON_NUMBER) {
-                snprintf(err, errlen, "\"CurrentLap\" is not a number");
-                return -1;
-            }
-            break;
+        f = ngx_f1_replay_json_get(v, "CurrentLap");
+        if (f != NULL && f->type != NGX_F1_REPLAY_JSON_NUMBER) {
+            snprintf(err, errlen, "\"CurrentLap\" is not a number");
+            return -1;
         }
 
         f = ngx_f1_replay_json_get(v, "TotalLaps");
@@ -2352,16 +2353,57 @@ failed:
  * car with the most laps; points about 5 m apart.
  */
 
+/* the valid positions of d in [t0, t1], 5 m apart; written if pt */
+
+static size_t
+ngx_f1_replay_outline_points(ngx_f1_replay_session_t *s,
+    ngx_f1_replay_driver_t *d, int32_t t0, int32_t t1,
+    ngx_f1_replay_point_t *pt)
+{
+    size_t                j, k, n;
+    int64_t               dx, dy;
+    ngx_f1_replay_pos_t  *pos;
+
+    pos = ngx_f1_replay_items(s, d->pos, ngx_f1_replay_pos_t);
+
+    for (n = 0, k = SIZE_MAX, j = 0; j < d->pos.n; j++) {
+        if (pos[j].t < t0 || pos[j].t > t1
+            || pos[j].status == NGX_F1_REPLAY_POS_NO_FIX)
+        {
+            continue;
+        }
+
+        if (k != SIZE_MAX) {
+            dx = pos[j].x - pos[k].x;
+            dy = pos[j].y - pos[k].y;
+
+            if (dx * dx + dy * dy
+                < NGX_F1_REPLAY_OUTLINE_STEP * NGX_F1_REPLAY_OUTLINE_STEP)
+            {
+                continue;
+            }
+        }
+
+        if (pt != NULL) {
+            pt[n].x = pos[j].x;
+            pt[n].y = pos[j].y;
+        }
+
+        k = j;
+        n++;
+    }
+
+    return n;
+}
+
+
 static void
 ngx_f1_replay_build_outline(ngx_f1_replay_block_t *b)
 {
     size_t                         i, j, k, n, best_d, best_i, best_k;
     int32_t                        t0, t1;
-    int64_t                        dx, dy;
     uint32_t                       off;
     unsigned                       lap, best_lap, clear;
-    ngx_f1_replay_pos_t           *pos;
-    ngx_f1_replay_point_t         *pt;
     ngx_f1_replay_state_t         *st;
     ngx_f1_replay_driver_t        *drv, *d;
     ngx_f1_replay_session_t       *s;
@@ -2452,31 +2494,9 @@ ngx_f1_replay_build_outline(ngx_f1_replay_block_t *b)
     t0 = st[best_k].t;
     t1 = t0 + (int32_t) best_d;
 
-    pos = ngx_f1_replay_items(s, d->pos, ngx_f1_replay_pos_t);
-
     /* count first, then write: the block may move on allocation */
 
-    for (n = 0, k = SIZE_MAX, j = 0; j < d->pos.n; j++) {
-        if (pos[j].t < t0 || pos[j].t > t1
-            || pos[j].status == NGX_F1_REPLAY_POS_NO_FIX)
-        {
-            continue;
-        }
-
-        if (k != SIZE_MAX) {
-            dx = pos[j].x - pos[k].x;
-            dy = pos[j].y - pos[k].y;
-
-            if (dx * dx + dy * dy
-                < NGX_F1_REPLAY_OUTLINE_STEP * NGX_F1_REPLAY_OUTLINE_STEP)
-            {
-                continue;
-            }
-        }
-
-        k = j;
-        n++;
-    }
+    n = ngx_f1_replay_outline_points(s, d, t0, t1, NULL);
 
     off = ngx_f1_replay_block_alloc(b, n * sizeof(ngx_f1_replay_point_t));
     if (b->failed || n == 0) {
@@ -2485,32 +2505,8 @@ ngx_f1_replay_build_outline(ngx_f1_replay_block_t *b)
 
     s = (ngx_f1_replay_session_t *) b->data;
     d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t) + best_i;
-    pos = ngx_f1_replay_items(s, d->pos, ngx_f1_replay_pos_t);
-    pt = (ngx_f1_replay_point_t *) (b->data + off);
-
-    for (n = 0, k = SIZE_MAX, j = 0; j < d->pos.n; j++) {
-        if (pos[j].t < t0 || pos[j].t > t1
-            || pos[j].status == NGX_F1_REPLAY_POS_NO_FIX)
-        {
-            continue;
-        }
-
-        if (k != SIZE_MAX) {
-            dx = pos[j].x - pos[k].x;
-            dy = pos[j].y - pos[k].y;
-
-            if (dx * dx + dy * dy
-                < NGX_F1_REPLAY_OUTLINE_STEP * NGX_F1_REPLAY_OUTLINE_STEP)
-            {
-                continue;
-            }
-        }
-
-        k = j;
-        pt[n].x = pos[j].x;
-        pt[n].y = pos[j].y;
-        n++;
-    }
+    n = ngx_f1_replay_outline_points(s, d, t0, t1,
+                                  (ngx_f1_replay_point_t *) (b->data + off));
 
     s->outline.off = off;
     s->outline.n = (uint32_t) n;

@@ -269,6 +269,7 @@ ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s, yajl_gen g)
 {
     char                                 buf[16];
     uint32_t                             i, j;
+    const ngx_f1_replay_point_t         *pt;
     const ngx_f1_replay_stint_t         *stint;
     const ngx_f1_replay_state_t         *st, *last;
     const ngx_f1_replay_driver_t        *d;
@@ -342,6 +343,20 @@ ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s, yajl_gen g)
     ngx_f1_replay_gen_kint(g, "points", s->outline.n);
     ngx_f1_replay_gen_kint(g, "driver", s->outline_driver);
     ngx_f1_replay_gen_kint(g, "lap", s->outline_lap);
+
+    /* x0, y0, x1, y1, ... in decimetres */
+
+    ngx_f1_replay_gen_key(g, "xy");
+    ngx_f1_replay_gen(yajl_gen_array_open(g));
+
+    pt = ngx_f1_replay_items(s, s->outline, ngx_f1_replay_point_t);
+
+    for (i = 0; i < s->outline.n; i++) {
+        ngx_f1_replay_gen(yajl_gen_integer(g, pt[i].x));
+        ngx_f1_replay_gen(yajl_gen_integer(g, pt[i].y));
+    }
+
+    ngx_f1_replay_gen(yajl_gen_array_close(g));
     ngx_f1_replay_gen(yajl_gen_map_close(g));
 
     /* track-status periods */

@@ -63,6 +63,17 @@ for my $d (@{$s->{drivers}}) {
     is($d->{laps}, $laps{$d->{tla}} // 72, "Dutch GP: $d->{tla} laps");
 }
 
+my @xy = @{$s->{outline}{xy}};
+ok(@xy / 2 > 200, 'Dutch GP: track outline of over 200 points');
+is(scalar @xy, 2 * $s->{outline}{points}, '... all of them served');
+ok(sqrt(($xy[0] - $xy[-2]) ** 2 + ($xy[1] - $xy[-1]) ** 2) < 500,
+   '... a closed lap (ends within 50 m of its start)');
+my $len = 0;
+$len += sqrt(($xy[$_] - $xy[$_ - 2]) ** 2 + ($xy[$_ + 1] - $xy[$_ - 1]) ** 2)
+    for grep { $_ % 2 == 0 } 2 .. $#xy;
+ok($len > 40000 && $len < 48000,
+   "... about Zandvoort's 4.26 km long (" . int($len / 10) . ' m)');
+
 my ($sai) = grep { $_->{tla} eq 'SAI' } @{$s->{drivers}};
 is_deeply($sai->{pit_in}, ['00:39:48.111', '00:47:17.593', '01:18:34.740',
                            '01:38:28.244'], 'Dutch GP: Sainz pit stops');

@@ -1,0 +1,126 @@
+# vim:set ft= ts=4 sw=4 et:
+# The test runner against plain nginx (no module needed): an example of the
+# block format and a check that t/lib/Test/Nginx/Socket.pm works.
+
+use Test::Nginx::Socket 'no_plan';
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: return 200
+--- config
+    location = /t {
+        return 200 "hello\n";
+    }
+--- request
+GET /t
+--- response_body
+hello
+--- no_error_log
+[error]
+[alert]
+[crit]
+[emerg]
+
+
+
+=== TEST 2: 404 without an error
+--- config
+    location = /t {
+        return 200;
+    }
+    location / {
+        log_not_found off;
+    }
+--- request
+GET /nope
+--- error_code: 404
+--- response_body_like: 404 Not Found
+--- no_error_log
+[error]
+[alert]
+[crit]
+[emerg]
+
+
+
+=== TEST 3: nginx refuses an unknown directive
+--- config
+    location = /t {
+        no_such_directive on;
+    }
+--- must_die
+--- error_log
+unknown directive "no_such_directive"
+
+
+
+=== TEST 4: response headers and request headers
+--- config
+    location = /t {
+        add_header X-Foo "bar";
+        return 200 "$http_x_test\n";
+    }
+--- request
+GET /t
+--- more_headers
+X-Test: from the client
+--- response_headers
+X-Foo: bar
+Content-Type: text/plain
+!X-Bar
+--- response_headers_like
+Server: nginx(/[\d.]+)?
+--- raw_response_headers_like eval
+qr{^HTTP/1\.1 200 OK\r\n}
+--- response_body
+from the client
+--- no_error_log
+[error]
+[alert]
+[crit]
+[emerg]
+
+
+
+=== TEST 5: raw request in two writes with a delay
+--- config
+    location = /t {
+        return 200 "$request_method $uri\n";
+    }
+--- raw_request eval
+["GET /t HTTP/1.1\r\nHost: localhost\r\n",
+ "Connection: close\r\n\r\n"]
+--- raw_request_middle_delay: 0.3
+--- response_body
+GET /t
+--- error_log eval
+[qr/http request line: "GET \/t HTTP\/1\.1"/]
+--- no_error_log
+[error]
+[alert]
+[crit]
+[emerg]
+
+
+
+=== TEST 6: request body and env substitution in the config
+--- config
+    location = /t {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/echo;
+    }
+    location = /echo {
+        return 200 "$request_method $content_length\n";
+    }
+--- request
+POST /t
+hello world
+--- response_body
+POST 11
+--- no_error_log
+[error]
+[alert]
+[crit]
+[emerg]

@@ -2587,10 +2587,15 @@ ngx_f1_replay_loader_fingerprint(const char *dir, uint64_t *fp, char *err,
     uint64_t     h, words[6];
     struct stat  st;
 
-    if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+    if (stat(dir, &st) == -1) {
         snprintf(err, errlen, "archive directory \"%s\": %s", dir,
-                 errno && !S_ISDIR(st.st_mode) ? strerror(errno)
-                                               : "not a directory");
+                 strerror(errno));
+        return -1;
+    }
+
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "archive directory \"%s\": not a directory",
+                 dir);
         return -1;
     }
 

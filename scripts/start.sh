@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+#
+# Quick start: installs what is missing, builds the module for the
+# distribution's nginx, renders conf/f1-replay.conf into build/run/nginx.conf
+# and runs /usr/sbin/nginx on it in the foreground (Ctrl-C stops it).
+#
+# Environment:
+#   F1_REPLAY_DATA      session archives directory (default: ../shared/data
+#                       relative to the repository)
+#   F1_REPLAY_SESSION   archive to load (default 2025-dutch-grand-prix-race)
+#   F1_REPLAY_USER      worker user when run as root (default nobody)
+
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+NGINX=/usr/sbin/nginx
+RUN=$ROOT/build/run
+SO=$ROOT/build/dynamic/ngx_f1_replay_module.so
+TEMPLATE=$ROOT/conf/f1-replay.conf
+CONF=$RUN/nginx.conf
+LISTEN=127.0.0.1:8765
+
+SESSION=${F1_REPLAY_SESSION:-2025-dutch-grand-prix-race}
+
+die() { echo "start: error: $*" >&2; exit 1; }
+
+"$ROOT/scripts/deps.sh" build
+"$ROOT/scripts/build-module.sh"
+
+DATA=${F1_REPLAY_DATA:-$ROOT/../shared/data}
+[ -d "$DATA" ] || die "no session data at $DATA (set F1_REPLAY_DATA)"
+DATA=$(cd "$DATA" && pwd)
+if [ ! -d "$DATA/$SESSION" ]; then
+    have=""
+    for d in "$DATA"/*/; do
+        compgen -G "$d*.jsonStream" >/dev/null && have="$have $(basename "$d")"
+    done
+    die "no session \"$SESSION\" in $DATA (have:${have:- nothing})"
+fi
+
+case "$DATA/$SESSION$RUN" in
+    *[[:space:]\;\{\}\'\"\|\&\#]*)
+        die "paths with spaces, quotes or ;{}|&# are not supported:" \
+            "$DATA/$SESSION, $RUN" ;;
+esac
+
+mkdir -p "$RUN/tmp"
+
+# As root the master (which loads the module and the session) stays root
+# and the workers switch to an unprivileged user; they must still be able
+# to read what they may reopen.
+if [ "$(id -u)" -eq 0 ]; then
+    WORKER_USER=${F1_REPLAY_USER:-nobody}
+    id "$WORKER_USER" >/dev/null 2>&1 || die "no user \"$WORKER_USER\""
+    if command -v setpriv >/dev/null 2>&1; then
+        for f in "$SO" "$DATA/$SESSION"/*; do
+            if ! setpriv --reuid="$WORKER_USER" --regid="$(id -g "$WORKER_USER")" \
+                 --clear-groups test -r "$f"
+            then
+                echo "start: warning: worker user $WORKER_USER cannot read $f" \
+                     "(chmod o+r, or set F1_REPLAY_USER)" >&2
+            fi
+        done
+    fi
+    USER_LINE="user $WORKER_USER $(id -gn "$WORKER_USER");"
+else
+    USER_LINE="# user: not started as root, workers run as $(id -un)"
+fi
+
+sed -e "s|@MODULE@|$SO|g" \
+    -e "s|@DATA@|$DATA|g" \
+    -e "s|@SESSION@|$SESSION|g" \
+    -e "s|@PREFIX@|$RUN|g" \
+    -e "s|^user @USER@;|$USER_LINE|" \
+    "$TEMPLATE" > "$CONF.tmp"
+mv "$CONF.tmp" "$CONF"
+
+echo
+echo "  ngx_f1_replay_module: session $SESSION"
+echo "  config:  $CONF"
+echo "  logs:    $RUN/error.log, $RUN/access.log"
+echo
+echo "  http://$LISTEN/             session summary (JSON)"
+echo "  http://$LISTEN/?t=3600000   race state one hour in"
+echo
+echo "  nginx runs in the foreground; Ctrl-C stops it."
+echo
+
+exec "$NGINX" -p "$RUN/" -c "$CONF"

@@ -25,8 +25,12 @@ END
 
     my $nginx = nginx_binary();
     my $out = `$nginx -t -p $prefix/ -c conf/nginx.conf 2>&1`;
+    my $rc = $? >> 8;
 
-    return ($? >> 8, $out);
+    unlike($out, qr/AddressSanitizer|LeakSanitizer|runtime error:/,
+           "no sanitizer report for $archive");
+
+    return ($rc, $out);
 }
 
 my ($rc, $out);

@@ -76,6 +76,8 @@ my $nginx = nginx_binary();
 my $pid = fork // die "fork: $!";
 
 if ($pid == 0) {
+    # sanitizer reports go to stderr: keep them with the log
+    open STDERR, '>', "$prefix/logs/stderr.log" or die "stderr: $!";
     exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
     die "exec $nginx: $!";
 }
@@ -125,6 +127,11 @@ waitpid($pid, 0);
 is($? >> 8, 0, 'nginx exited cleanly');
 
 is(log_count(qr/\[(alert|crit)\]|AddressSanitizer|runtime error:/), 0,
-   'no [alert], [crit] or sanitizer report');
+   'no [alert], [crit] or sanitizer report in the error log');
+
+open my $err, '<', "$prefix/logs/stderr.log" or die "stderr.log: $!";
+my @reports = grep { /AddressSanitizer|LeakSanitizer|runtime error:/ } <$err>;
+close $err;
+is(scalar @reports, 0, '... nor on stderr') or diag(@reports);
 
 done_testing();

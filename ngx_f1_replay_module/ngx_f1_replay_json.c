@@ -919,3 +919,77 @@ ngx_f1_replay_json_string(const ngx_f1_replay_json_t *v)
 
     return v->str;
 }
+
+
+int
+ngx_f1_replay_json_gen(const ngx_f1_replay_json_t *v, yajl_gen g)
+{
+    int                   n;
+    char                  buf[32];
+    size_t                i;
+    yajl_gen_status       st;
+    const unsigned char  *k;
+
+    switch (v->type) {
+
+    case NGX_F1_REPLAY_JSON_NULL:
+        st = yajl_gen_null(g);
+        break;
+
+    case NGX_F1_REPLAY_JSON_FALSE:
+    case NGX_F1_REPLAY_JSON_TRUE:
+        st = yajl_gen_bool(g, v->type == NGX_F1_REPLAY_JSON_TRUE);
+        break;
+
+    case NGX_F1_REPLAY_JSON_NUMBER:
+
+        /* the shortest text that reads back as the same double */
+
+        n = snprintf(buf, sizeof(buf), "%.15g", v->number);
+        if (strtod(buf, NULL) != v->number) {
+            n = snprintf(buf, sizeof(buf), "%.17g", v->number);
+        }
+
+        st = yajl_gen_number(g, buf, (size_t) n);
+        break;
+
+    case NGX_F1_REPLAY_JSON_STRING:
+        st = yajl_gen_string(g, (const unsigned char *) v->str, v->len);
+        break;
+
+    case NGX_F1_REPLAY_JSON_OBJECT:
+        st = yajl_gen_map_open(g);
+
+        for (i = 0; st == yajl_gen_status_ok && i < v->nitems; i++) {
+            k = (const unsigned char *) v->keys[i];
+            st = yajl_gen_string(g, k, strlen(v->keys[i]));
+
+            if (st == yajl_gen_status_ok
+                && ngx_f1_replay_json_gen(v->items[i], g) != 0)
+            {
+                return -1;
+            }
+        }
+
+        if (st == yajl_gen_status_ok) {
+            st = yajl_gen_map_close(g);
+        }
+        break;
+
+    default: /* NGX_F1_REPLAY_JSON_ARRAY */
+        st = yajl_gen_array_open(g);
+
+        for (i = 0; st == yajl_gen_status_ok && i < v->nitems; i++) {
+            if (ngx_f1_replay_json_gen(v->items[i], g) != 0) {
+                return -1;
+            }
+        }
+
+        if (st == yajl_gen_status_ok) {
+            st = yajl_gen_array_close(g);
+        }
+        break;
+    }
+
+    return st == yajl_gen_status_ok ? 0 : -1;
+}

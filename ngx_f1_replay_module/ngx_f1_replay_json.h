@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include <yajl/yajl_gen.h>
+
 
 typedef enum {
     NGX_F1_REPLAY_JSON_NULL = 0,
@@ -86,6 +88,9 @@ ngx_f1_replay_json_t *ngx_f1_replay_json_get_path(
  */
 int ngx_f1_replay_json_number(const ngx_f1_replay_json_t *v, double *out);
 int ngx_f1_replay_json_bool(const ngx_f1_replay_json_t *v, int *out);
+
+/* writes v with yajl_gen; 0, or -1 when the generator fails */
+int ngx_f1_replay_json_gen(const ngx_f1_replay_json_t *v, yajl_gen g);
 
 /* the string, or NULL when v is not a string */
 const char *ngx_f1_replay_json_string(const ngx_f1_replay_json_t *v);

@@ -8,36 +8,12 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_f1_replay_json.h"
 #include "ngx_f1_replay_line.h"
 #include "ngx_f1_replay_loader.h"
+#include "ngx_f1_replay_module.h"
 #include "ngx_f1_replay_session.h"
-
-
-/* the zone's own header, allocated first in its slab pool */
-typedef struct {
-    uint64_t                    fingerprint;
-    ngx_f1_replay_session_t    *session;
-} ngx_f1_replay_shctx_t;
-
-
-typedef struct {
-    ngx_str_t                   name;
-    ngx_str_t                   path;         /* NUL-terminated */
-    uint64_t                    fingerprint;
-    ngx_shm_zone_t             *shm_zone;
-    ngx_f1_replay_shctx_t      *sh;
-    ngx_f1_replay_session_t    *session;
-} ngx_f1_replay_session_conf_t;
-
-
-typedef struct {
-    ngx_array_t                 sessions;   /* ngx_f1_replay_session_conf_t * */
-} ngx_f1_replay_main_conf_t;
-
-
-typedef struct {
-    ngx_f1_replay_session_conf_t  *info;
-} ngx_f1_replay_loc_conf_t;
+#include "ngx_f1_replay_ws.h"
 
 
 typedef struct {
@@ -48,6 +24,8 @@ typedef struct {
 
 static ngx_int_t ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static void ngx_f1_replay_clock_setup(ngx_f1_replay_session_conf_t *ctx,
+    ngx_uint_t fresh);
 static void ngx_f1_replay_warn(void *ctx, const char *msg);
 static ngx_int_t ngx_f1_replay_info_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_f1_replay_info_time(ngx_http_request_t *r,
@@ -60,6 +38,11 @@ static char *ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_f1_replay_info(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_f1_replay(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_f1_replay_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_f1_replay_predictions(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_f1_replay_session_conf_t *ngx_f1_replay_find_session(
     ngx_conf_t *cf, ngx_str_t *name);
 
@@ -67,7 +50,7 @@ static ngx_f1_replay_session_conf_t *ngx_f1_replay_find_session(
 static ngx_command_t  ngx_f1_replay_commands[] = {
 
     { ngx_string("f1_replay_session"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3|NGX_CONF_TAKE4,
       ngx_f1_replay_session,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -76,6 +59,55 @@ static ngx_command_t  ngx_f1_replay_commands[] = {
     { ngx_string("f1_replay_info"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_f1_replay_info,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("f1_replay"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_f1_replay,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("f1_replay_ping_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_f1_replay_loc_conf_t, ping_interval),
+      NULL },
+
+    { ngx_string("f1_replay_pong_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_f1_replay_loc_conf_t, pong_timeout),
+      NULL },
+
+    { ngx_string("f1_replay_max_message"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_f1_replay_loc_conf_t, max_message),
+      NULL },
+
+    { ngx_string("f1_replay_max_skipped"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_f1_replay_loc_conf_t, max_skipped),
+      NULL },
+
+    { ngx_string("f1_replay_allow_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_f1_replay_allow_origin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("f1_replay_predictions"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_f1_replay_predictions,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -145,6 +177,8 @@ ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
             ctx->sh = sh;
             ctx->session = sh->session;
 
+            ngx_f1_replay_clock_setup(ctx, 0);
+
             ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
                           "f1_replay_session \"%V\": archive unchanged, "
                           "reusing zone \"%V\"", &ctx->name,
@@ -158,8 +192,7 @@ ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
             goto too_small;
         }
 
-        sh->fingerprint = 0;
-        sh->session = NULL;
+        ngx_memzero(sh, sizeof(ngx_f1_replay_shctx_t));
 
         shpool->data = sh;
         shpool->log_nomem = 0;
@@ -222,6 +255,8 @@ ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     sh->fingerprint = ctx->fingerprint;
     ctx->session = sh->session;
 
+    ngx_f1_replay_clock_setup(ctx, octx == NULL);
+
     return NGX_OK;
 
 too_small:
@@ -231,6 +266,49 @@ too_small:
                   &ctx->name, &shm_zone->shm.name);
 
     return NGX_ERROR;
+}
+
+
+/*
+ * A new zone starts its clock at the replay start (lights-out, else the
+ * first data).  A kept zone keeps its clock, so a reload never jumps;
+ * only a new tick rate or a reloaded archive restarts the tick count,
+ * from the session time being played.
+ */
+
+static void
+ngx_f1_replay_clock_setup(ngx_f1_replay_session_conf_t *ctx,
+    ngx_uint_t fresh)
+{
+    int32_t                   start, t;
+    int64_t                   now;
+    uint32_t                  tick_ms;
+    ngx_f1_replay_clock_t    *clk;
+    ngx_f1_replay_session_t  *s;
+
+    s = ctx->session;
+    clk = &ctx->sh->clock;
+    now = (int64_t) ngx_current_msec;
+    tick_ms = (uint32_t) (1000 / ctx->rate);
+
+    start = (s->lights_out_ms != NGX_F1_REPLAY_NO_TIME) ? s->lights_out_ms
+                                                        : s->start_ms;
+
+    if (fresh) {
+        ngx_f1_replay_clock_init(clk, now, tick_ms, start, start, s->end_ms);
+        return;
+    }
+
+    if (clk->tick_ms == tick_ms && clk->end_ms == s->end_ms
+        && clk->loop_from_ms == start)
+    {
+        return;
+    }
+
+    t = ngx_f1_replay_clock_session_time(clk,
+                                         ngx_f1_replay_clock_tick(clk, now));
+
+    ngx_f1_replay_clock_init(clk, now, tick_ms, t, start, s->end_ms);
 }
 
 
@@ -278,7 +356,7 @@ ngx_f1_replay_info_handler(ngx_http_request_t *r)
     }
 
     if (((rc == NGX_OK)
-         ? ngx_f1_replay_session_state(flcf->info->session, t, g)
+         ? ngx_f1_replay_session_state(flcf->info->session, t, NULL, g)
          : ngx_f1_replay_session_summary(flcf->info->session, g))
         != 0
         || yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok)
@@ -383,7 +461,15 @@ ngx_f1_replay_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     flcf->info = NULL;
+     *     flcf->ws = NULL;
+     *     flcf->predictions = { 0, NULL };
      */
+
+    flcf->ping_interval = NGX_CONF_UNSET_MSEC;
+    flcf->pong_timeout = NGX_CONF_UNSET_MSEC;
+    flcf->max_message = NGX_CONF_UNSET_SIZE;
+    flcf->max_skipped = NGX_CONF_UNSET_UINT;
+    flcf->origins = NGX_CONF_UNSET_PTR;
 
     return flcf;
 }
@@ -399,11 +485,23 @@ ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->info = prev->info;
     }
 
+    if (conf->ws == NULL) {
+        conf->ws = prev->ws;
+    }
+
+    ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
+                              30000);
+    ngx_conf_merge_msec_value(conf->pong_timeout, prev->pong_timeout, 10000);
+    ngx_conf_merge_size_value(conf->max_message, prev->max_message, 4096);
+    ngx_conf_merge_uint_value(conf->max_skipped, prev->max_skipped, 250);
+    ngx_conf_merge_ptr_value(conf->origins, prev->origins, NULL);
+    ngx_conf_merge_str_value(conf->predictions, prev->predictions, "");
+
     return NGX_CONF_OK;
 }
 
 
-/* f1_replay_session <name> path=<dir> zone=<zone>:<size> */
+/* f1_replay_session <name> path=<dir> zone=<zone>:<size> [rate=<n>] */
 
 static char *
 ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -413,6 +511,7 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                           err[1024];
     u_char                        *p;
     ssize_t                        size;
+    ngx_int_t                      rate;
     ngx_str_t                     *value, path, zone, s;
     ngx_uint_t                     i;
     ngx_f1_replay_session_conf_t  *sc, **scp;
@@ -428,6 +527,7 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_null(&path);
     ngx_str_null(&zone);
     size = 0;
+    rate = 50;
 
     for (i = 2; i < cf->args->nelts; i++) {
 
@@ -469,6 +569,22 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+            rate = ngx_atoi(value[i].data + 5, value[i].len - 5);
+
+            if (rate == NGX_ERROR || rate < 1 || rate > 1000
+                || 1000 % rate != 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid rate \"%V\": ticks per second "
+                                   "dividing 1000 (50, 25, 10, ...)",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\"", &value[i]);
         return NGX_CONF_ERROR;
@@ -498,6 +614,7 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     *scp = sc;
 
     sc->name = value[1];
+    sc->rate = (ngx_uint_t) rate;
 
     /* ngx_conf_full_name() result is NUL-terminated */
     sc->path = path;
@@ -554,6 +671,195 @@ ngx_f1_replay_info(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_f1_replay_info_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_f1_replay(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_f1_replay_loc_conf_t  *flcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (flcf->ws) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    flcf->ws = ngx_f1_replay_find_session(cf, &value[1]);
+    if (flcf->ws == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "unknown f1_replay_session \"%V\" (declare it "
+                           "with f1_replay_session in http{} first)",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_f1_replay_ws_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_f1_replay_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_f1_replay_loc_conf_t  *flcf = conf;
+
+    ngx_str_t   *value, *o;
+    ngx_uint_t   i;
+
+    if (flcf->origins != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    flcf->origins = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                     sizeof(ngx_str_t));
+    if (flcf->origins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        o = ngx_array_push(flcf->origins);
+        if (o == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *o = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * f1_replay_predictions <file>: a JSON document sent to every client on
+ * connect as {"type":"predictions","source":"file","data":<document>}.
+ * It is read and checked here, and the message is built once.
+ */
+
+static char *
+ngx_f1_replay_predictions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_f1_replay_loc_conf_t  *flcf = conf;
+
+    char                   err[256];
+    size_t                 len;
+    ssize_t                n;
+    u_char                *buf;
+    yajl_gen               g;
+    ngx_str_t             *value, path;
+    ngx_file_t             file;
+    ngx_file_info_t        fi;
+    const unsigned char   *json;
+    ngx_f1_replay_json_t  *doc;
+
+    if (flcf->predictions.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = path;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > 1024 * 1024)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "predictions file \"%V\" is not a readable "
+                           "file of at most 1m", &path);
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    len = (size_t) ngx_file_size(&fi);
+
+    buf = ngx_pnalloc(cf->temp_pool, len + 1);
+    if (buf == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&file, buf, len, 0);
+    ngx_close_file(file.fd);
+
+    if (n != (ssize_t) len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cannot read predictions file \"%V\"", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    doc = ngx_f1_replay_json_parse(buf, len, err, sizeof(err));
+    if (doc == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid JSON in predictions file \"%V\": %s",
+                           &path, err);
+        return NGX_CONF_ERROR;
+    }
+
+    if (doc->type != NGX_F1_REPLAY_JSON_OBJECT) {
+        ngx_f1_replay_json_free(doc);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "predictions file \"%V\" must hold a JSON "
+                           "object", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        ngx_f1_replay_json_free(doc);
+        return NGX_CONF_ERROR;
+    }
+
+    if (yajl_gen_map_open(g) != yajl_gen_status_ok
+        || yajl_gen_string(g, (u_char *) "type", 4) != yajl_gen_status_ok
+        || yajl_gen_string(g, (u_char *) "predictions", 11)
+           != yajl_gen_status_ok
+        || yajl_gen_string(g, (u_char *) "source", 6) != yajl_gen_status_ok
+        || yajl_gen_string(g, (u_char *) "file", 4) != yajl_gen_status_ok
+        || yajl_gen_string(g, (u_char *) "data", 4) != yajl_gen_status_ok
+        || ngx_f1_replay_json_gen(doc, g) != 0
+        || yajl_gen_map_close(g) != yajl_gen_status_ok
+        || yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok)
+    {
+        ngx_f1_replay_json_free(doc);
+        yajl_gen_free(g);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_f1_replay_json_free(doc);
+
+    flcf->predictions.data = ngx_pnalloc(cf->pool, len);
+    if (flcf->predictions.data == NULL) {
+        yajl_gen_free(g);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(flcf->predictions.data, json, len);
+    flcf->predictions.len = len;
+
+    yajl_gen_free(g);
 
     return NGX_CONF_OK;
 }

@@ -40,6 +40,10 @@
     ngx_f1_replay_gen(yajl_gen_bool(g, (b) ? 1 : 0))
 
 
+static int ngx_f1_replay_gen_meta(const ngx_f1_replay_session_t *s,
+    yajl_gen g);
+static int ngx_f1_replay_gen_outline(const ngx_f1_replay_session_t *s,
+    yajl_gen g);
 static int ngx_f1_replay_gen_time(yajl_gen g, int32_t t);
 static int ngx_f1_replay_gen_utc(yajl_gen g, int64_t ms);
 static int ngx_f1_replay_gen_lap_ms(yajl_gen g, int32_t ms);
@@ -264,19 +268,12 @@ ngx_f1_replay_gen_lap_ms(yajl_gen g, int32_t ms)
 }
 
 
-int
-ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s, yajl_gen g)
-{
-    char                                 buf[16];
-    uint32_t                             i, j;
-    const ngx_f1_replay_point_t         *pt;
-    const ngx_f1_replay_stint_t         *stint;
-    const ngx_f1_replay_state_t         *st, *last;
-    const ngx_f1_replay_driver_t        *d;
-    const ngx_f1_replay_lap_count_t     *lc;
-    const ngx_f1_replay_track_status_t  *ts;
+/* the session's metadata, as members of the open map */
 
-    ngx_f1_replay_gen(yajl_gen_map_open(g));
+static int
+ngx_f1_replay_gen_meta(const ngx_f1_replay_session_t *s, yajl_gen g)
+{
+    const ngx_f1_replay_lap_count_t  *lc;
 
     ngx_f1_replay_gen_kstr(g, "meeting", ngx_f1_replay_str(s, s->meeting));
     ngx_f1_replay_gen_kstr(g, "official_name",
@@ -333,10 +330,17 @@ ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s, yajl_gen g)
     ngx_f1_replay_gen_kbool(g, "timing_only",
                             !(s->flags & (NGX_F1_REPLAY_HAS_CAR_DATA
                                           | NGX_F1_REPLAY_HAS_POSITION)));
-    ngx_f1_replay_gen_kint(g, "skipped_lines", s->warnings);
-    ngx_f1_replay_gen_kint(g, "bytes", s->size);
-    ngx_f1_replay_gen_kint(g, "race_control_messages", s->race_control.n);
-    ngx_f1_replay_gen_kint(g, "weather_samples", s->weather.n);
+    return 0;
+}
+
+
+/* "outline":{"points":n,"driver":d,"lap":l,"xy":[x0,y0,x1,y1,...]} */
+
+static int
+ngx_f1_replay_gen_outline(const ngx_f1_replay_session_t *s, yajl_gen g)
+{
+    uint32_t                      i;
+    const ngx_f1_replay_point_t  *pt;
 
     ngx_f1_replay_gen_key(g, "outline");
     ngx_f1_replay_gen(yajl_gen_map_open(g));
@@ -358,6 +362,35 @@ ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s, yajl_gen g)
 
     ngx_f1_replay_gen(yajl_gen_array_close(g));
     ngx_f1_replay_gen(yajl_gen_map_close(g));
+
+    return 0;
+}
+
+
+int
+ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s, yajl_gen g)
+{
+    char                                 buf[16];
+    uint32_t                             i, j;
+    const ngx_f1_replay_stint_t         *stint;
+    const ngx_f1_replay_state_t         *st, *last;
+    const ngx_f1_replay_driver_t        *d;
+    const ngx_f1_replay_track_status_t  *ts;
+
+    ngx_f1_replay_gen(yajl_gen_map_open(g));
+
+    if (ngx_f1_replay_gen_meta(s, g) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_kint(g, "skipped_lines", s->warnings);
+    ngx_f1_replay_gen_kint(g, "bytes", s->size);
+    ngx_f1_replay_gen_kint(g, "race_control_messages", s->race_control.n);
+    ngx_f1_replay_gen_kint(g, "weather_samples", s->weather.n);
+
+    if (ngx_f1_replay_gen_outline(s, g) != 0) {
+        return -1;
+    }
 
     /* track-status periods */
 
@@ -617,7 +650,7 @@ ngx_f1_replay_gen_rcm(const ngx_f1_replay_session_t *s,
 
 int
 ngx_f1_replay_session_state(const ngx_f1_replay_session_t *s, int32_t t,
-    yajl_gen g)
+    const char *type, yajl_gen g)
 {
     long                                 k;
     unsigned                             pos;
@@ -631,6 +664,10 @@ ngx_f1_replay_session_state(const ngx_f1_replay_session_t *s, int32_t t,
     const ngx_f1_replay_track_status_t  *ts;
 
     ngx_f1_replay_gen(yajl_gen_map_open(g));
+
+    if (type != NULL) {
+        ngx_f1_replay_gen_kstr(g, "type", type);
+    }
 
     ngx_f1_replay_gen_kint(g, "t", t);
     ngx_f1_replay_gen_key(g, "time");
@@ -755,6 +792,71 @@ ngx_f1_replay_session_state(const ngx_f1_replay_session_t *s, int32_t t,
     }
 
     ngx_f1_replay_gen(yajl_gen_array_close(g));
+
+    ngx_f1_replay_gen(yajl_gen_map_close(g));
+
+    return 0;
+}
+
+
+int
+ngx_f1_replay_session_hello(const ngx_f1_replay_session_t *s,
+    unsigned tick_rate, uint64_t tick, int32_t t, yajl_gen g)
+{
+    char                           buf[16];
+    uint32_t                       i;
+    const ngx_f1_replay_driver_t  *d;
+
+    ngx_f1_replay_gen(yajl_gen_map_open(g));
+    ngx_f1_replay_gen_kstr(g, "type", "hello");
+    ngx_f1_replay_gen_kint(g, "protocol", NGX_F1_REPLAY_PROTOCOL);
+
+    ngx_f1_replay_gen_key(g, "session");
+    ngx_f1_replay_gen(yajl_gen_map_open(g));
+    if (ngx_f1_replay_gen_meta(s, g) != 0) {
+        return -1;
+    }
+    ngx_f1_replay_gen(yajl_gen_map_close(g));
+
+    ngx_f1_replay_gen_key(g, "drivers");
+    ngx_f1_replay_gen(yajl_gen_array_open(g));
+
+    d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t);
+
+    for (i = 0; i < s->drivers.n; i++) {
+        ngx_f1_replay_gen(yajl_gen_map_open(g));
+        ngx_f1_replay_gen_kint(g, "number", d[i].number);
+        ngx_f1_replay_gen_kstr(g, "tla", d[i].tla);
+        ngx_f1_replay_gen_kstr(g, "name",
+                               ngx_f1_replay_str(s, d[i].full_name));
+        ngx_f1_replay_gen_kstr(g, "broadcast_name",
+                               ngx_f1_replay_str(s, d[i].broadcast_name));
+        ngx_f1_replay_gen_kstr(g, "team", ngx_f1_replay_str(s, d[i].team));
+
+        snprintf(buf, sizeof(buf), "%06X", (unsigned) d[i].colour);
+        ngx_f1_replay_gen_kstr(g, "colour", buf);
+        ngx_f1_replay_gen(yajl_gen_map_close(g));
+    }
+
+    ngx_f1_replay_gen(yajl_gen_array_close(g));
+
+    if (ngx_f1_replay_gen_outline(s, g) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_kint(g, "tick_rate", tick_rate);
+
+    ngx_f1_replay_gen_key(g, "clock");
+    ngx_f1_replay_gen(yajl_gen_map_open(g));
+    ngx_f1_replay_gen_kint(g, "tick", tick);
+    ngx_f1_replay_gen_kint(g, "t", t);
+    ngx_f1_replay_gen_key(g, "time");
+    if (ngx_f1_replay_gen_time(g, t) != 0) {
+        return -1;
+    }
+    ngx_f1_replay_gen_kint(g, "speed", 1);
+    ngx_f1_replay_gen_kbool(g, "paused", 0);
+    ngx_f1_replay_gen(yajl_gen_map_close(g));
 
     ngx_f1_replay_gen(yajl_gen_map_close(g));
 

@@ -26,6 +26,7 @@
 
 #define NGX_F1_REPLAY_SESSION_MAGIC    0x46315250  /* "F1RP" */
 #define NGX_F1_REPLAY_SESSION_VERSION  1
+#define NGX_F1_REPLAY_PROTOCOL         1       /* WebSocket messages */
 
 #define NGX_F1_REPLAY_HAS_CAR_DATA     0x01
 #define NGX_F1_REPLAY_HAS_POSITION     0x02
@@ -266,9 +267,13 @@ void ngx_f1_replay_session_format_time(int32_t t, char *buf, size_t len);
 int ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s,
     yajl_gen g);
 
-/* the full race state at session time t as JSON */
+/* the full race state at session time t as JSON; "type" first if set */
 int ngx_f1_replay_session_state(const ngx_f1_replay_session_t *s,
-    int32_t t, yajl_gen g);
+    int32_t t, const char *type, yajl_gen g);
+
+/* the WebSocket "hello": metadata, drivers, outline, tick rate, clock */
+int ngx_f1_replay_session_hello(const ngx_f1_replay_session_t *s,
+    unsigned tick_rate, uint64_t tick, int32_t t, yajl_gen g);
 
 
 #endif /* _NGX_F1_REPLAY_SESSION_H_INCLUDED_ */

@@ -11,6 +11,9 @@
  *   f1-replay-inspect DIR              summary as JSON
  *   f1-replay-inspect DIR --at TIME    race state at a session time
  *                                      ("HH:MM:SS.mmm" or milliseconds)
+ *   f1-replay-inspect DIR --frame TIME the 50 Hz frame at a session time
+ *                                      (all cars and channels, tick 0,
+ *                                      sent 0), compact, as sent
  *   f1-replay-inspect DIR --bench [N]  load N times; print load time and
  *                                      block bytes
  *
@@ -26,6 +29,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "ngx_f1_replay_frame.h"
 #include "ngx_f1_replay_line.h"
 #include "ngx_f1_replay_loader.h"
 #include "ngx_f1_replay_session.h"
@@ -33,7 +37,7 @@
 
 static void ngx_f1_replay_inspect_warn(void *ctx, const char *msg);
 static int ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s,
-    int at, int32_t t);
+    const char *mode, int32_t t);
 static int ngx_f1_replay_inspect_bench(const char *dir, int runs);
 static double ngx_f1_replay_inspect_now(void);
 
@@ -47,7 +51,9 @@ main(int argc, char **argv)
     int32_t                   t;
     ngx_f1_replay_session_t  *s;
 
-    if (argc == 4 && strcmp(argv[2], "--at") == 0) {
+    if (argc == 4
+        && (strcmp(argv[2], "--at") == 0 || strcmp(argv[2], "--frame") == 0))
+    {
         if (ngx_f1_replay_parse_time((unsigned char *) argv[3],
                                      strlen(argv[3]), &t) != 0)
         {
@@ -64,8 +70,8 @@ main(int argc, char **argv)
         return ngx_f1_replay_inspect_bench(argv[1], runs > 0 ? runs : 1);
 
     } else if (argc != 2) {
-        fprintf(stderr, "usage: %s DIR [--at TIME | --bench [N]]\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s DIR [--at TIME | --frame TIME | "
+                "--bench [N]]\n", argv[0]);
         return 2;
     }
 
@@ -76,7 +82,7 @@ main(int argc, char **argv)
         return 1;
     }
 
-    rc = ngx_f1_replay_inspect_print(s, argc == 4, t);
+    rc = ngx_f1_replay_inspect_print(s, argc == 4 ? argv[2] : NULL, t);
 
     free(s);
 
@@ -92,25 +98,39 @@ ngx_f1_replay_inspect_warn(void *ctx, const char *msg)
 
 
 static int
-ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s, int at, int32_t t)
+ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s, const char *mode,
+    int32_t t)
 {
-    int                   rc;
-    size_t                len;
-    yajl_gen              g;
-    const unsigned char  *buf;
+    int                     rc, frame;
+    size_t                  len;
+    yajl_gen                g;
+    const unsigned char    *buf;
+    ngx_f1_replay_filter_t  all;
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
         return 1;
     }
 
-    yajl_gen_config(g, yajl_gen_beautify, 1);
+    frame = mode != NULL && strcmp(mode, "--frame") == 0;
 
-    rc = at ? ngx_f1_replay_session_state(s, t, g)
-            : ngx_f1_replay_session_summary(s, g);
+    if (frame) {
+        ngx_f1_replay_filter_all(&all);
+        rc = ngx_f1_replay_frame_encode(s, 0, t, 0, &all, g);
+
+    } else {
+        yajl_gen_config(g, yajl_gen_beautify, 1);
+
+        rc = mode ? ngx_f1_replay_session_state(s, t, NULL, g)
+                  : ngx_f1_replay_session_summary(s, g);
+    }
 
     if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
         fwrite(buf, 1, len, stdout);
+
+        if (frame) {
+            fputc('\n', stdout);
+        }
 
     } else {
         fprintf(stderr, "f1-replay-inspect: JSON generation failed\n");

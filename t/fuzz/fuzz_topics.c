@@ -111,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     g = yajl_gen_alloc(NULL);
     if (g != NULL) {
-        if (ngx_f1_replay_session_state(s, s->end_ms, g) != 0) {
+        if (ngx_f1_replay_session_state(s, s->end_ms, "state", g) != 0) {
             abort();
         }
 

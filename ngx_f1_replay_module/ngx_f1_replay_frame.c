@@ -1,0 +1,585 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+/*
+ * The frame message, one per tick (50 Hz), one line of compact JSON:
+ *
+ *   {"type":"frame","tick":1234,"t":1800000,
+ *    "utc":"2025-08-31T13:20:00.000Z","sent":1756646400012.345,
+ *    "cars":[{"n":81,"x":-1234,"y":5678,"z":12,"ps":"i","v":287,
+ *             "rpm":11234,"g":7,"thr":100,"brk":0,"drs":12,"cs":"i"},
+ *            ...]}
+ *
+ *   tick   the tick number, counted by the server
+ *   t      session time of the frame, ms (the archive's HH:MM:SS.mmm
+ *          clock)
+ *   utc    the UTC of t, ms precision; null when the archive gives no
+ *          way to tell
+ *   sent   when the server sent the frame, Unix time in ms with three
+ *          decimals (0.000 from f1-replay-inspect)
+ *   cars   the filtered cars, in driver-list order; cars outside the
+ *          filter are left out, every car in it is present
+ *
+ * A car object; members of channels outside the filter are left out:
+ *
+ *   n      racing number (always present)
+ *   x y z  position, decimetres as in the feed        (channel position)
+ *   off    true while the feed's status is OffTrack, else absent
+ *                                                     (channel position)
+ *   ps     provenance of x, y, z, off                 (channel position)
+ *   v      speed, km/h                                (channel speed)
+ *   rpm    engine rpm                                 (channel rpm)
+ *   g      gear as sent, 0 neutral                    (channel gear)
+ *   thr    throttle %, or null when the feed has none (channel throttle)
+ *   brk    brake 0 or 100, or null when the feed has none
+ *                                                     (channel brake)
+ *   drs    the feed's DRS code 0-14: 8 eligible, 10/12/14 open
+ *                                                     (channel drs)
+ *   cs     provenance of v, rpm, g, thr, brk, drs     (any car channel)
+ *
+ * Provenance, separately for the position and the car data (they come
+ * on separate time bases):
+ *
+ *   "r"    real: a recorded sample at exactly t
+ *   "i"    interpolated between the two recorded samples around t,
+ *          which are at most 1000 ms apart
+ *   "s"    stale: the last recorded value, held, because the next
+ *          sample is more than 1000 ms after it or there is none (the
+ *          car's data has ended)
+ *   absent before the car's first sample: the members of that time
+ *          base are left out (a car with no data yet is {"n":81}).
+ *
+ * Continuous values (x, y, z, v, rpm, thr) are linear between the two
+ * samples around t, then rounded to the nearest integer, halves up:
+ * v0 + (v1 - v0) * (t - t0) / (t1 - t0).  Discrete values (off, g, brk,
+ * drs) are the earlier sample's, never interpolated.  thr is null when
+ * either sample has no throttle value.  Position samples without a fix
+ * (X = Y = Z = 0) are skipped as if absent; after 256 of them in a row
+ * the car has no position (x, y, z and ps absent) until the next fix.
+ * Nothing is extrapolated beyond the last sample.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ngx_f1_replay_frame.h"
+
+
+#define ngx_f1_replay_gen(call)                                               \
+    if ((call) != yajl_gen_status_ok) {                                       \
+        return -1;                                                            \
+    }
+
+#define ngx_f1_replay_gen_key(g, key)                                         \
+    ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) key,         \
+                                      sizeof(key) - 1))
+
+
+static double ngx_f1_replay_frame_lerp(int64_t v0, int64_t v1, int64_t dt,
+    int64_t span);
+static int64_t ngx_f1_replay_frame_round(double v);
+static int ngx_f1_replay_frame_int(yajl_gen g, int64_t v);
+static int ngx_f1_replay_frame_utc(yajl_gen g, int64_t ms);
+static int ngx_f1_replay_frame_sent(yajl_gen g, double ms);
+static int ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_driver_t *d, int32_t t, uint32_t channels,
+    yajl_gen g);
+
+
+/* provenance letters, by NGX_F1_REPLAY_SRC_* */
+static const unsigned char  ngx_f1_replay_frame_src[] = "-ris";
+
+
+void
+ngx_f1_replay_filter_all(ngx_f1_replay_filter_t *f)
+{
+    memset(f->drivers, 0xff, sizeof(f->drivers));
+    f->channels = NGX_F1_REPLAY_CH_ALL;
+}
+
+
+/* v0 + (v1 - v0) * dt / span with one rounding of the quotient */
+
+static double
+ngx_f1_replay_frame_lerp(int64_t v0, int64_t v1, int64_t dt, int64_t span)
+{
+    return (double) v0 + (double) ((v1 - v0) * dt) / (double) span;
+}
+
+
+void
+ngx_f1_replay_car_at(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_driver_t *d, int32_t t, ngx_f1_replay_car_at_t *out)
+{
+    long                        k;
+    int64_t                     dt, span;
+    const ngx_f1_replay_car_t  *c, *c0, *c1;
+
+    memset(out, 0, sizeof(ngx_f1_replay_car_at_t));
+
+    c = ngx_f1_replay_items(s, d->car, ngx_f1_replay_car_t);
+    k = ngx_f1_replay_session_find(c, d->car.n, sizeof(ngx_f1_replay_car_t),
+                                   t);
+    if (k < 0) {
+        return;
+    }
+
+    /* the earlier sample: held values, discrete ones in every case */
+
+    c0 = &c[k];
+
+    out->rpm = c0->rpm;
+    out->speed = c0->speed;
+    out->gear = c0->gear;
+    out->drs = c0->drs;
+
+    if (c0->throttle == NGX_F1_REPLAY_NO_VALUE) {
+        out->throttle_none = 1;
+
+    } else {
+        out->throttle = c0->throttle;
+    }
+
+    if (c0->brake == NGX_F1_REPLAY_NO_VALUE) {
+        out->brake_none = 1;
+
+    } else {
+        out->brake = c0->brake;
+    }
+
+    if (c0->t == t) {
+        out->src = NGX_F1_REPLAY_SRC_REAL;
+        return;
+    }
+
+    c1 = &c[k + 1];
+
+    if ((uint32_t) k + 1 == d->car.n
+        || (int64_t) c1->t - c0->t > NGX_F1_REPLAY_MAX_GAP_MS)
+    {
+        out->src = NGX_F1_REPLAY_SRC_STALE;
+        return;
+    }
+
+    /* between two close samples: t0 < t < t1 */
+
+    span = (int64_t) c1->t - c0->t;
+    dt = (int64_t) t - c0->t;
+
+    out->src = NGX_F1_REPLAY_SRC_INTERP;
+    out->rpm = ngx_f1_replay_frame_lerp(c0->rpm, c1->rpm, dt, span);
+    out->speed = ngx_f1_replay_frame_lerp(c0->speed, c1->speed, dt, span);
+
+    if (c0->throttle == NGX_F1_REPLAY_NO_VALUE
+        || c1->throttle == NGX_F1_REPLAY_NO_VALUE)
+    {
+        out->throttle = 0;
+        out->throttle_none = 1;
+
+    } else {
+        out->throttle = ngx_f1_replay_frame_lerp(c0->throttle, c1->throttle,
+                                                 dt, span);
+    }
+}
+
+
+void
+ngx_f1_replay_pos_at(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_driver_t *d, int32_t t, ngx_f1_replay_pos_at_t *out)
+{
+    long                        k, a, b, stop;
+    int64_t                     dt, span;
+    const ngx_f1_replay_pos_t  *p;
+
+    memset(out, 0, sizeof(ngx_f1_replay_pos_at_t));
+
+    p = ngx_f1_replay_items(s, d->pos, ngx_f1_replay_pos_t);
+    k = ngx_f1_replay_session_find(p, d->pos.n, sizeof(ngx_f1_replay_pos_t),
+                                   t);
+
+    /* the last fix at or before t, among the last MAX_NO_FIX samples */
+
+    stop = k - NGX_F1_REPLAY_MAX_NO_FIX;
+    if (stop < -1) {
+        stop = -1;
+    }
+
+    for (a = k; a > stop; a--) {
+        if (p[a].status != NGX_F1_REPLAY_POS_NO_FIX) {
+            break;
+        }
+    }
+
+    if (a == stop) {
+        return;
+    }
+
+    out->x = p[a].x;
+    out->y = p[a].y;
+    out->z = p[a].z;
+    out->status = p[a].status;
+
+    if (p[a].t == t) {
+        out->src = NGX_F1_REPLAY_SRC_REAL;
+        return;
+    }
+
+    /* the next fix, if it is close enough to bridge the gap */
+
+    for (b = k + 1; b < (long) d->pos.n; b++) {
+        if ((int64_t) p[b].t - p[a].t > NGX_F1_REPLAY_MAX_GAP_MS) {
+            break;
+        }
+
+        if (p[b].status != NGX_F1_REPLAY_POS_NO_FIX) {
+            break;
+        }
+    }
+
+    if (b == (long) d->pos.n
+        || (int64_t) p[b].t - p[a].t > NGX_F1_REPLAY_MAX_GAP_MS)
+    {
+        out->src = NGX_F1_REPLAY_SRC_STALE;
+        return;
+    }
+
+    span = (int64_t) p[b].t - p[a].t;
+    dt = (int64_t) t - p[a].t;
+
+    out->src = NGX_F1_REPLAY_SRC_INTERP;
+    out->x = ngx_f1_replay_frame_lerp(p[a].x, p[b].x, dt, span);
+    out->y = ngx_f1_replay_frame_lerp(p[a].y, p[b].y, dt, span);
+    out->z = ngx_f1_replay_frame_lerp(p[a].z, p[b].z, dt, span);
+}
+
+
+/*
+ * floor(v + 0.5).  Exact for the interpolated values: unless v is a half
+ * exactly, it is at least 1/2000 away from one (the span is at most
+ * 1000 ms), far more than the error of the division.
+ */
+
+static int64_t
+ngx_f1_replay_frame_round(double v)
+{
+    double   w;
+    int64_t  r;
+
+    w = v + 0.5;
+    r = (int64_t) w;
+
+    if ((double) r > w) {
+        r--;
+    }
+
+    return r;
+}
+
+
+/* an integer without printf */
+
+static int
+ngx_f1_replay_frame_int(yajl_gen g, int64_t v)
+{
+    uint64_t        u;
+    unsigned char  *p, buf[24];
+
+    u = v < 0 ? 0 - (uint64_t) v : (uint64_t) v;
+    p = buf + sizeof(buf);
+
+    do {
+        *--p = (unsigned char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    if (v < 0) {
+        *--p = '-';
+    }
+
+    ngx_f1_replay_gen(yajl_gen_number(g, (const char *) p,
+                                      buf + sizeof(buf) - p));
+
+    return 0;
+}
+
+
+/* "2025-08-31T13:00:00.123Z" without gmtime_r(): days to civil date */
+
+static int
+ngx_f1_replay_frame_utc(yajl_gen g, int64_t ms)
+{
+    int64_t        days, rem, era, doe, yoe, doy, mp, year;
+    unsigned       month, mday, n, i;
+    unsigned char  buf[24];
+
+    days = ms / 86400000;
+    rem = ms % 86400000;
+
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+
+    days += 719468;
+    era = (days >= 0 ? days : days - 146096) / 146097;
+    doe = days - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    mday = (unsigned) (doy - (153 * mp + 2) / 5 + 1);
+    month = (unsigned) (mp < 10 ? mp + 3 : mp - 9);
+    year = yoe + era * 400 + (month <= 2);
+
+    if (year < 0 || year > 9999) {
+        ngx_f1_replay_gen(yajl_gen_null(g));
+        return 0;
+    }
+
+    memcpy(buf, "0000-00-00T00:00:00.000Z", 24);
+
+    for (n = (unsigned) year, i = 3; n; n /= 10, i--) {
+        buf[i] = (unsigned char) ('0' + n % 10);
+    }
+
+    buf[5] = (unsigned char) ('0' + month / 10);
+    buf[6] = (unsigned char) ('0' + month % 10);
+    buf[8] = (unsigned char) ('0' + mday / 10);
+    buf[9] = (unsigned char) ('0' + mday % 10);
+
+    n = (unsigned) (rem / 3600000);
+    buf[11] = (unsigned char) ('0' + n / 10);
+    buf[12] = (unsigned char) ('0' + n % 10);
+
+    n = (unsigned) (rem / 60000 % 60);
+    buf[14] = (unsigned char) ('0' + n / 10);
+    buf[15] = (unsigned char) ('0' + n % 10);
+
+    n = (unsigned) (rem / 1000 % 60);
+    buf[17] = (unsigned char) ('0' + n / 10);
+    buf[18] = (unsigned char) ('0' + n % 10);
+
+    n = (unsigned) (rem % 1000);
+    buf[20] = (unsigned char) ('0' + n / 100);
+    buf[21] = (unsigned char) ('0' + n / 10 % 10);
+    buf[22] = (unsigned char) ('0' + n % 10);
+
+    ngx_f1_replay_gen(yajl_gen_string(g, buf, 24));
+
+    return 0;
+}
+
+
+/* Unix ms with three decimals; null if not a plausible time */
+
+static int
+ngx_f1_replay_frame_sent(yajl_gen g, double ms)
+{
+    int   n;
+    char  buf[32];
+
+    if (!(ms > -1e15 && ms < 1e15)) {
+        ngx_f1_replay_gen(yajl_gen_null(g));
+        return 0;
+    }
+
+    n = snprintf(buf, sizeof(buf), "%.3f", ms);
+
+    ngx_f1_replay_gen(yajl_gen_number(g, buf, (size_t) n));
+
+    return 0;
+}
+
+
+static int
+ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_driver_t *d, int32_t t, uint32_t channels,
+    yajl_gen g)
+{
+    ngx_f1_replay_car_at_t  car;
+    ngx_f1_replay_pos_at_t  pos;
+
+    ngx_f1_replay_gen(yajl_gen_map_open(g));
+
+    ngx_f1_replay_gen_key(g, "n");
+    if (ngx_f1_replay_frame_int(g, d->number) != 0) {
+        return -1;
+    }
+
+    if (channels & NGX_F1_REPLAY_CH_POSITION) {
+        ngx_f1_replay_pos_at(s, d, t, &pos);
+
+        if (pos.src != NGX_F1_REPLAY_SRC_NONE) {
+            ngx_f1_replay_gen_key(g, "x");
+            if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(pos.x))
+                != 0)
+            {
+                return -1;
+            }
+
+            ngx_f1_replay_gen_key(g, "y");
+            if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(pos.y))
+                != 0)
+            {
+                return -1;
+            }
+
+            ngx_f1_replay_gen_key(g, "z");
+            if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(pos.z))
+                != 0)
+            {
+                return -1;
+            }
+
+            if (pos.status == NGX_F1_REPLAY_POS_OFF_TRACK) {
+                ngx_f1_replay_gen_key(g, "off");
+                ngx_f1_replay_gen(yajl_gen_bool(g, 1));
+            }
+
+            ngx_f1_replay_gen_key(g, "ps");
+            ngx_f1_replay_gen(yajl_gen_string(g,
+                                          &ngx_f1_replay_frame_src[pos.src],
+                                          1));
+        }
+    }
+
+    if (!(channels & NGX_F1_REPLAY_CH_CAR)) {
+        ngx_f1_replay_gen(yajl_gen_map_close(g));
+        return 0;
+    }
+
+    ngx_f1_replay_car_at(s, d, t, &car);
+
+    if (car.src == NGX_F1_REPLAY_SRC_NONE) {
+        ngx_f1_replay_gen(yajl_gen_map_close(g));
+        return 0;
+    }
+
+    if (channels & NGX_F1_REPLAY_CH_SPEED) {
+        ngx_f1_replay_gen_key(g, "v");
+        if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(car.speed))
+            != 0)
+        {
+            return -1;
+        }
+    }
+
+    if (channels & NGX_F1_REPLAY_CH_RPM) {
+        ngx_f1_replay_gen_key(g, "rpm");
+        if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(car.rpm))
+            != 0)
+        {
+            return -1;
+        }
+    }
+
+    if (channels & NGX_F1_REPLAY_CH_GEAR) {
+        ngx_f1_replay_gen_key(g, "g");
+        if (ngx_f1_replay_frame_int(g, car.gear) != 0) {
+            return -1;
+        }
+    }
+
+    if (channels & NGX_F1_REPLAY_CH_THROTTLE) {
+        ngx_f1_replay_gen_key(g, "thr");
+
+        if (car.throttle_none) {
+            ngx_f1_replay_gen(yajl_gen_null(g));
+
+        } else if (ngx_f1_replay_frame_int(g,
+                       ngx_f1_replay_frame_round(car.throttle))
+                   != 0)
+        {
+            return -1;
+        }
+    }
+
+    if (channels & NGX_F1_REPLAY_CH_BRAKE) {
+        ngx_f1_replay_gen_key(g, "brk");
+
+        if (car.brake_none) {
+            ngx_f1_replay_gen(yajl_gen_null(g));
+
+        } else if (ngx_f1_replay_frame_int(g, car.brake) != 0) {
+            return -1;
+        }
+    }
+
+    if (channels & NGX_F1_REPLAY_CH_DRS) {
+        ngx_f1_replay_gen_key(g, "drs");
+        if (ngx_f1_replay_frame_int(g, car.drs) != 0) {
+            return -1;
+        }
+    }
+
+    ngx_f1_replay_gen_key(g, "cs");
+    ngx_f1_replay_gen(yajl_gen_string(g, &ngx_f1_replay_frame_src[car.src],
+                                      1));
+
+    ngx_f1_replay_gen(yajl_gen_map_close(g));
+
+    return 0;
+}
+
+
+int
+ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
+    int32_t t, double sent_ms, const ngx_f1_replay_filter_t *f, yajl_gen g)
+{
+    uint32_t                       i;
+    const ngx_f1_replay_driver_t  *d;
+
+    ngx_f1_replay_gen(yajl_gen_map_open(g));
+
+    ngx_f1_replay_gen_key(g, "type");
+    ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) "frame", 5));
+
+    ngx_f1_replay_gen_key(g, "tick");
+    if (ngx_f1_replay_frame_int(g, tick > INT64_MAX ? INT64_MAX
+                                                    : (int64_t) tick)
+        != 0)
+    {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_key(g, "t");
+    if (ngx_f1_replay_frame_int(g, t) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_key(g, "utc");
+    if (s->utc0_source == NGX_F1_REPLAY_UTC0_NONE) {
+        ngx_f1_replay_gen(yajl_gen_null(g));
+
+    } else if (ngx_f1_replay_frame_utc(g, s->utc0_ms + t) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_key(g, "sent");
+    if (ngx_f1_replay_frame_sent(g, sent_ms) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_key(g, "cars");
+    ngx_f1_replay_gen(yajl_gen_array_open(g));
+
+    d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t);
+
+    for (i = 0; i < s->drivers.n; i++) {
+        if (!ngx_f1_replay_filter_has(f, (unsigned) d[i].number)) {
+            continue;
+        }
+
+        if (ngx_f1_replay_frame_car(s, &d[i], t, f->channels, g) != 0) {
+            return -1;
+        }
+    }
+
+    ngx_f1_replay_gen(yajl_gen_array_close(g));
+    ngx_f1_replay_gen(yajl_gen_map_close(g));
+
+    return 0;
+}

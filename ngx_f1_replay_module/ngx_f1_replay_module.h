@@ -1,0 +1,81 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+#ifndef _NGX_F1_REPLAY_MODULE_H_INCLUDED_
+#define _NGX_F1_REPLAY_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "ngx_f1_replay_clock.h"
+#include "ngx_f1_replay_frame.h"
+#include "ngx_f1_replay_session.h"
+
+
+/* the zone's own header, allocated first in its slab pool */
+typedef struct {
+    uint64_t                       fingerprint;
+    ngx_f1_replay_session_t       *session;
+    ngx_f1_replay_clock_t          clock;
+} ngx_f1_replay_shctx_t;
+
+
+/* a message on the wire (WebSocket header included), reference-counted */
+typedef struct {
+    ngx_uint_t                     refs;
+    size_t                         len;
+    u_char                        *data;
+} ngx_f1_replay_msg_t;
+
+
+typedef struct {
+    ngx_str_t                      name;
+    ngx_str_t                      path;         /* NUL-terminated */
+    uint64_t                       fingerprint;
+    ngx_uint_t                     rate;         /* ticks per second */
+    ngx_shm_zone_t                *shm_zone;
+    ngx_f1_replay_shctx_t         *sh;
+    ngx_f1_replay_session_t       *session;
+
+    /* this worker's clients of the session and its tick */
+    ngx_queue_t                    clients;
+    ngx_uint_t                     nclients;
+    ngx_event_t                    tick_ev;
+    uint64_t                       tick;
+    ngx_f1_replay_msg_t           *frame;        /* of tick */
+    yajl_gen                       gen;
+    ngx_f1_replay_filter_t         all;
+} ngx_f1_replay_session_conf_t;
+
+
+typedef struct {
+    ngx_array_t                    sessions;  /* session_conf_t * */
+} ngx_f1_replay_main_conf_t;
+
+
+typedef struct {
+    ngx_f1_replay_session_conf_t  *info;
+    ngx_f1_replay_session_conf_t  *ws;
+    ngx_msec_t                     ping_interval;
+    ngx_msec_t                     pong_timeout;
+    size_t                         max_message;
+    ngx_uint_t                     max_skipped;
+    ngx_array_t                   *origins;      /* ngx_str_t */
+    ngx_str_t                      predictions;  /* a whole text frame */
+} ngx_f1_replay_loc_conf_t;
+
+
+extern ngx_module_t  ngx_f1_replay_module;
+
+
+ngx_int_t ngx_f1_replay_ws_handler(ngx_http_request_t *r);
+
+
+#endif /* _NGX_F1_REPLAY_MODULE_H_INCLUDED_ */

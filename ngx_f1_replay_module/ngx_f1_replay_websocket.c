@@ -1,0 +1,1229 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_f1_replay_module.h"
+#include "ngx_f1_replay_ws.h"
+
+
+/*
+ * The WebSocket endpoint: RFC 6455 inside nginx, no upstream.
+ *
+ * Each worker keeps, per session, a list of its clients and one timer at
+ * the tick rate.  The timer computes the current tick from the shared
+ * clock, encodes that tick's frame once and hands the same bytes to every
+ * client (reference-counted).  A client that has not drained its frame
+ * by the next tick gets only the newest one (the older waiting frame is
+ * dropped and counted); past f1_replay_max_skipped drops in a row it is
+ * closed with 1008.  Per client at most one frame in flight, one waiting
+ * and a few small control messages: memory per client is bounded.
+ */
+
+
+#define NGX_F1_REPLAY_CTL_MAX      8
+#define NGX_F1_REPLAY_RBUF_SIZE    4096
+#define NGX_F1_REPLAY_CLOSE_WAIT   1000
+#define NGX_F1_REPLAY_SUBPROTOCOL  "f1-replay.v1"
+#define NGX_F1_REPLAY_WS_POLICY    1008
+#define NGX_F1_REPLAY_UPGRADE_REQUIRED  426   /* not in nginx's list */
+
+
+static u_char  ngx_f1_replay_unsupported[] =
+    "{\"type\":\"error\",\"code\":\"unsupported\","
+    "\"message\":\"client messages are not accepted yet\"}";
+
+
+typedef struct {
+    ngx_queue_t                    queue;
+    ngx_http_request_t            *request;
+    ngx_f1_replay_session_conf_t  *sc;
+    ngx_f1_replay_loc_conf_t      *lcf;
+    ngx_f1_replay_ws_parser_t      parser;
+    u_char                        *rbuf;
+
+    ngx_f1_replay_msg_t           *cur;       /* being written */
+    size_t                         sent;
+    ngx_f1_replay_msg_t           *next;      /* newest frame waiting */
+    ngx_f1_replay_msg_t           *ctl[NGX_F1_REPLAY_CTL_MAX];
+    ngx_uint_t                     nctl;
+
+    ngx_uint_t                     skipped;
+    ngx_uint_t                     skipped_in_row;
+
+    ngx_event_t                    timer;     /* ping, pong, close wait */
+
+    unsigned                       listed:1;
+    unsigned                       awaiting_pong:1;
+    unsigned                       closing:1;  /* close frame queued */
+    unsigned                       close_sent:1;
+    unsigned                       peer_closed:1;
+    unsigned                       done:1;
+} ngx_f1_replay_client_t;
+
+
+static ngx_int_t ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
+    ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *accept, ngx_str_t *proto);
+static ngx_int_t ngx_f1_replay_ws_upgrade_required(ngx_http_request_t *r);
+static ngx_table_elt_t *ngx_f1_replay_ws_header_in(ngx_http_request_t *r,
+    const char *name, size_t len);
+static ngx_int_t ngx_f1_replay_ws_has_token(ngx_str_t *value,
+    const char *token, size_t len);
+static ngx_int_t ngx_f1_replay_ws_add_header(ngx_http_request_t *r,
+    const char *name, size_t nlen, ngx_str_t *value);
+static ngx_int_t ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl);
+static void ngx_f1_replay_ws_read(ngx_http_request_t *r);
+static void ngx_f1_replay_ws_write(ngx_http_request_t *r);
+static ngx_int_t ngx_f1_replay_ws_input(ngx_f1_replay_client_t *cl,
+    u_char *pos, u_char *end);
+static ngx_int_t ngx_f1_replay_ws_flush(ngx_f1_replay_client_t *cl);
+static ngx_int_t ngx_f1_replay_ws_queue(ngx_f1_replay_client_t *cl,
+    ngx_f1_replay_msg_t *m);
+static void ngx_f1_replay_ws_close(ngx_f1_replay_client_t *cl,
+    ngx_uint_t code);
+static void ngx_f1_replay_ws_finalize(ngx_f1_replay_client_t *cl);
+static void ngx_f1_replay_ws_cleanup(void *data);
+static void ngx_f1_replay_ws_timer(ngx_event_t *ev);
+static void ngx_f1_replay_ws_tick(ngx_event_t *ev);
+static void ngx_f1_replay_ws_push(ngx_f1_replay_client_t *cl,
+    ngx_f1_replay_msg_t *frame);
+static ngx_f1_replay_msg_t *ngx_f1_replay_msg_create(unsigned opcode,
+    const u_char *payload, size_t len, ngx_log_t *log);
+static ngx_f1_replay_msg_t *ngx_f1_replay_msg_gen(yajl_gen g,
+    ngx_log_t *log);
+static void ngx_f1_replay_msg_release(ngx_f1_replay_msg_t *m);
+
+
+ngx_int_t
+ngx_f1_replay_ws_handler(ngx_http_request_t *r)
+{
+    int32_t                        t;
+    uint64_t                       tick;
+    ngx_int_t                      rc;
+    ngx_str_t                      accept, proto;
+    yajl_gen                       g;
+    ngx_connection_t              *c;
+    ngx_http_cleanup_t            *cln;
+    ngx_f1_replay_msg_t           *m;
+    ngx_f1_replay_client_t        *cl;
+    ngx_f1_replay_loc_conf_t      *lcf;
+    ngx_f1_replay_session_conf_t  *sc;
+    ngx_http_core_loc_conf_t      *clcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_f1_replay_module);
+    sc = lcf->ws;
+    c = r->connection;
+
+    rc = ngx_f1_replay_ws_handshake(r, lcf, &accept, &proto);
+
+    if (rc == NGX_F1_REPLAY_UPGRADE_REQUIRED) {
+        return ngx_f1_replay_ws_upgrade_required(r);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    cl = ngx_pcalloc(r->pool, sizeof(ngx_f1_replay_client_t));
+    if (cl == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cl->rbuf = ngx_pnalloc(r->pool, NGX_F1_REPLAY_RBUF_SIZE);
+    if (cl->rbuf == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cl->request = r;
+    cl->sc = sc;
+    cl->lcf = lcf;
+    ngx_f1_replay_ws_parser_init(&cl->parser, lcf->max_message);
+
+    cln->handler = ngx_f1_replay_ws_cleanup;
+    cln->data = cl;
+
+    ngx_http_set_ctx(r, cl, ngx_f1_replay_module);
+
+    cl->timer.handler = ngx_f1_replay_ws_timer;
+    cl->timer.data = cl;
+    cl->timer.log = c->log;
+    cl->timer.cancelable = 1;
+
+    /* hello, state and predictions go first, in this order */
+
+    tick = ngx_f1_replay_clock_tick(&sc->sh->clock,
+                                    (int64_t) ngx_current_msec);
+    t = ngx_f1_replay_clock_session_time(&sc->sh->clock, tick);
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_f1_replay_session_hello(sc->session, (unsigned) sc->rate, tick,
+                                    t, g)
+        != 0
+        || (m = ngx_f1_replay_msg_gen(g, c->log)) == NULL
+        || ngx_f1_replay_ws_queue(cl, m) != NGX_OK)
+    {
+        yajl_gen_free(g);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    yajl_gen_reset(g, NULL);
+    yajl_gen_clear(g);
+
+    if (ngx_f1_replay_session_state(sc->session, t, "state", g) != 0
+        || (m = ngx_f1_replay_msg_gen(g, c->log)) == NULL
+        || ngx_f1_replay_ws_queue(cl, m) != NGX_OK)
+    {
+        yajl_gen_free(g);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    yajl_gen_free(g);
+
+    if (lcf->predictions.len) {
+        m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_TEXT,
+                                     lcf->predictions.data,
+                                     lcf->predictions.len, c->log);
+        if (m == NULL || ngx_f1_replay_ws_queue(cl, m) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    /* 101: nginx's header filter adds "Connection: upgrade" itself */
+
+    r->headers_out.status = NGX_HTTP_SWITCHING_PROTOCOLS;
+    ngx_str_set(&r->headers_out.status_line, "101 Switching Protocols");
+    r->headers_out.content_length_n = -1;
+    r->keepalive = 0;
+
+    if (proto.len) {
+        ngx_str_set(&proto, NGX_F1_REPLAY_SUBPROTOCOL);
+    }
+
+    if (ngx_f1_replay_ws_add_header(r, "Upgrade", 7,
+                                    &(ngx_str_t) ngx_string("websocket"))
+        != NGX_OK
+        || ngx_f1_replay_ws_add_header(r, "Sec-WebSocket-Accept", 20,
+                                       &accept)
+           != NGX_OK
+        || (proto.len
+            && ngx_f1_replay_ws_add_header(r, "Sec-WebSocket-Protocol", 22,
+                                           &proto)
+               != NGX_OK))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_send_special(r, NGX_HTTP_FLUSH) == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->tcp_nodelay && ngx_tcp_nodelay(c) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->main->count++;
+
+    /* idle: a graceful shutdown closes it, and the cleanup sends 1001 */
+    c->idle = 1;
+
+    r->read_event_handler = ngx_f1_replay_ws_read;
+    r->write_event_handler = ngx_f1_replay_ws_write;
+
+    if (ngx_f1_replay_ws_start(cl) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_CLOSE);
+        return NGX_DONE;
+    }
+
+    /* bytes the client sent right after the handshake */
+
+    if (r->header_in->pos < r->header_in->last) {
+        rc = ngx_f1_replay_ws_input(cl, r->header_in->pos,
+                                    r->header_in->last);
+        r->header_in->pos = r->header_in->last;
+
+        if (rc != NGX_OK) {
+            return NGX_DONE;
+        }
+    }
+
+    if (ngx_f1_replay_ws_flush(cl) != NGX_OK) {
+        return NGX_DONE;
+    }
+
+    ngx_f1_replay_ws_read(r);
+
+    return NGX_DONE;
+}
+
+
+/* RFC 6455 section 4.2.1; NGX_OK or the status to answer with */
+
+static ngx_int_t
+ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
+    ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *accept, ngx_str_t *proto)
+{
+    u_char           *p, *last;
+    ngx_str_t        *origin;
+    ngx_uint_t        i;
+    ngx_table_elt_t  *h, *key, *version;
+
+    static u_char     buf[NGX_F1_REPLAY_WS_ACCEPT_LEN + 1];
+
+    if (r->method != NGX_HTTP_GET) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "f1_replay: WebSocket over HTTP/2 is not supported");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+#endif
+
+    h = r->headers_in.upgrade;
+
+    if (h == NULL
+        || ngx_f1_replay_ws_has_token(&h->value, "websocket", 9) != NGX_OK)
+    {
+        /* not a WebSocket request: say what this resource speaks */
+
+        if (ngx_f1_replay_ws_add_header(r, "Upgrade", 7,
+                                  &(ngx_str_t) ngx_string("websocket"))
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_F1_REPLAY_UPGRADE_REQUIRED;
+    }
+
+    if (r->http_version < NGX_HTTP_VERSION_11) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "f1_replay: WebSocket needs HTTP/1.1");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    /* nginx 1.22 parses Connection but keeps no pointer to it */
+    h = ngx_f1_replay_ws_header_in(r, "Connection", 10);
+
+    if (h == NULL
+        || ngx_f1_replay_ws_has_token(&h->value, "upgrade", 7) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "f1_replay: no \"Connection: upgrade\"");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    version = ngx_f1_replay_ws_header_in(r, "Sec-WebSocket-Version", 21);
+
+    if (version == NULL || version->value.len != 2
+        || ngx_strncmp(version->value.data, "13", 2) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "f1_replay: unsupported WebSocket version");
+
+        if (ngx_f1_replay_ws_add_header(r, "Sec-WebSocket-Version", 21,
+                                        &(ngx_str_t) ngx_string("13"))
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_F1_REPLAY_UPGRADE_REQUIRED;
+    }
+
+    key = ngx_f1_replay_ws_header_in(r, "Sec-WebSocket-Key", 17);
+
+    if (key == NULL
+        || ngx_f1_replay_ws_accept(key->value.data, key->value.len,
+                                   (char *) buf)
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "f1_replay: missing or invalid Sec-WebSocket-Key");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    accept->data = ngx_pnalloc(r->pool, NGX_F1_REPLAY_WS_ACCEPT_LEN);
+    if (accept->data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    accept->len = NGX_F1_REPLAY_WS_ACCEPT_LEN;
+    ngx_memcpy(accept->data, buf, NGX_F1_REPLAY_WS_ACCEPT_LEN);
+
+    if (lcf->origins) {
+        h = ngx_f1_replay_ws_header_in(r, "Origin", 6);
+        origin = lcf->origins->elts;
+
+        for (i = 0; h && i < lcf->origins->nelts; i++) {
+            if (origin[i].len == h->value.len
+                && ngx_strncasecmp(origin[i].data, h->value.data,
+                                   h->value.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (h == NULL || i == lcf->origins->nelts) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "f1_replay: origin \"%V\" not allowed",
+                          h ? &h->value : &(ngx_str_t) ngx_string(""));
+            return NGX_HTTP_FORBIDDEN;
+        }
+    }
+
+    /* one subprotocol from the offer, or none */
+
+    ngx_str_null(proto);
+    h = ngx_f1_replay_ws_header_in(r, "Sec-WebSocket-Protocol", 22);
+
+    if (h != NULL) {
+        p = h->value.data;
+        last = p + h->value.len;
+
+        /* a list of tokens: compare each, ignoring spaces around */
+
+        while (p < last) {
+            while (p < last && (*p == ' ' || *p == '\t' || *p == ',')) {
+                p++;
+            }
+
+            if ((size_t) (last - p) >= sizeof(NGX_F1_REPLAY_SUBPROTOCOL) - 1
+                && ngx_strncmp(p, NGX_F1_REPLAY_SUBPROTOCOL,
+                               sizeof(NGX_F1_REPLAY_SUBPROTOCOL) - 1) == 0
+                && (p + sizeof(NGX_F1_REPLAY_SUBPROTOCOL) - 1 == last
+                    || p[sizeof(NGX_F1_REPLAY_SUBPROTOCOL) - 1] == ','
+                    || p[sizeof(NGX_F1_REPLAY_SUBPROTOCOL) - 1] == ' '))
+            {
+                proto->len = 1;
+                break;
+            }
+
+            while (p < last && *p != ',') {
+                p++;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* 426 with its reason phrase, which nginx's status table lacks */
+
+static ngx_int_t
+ngx_f1_replay_ws_upgrade_required(ngx_http_request_t *r)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    static u_char  body[] = "426 Upgrade Required: this is a WebSocket "
+                            "endpoint (RFC 6455)\n";
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + sizeof(body) - 1;
+    b->memory = 1;
+    b->last_buf = 1;
+
+    r->headers_out.status = NGX_F1_REPLAY_UPGRADE_REQUIRED;
+    ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");
+    r->headers_out.content_length_n = sizeof(body) - 1;
+    ngx_str_set(&r->headers_out.content_type, "text/plain");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_table_elt_t *
+ngx_f1_replay_ws_header_in(ngx_http_request_t *r, const char *name,
+    size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+/* a comma-separated list holds token (any case) */
+
+static ngx_int_t
+ngx_f1_replay_ws_has_token(ngx_str_t *value, const char *token, size_t len)
+{
+    u_char  *p, *last, *end;
+
+    p = value->data;
+    last = p + value->len;
+
+    while (p < last) {
+        while (p < last && (*p == ' ' || *p == '\t' || *p == ',')) {
+            p++;
+        }
+
+        end = p;
+        while (end < last && *end != ',') {
+            end++;
+        }
+
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+
+        if ((size_t) (end - p) == len
+            && ngx_strncasecmp(p, (u_char *) token, len) == 0)
+        {
+            return NGX_OK;
+        }
+
+        p = end;
+        while (p < last && *p != ',') {
+            p++;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_f1_replay_ws_add_header(ngx_http_request_t *r, const char *name,
+    size_t nlen, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.len = nlen;
+    h->key.data = (u_char *) name;
+    h->value = *value;
+
+    return NGX_OK;
+}
+
+
+/* the client joins its session's list; the worker's tick starts */
+
+static ngx_int_t
+ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
+{
+    int64_t                        next;
+    ngx_f1_replay_session_conf_t  *sc;
+
+    sc = cl->sc;
+
+    if (sc->nclients == 0) {
+        if (sc->clients.next == NULL) {
+            ngx_queue_init(&sc->clients);
+        }
+
+        if (sc->gen == NULL) {
+            sc->gen = yajl_gen_alloc(NULL);
+            if (sc->gen == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_f1_replay_filter_all(&sc->all);
+        }
+
+        sc->tick_ev.handler = ngx_f1_replay_ws_tick;
+        sc->tick_ev.data = sc;
+        sc->tick_ev.log = ngx_cycle->log;
+        sc->tick_ev.cancelable = 1;
+    }
+
+    ngx_queue_insert_tail(&sc->clients, &cl->queue);
+    sc->nclients++;
+    cl->listed = 1;
+
+    if (!sc->tick_ev.timer_set) {
+        next = ngx_f1_replay_clock_tick_start(&sc->sh->clock,
+                   ngx_f1_replay_clock_tick(&sc->sh->clock,
+                                            (int64_t) ngx_current_msec)
+                   + 1);
+        ngx_add_timer(&sc->tick_ev,
+                      (ngx_msec_t) ngx_max(next - (int64_t) ngx_current_msec,
+                                           1));
+    }
+
+    if (cl->lcf->ping_interval) {
+        ngx_add_timer(&cl->timer, cl->lcf->ping_interval);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_f1_replay_ws_read(ngx_http_request_t *r)
+{
+    ssize_t                  n;
+    ngx_connection_t        *c;
+    ngx_f1_replay_client_t  *cl;
+
+    c = r->connection;
+    cl = ngx_http_get_module_ctx(r, ngx_f1_replay_module);
+
+    for ( ;; ) {
+        n = c->recv(c, cl->rbuf, NGX_F1_REPLAY_RBUF_SIZE);
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        if (n == 0 || n == NGX_ERROR) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                           "f1_replay: client closed the connection");
+            c->error = 1;
+            ngx_f1_replay_ws_finalize(cl);
+            return;
+        }
+
+        if (ngx_f1_replay_ws_input(cl, cl->rbuf, cl->rbuf + n) != NGX_OK) {
+            return;
+        }
+    }
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        ngx_f1_replay_ws_finalize(cl);
+    }
+}
+
+
+static void
+ngx_f1_replay_ws_write(ngx_http_request_t *r)
+{
+    (void) ngx_f1_replay_ws_flush(ngx_http_get_module_ctx(r,
+                                                      ngx_f1_replay_module));
+}
+
+
+/* the client's bytes: NGX_OK, or NGX_DONE once the client is finalized */
+
+static ngx_int_t
+ngx_f1_replay_ws_input(ngx_f1_replay_client_t *cl, u_char *pos, u_char *end)
+{
+    ngx_connection_t          *c;
+    ngx_f1_replay_msg_t       *m;
+    ngx_f1_replay_ws_parser_t  *p;
+
+    c = cl->request->connection;
+    p = &cl->parser;
+
+    for ( ;; ) {
+
+        if (cl->peer_closed) {
+            /* after the peer's close frame nothing more is read */
+            return NGX_OK;
+        }
+
+        switch (ngx_f1_replay_ws_parse(p, &pos, end)) {
+
+        case NGX_F1_REPLAY_WS_AGAIN:
+            return NGX_OK;
+
+        case NGX_F1_REPLAY_WS_PING_EV:
+            m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_PONG, p->payload,
+                                         p->len, c->log);
+            if (m == NULL || ngx_f1_replay_ws_queue(cl, m) != NGX_OK) {
+                ngx_f1_replay_ws_finalize(cl);
+                return NGX_DONE;
+            }
+
+            if (ngx_f1_replay_ws_flush(cl) != NGX_OK) {
+                return NGX_DONE;
+            }
+
+            break;
+
+        case NGX_F1_REPLAY_WS_PONG_EV:
+            if (cl->awaiting_pong) {
+                cl->awaiting_pong = 0;
+
+                if (cl->timer.timer_set) {
+                    ngx_del_timer(&cl->timer);
+                }
+
+                ngx_add_timer(&cl->timer, cl->lcf->ping_interval);
+            }
+
+            break;
+
+        case NGX_F1_REPLAY_WS_MESSAGE:
+
+            /* subscriptions are not accepted yet: say so */
+
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "f1_replay: client message ignored");
+
+            m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_TEXT,
+                                     ngx_f1_replay_unsupported,
+                                     sizeof(ngx_f1_replay_unsupported) - 1,
+                                     c->log);
+            if (m == NULL || ngx_f1_replay_ws_queue(cl, m) != NGX_OK) {
+                ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
+                return ngx_f1_replay_ws_flush(cl) == NGX_OK ? NGX_OK
+                                                            : NGX_DONE;
+            }
+
+            if (ngx_f1_replay_ws_flush(cl) != NGX_OK) {
+                return NGX_DONE;
+            }
+
+            break;
+
+        case NGX_F1_REPLAY_WS_CLOSE_EV:
+            cl->peer_closed = 1;
+
+            if (cl->closing) {
+                /* the answer to our close: the handshake is complete */
+                ngx_f1_replay_ws_finalize(cl);
+                return NGX_DONE;
+            }
+
+            ngx_f1_replay_ws_close(cl,
+                                   p->close_code == NGX_F1_REPLAY_WS_NO_STATUS
+                                   ? NGX_F1_REPLAY_WS_NORMAL
+                                   : p->close_code);
+
+            return ngx_f1_replay_ws_flush(cl) == NGX_OK ? NGX_OK : NGX_DONE;
+
+        default: /* NGX_F1_REPLAY_WS_ERROR */
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "f1_replay: %s, closing with %ui", p->error,
+                          (ngx_uint_t) p->close_code);
+
+            cl->peer_closed = 1;
+            ngx_f1_replay_ws_close(cl, p->close_code);
+
+            return ngx_f1_replay_ws_flush(cl) == NGX_OK ? NGX_OK : NGX_DONE;
+        }
+    }
+}
+
+
+/*
+ * Writes what is queued: the message in flight, then control messages,
+ * then the newest frame.  NGX_OK, or NGX_DONE once finalized.
+ */
+
+static ngx_int_t
+ngx_f1_replay_ws_flush(ngx_f1_replay_client_t *cl)
+{
+    ssize_t              n;
+    ngx_uint_t           i;
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+
+    r = cl->request;
+    c = r->connection;
+
+    /* the rest of the 101 response, if the socket took only part of it */
+
+    if (r->out) {
+        if (ngx_http_output_filter(r, NULL) == NGX_ERROR) {
+            ngx_f1_replay_ws_finalize(cl);
+            return NGX_DONE;
+        }
+
+        if (r->out) {
+            goto again;
+        }
+    }
+
+    for ( ;; ) {
+
+        if (cl->cur == NULL) {
+
+            if (cl->nctl) {
+                cl->cur = cl->ctl[0];
+
+                for (i = 1; i < cl->nctl; i++) {
+                    cl->ctl[i - 1] = cl->ctl[i];
+                }
+
+                cl->nctl--;
+
+            } else if (cl->next && !cl->closing) {
+                cl->cur = cl->next;
+                cl->next = NULL;
+                cl->skipped_in_row = 0;
+
+            } else {
+                break;
+            }
+
+            cl->sent = 0;
+        }
+
+        if (!c->write->ready) {
+            goto again;
+        }
+
+        n = c->send(c, cl->cur->data + cl->sent, cl->cur->len - cl->sent);
+
+        if (n == NGX_ERROR) {
+            c->error = 1;
+            ngx_f1_replay_ws_finalize(cl);
+            return NGX_DONE;
+        }
+
+        if (n == NGX_AGAIN) {
+            goto again;
+        }
+
+        cl->sent += n;
+
+        if (cl->sent < cl->cur->len) {
+            continue;
+        }
+
+        if (cl->closing && cl->cur->len >= 2
+            && (cl->cur->data[0] & 0x0f) == NGX_F1_REPLAY_WS_CLOSE)
+        {
+            cl->close_sent = 1;
+        }
+
+        ngx_f1_replay_msg_release(cl->cur);
+        cl->cur = NULL;
+    }
+
+    if (cl->close_sent) {
+
+        if (cl->peer_closed) {
+            /* the handshake is complete: the server closes first */
+            ngx_f1_replay_ws_finalize(cl);
+            return NGX_DONE;
+        }
+
+        /* wait a little for the peer's close frame */
+
+        if (cl->timer.timer_set) {
+            ngx_del_timer(&cl->timer);
+        }
+
+        ngx_add_timer(&cl->timer, NGX_F1_REPLAY_CLOSE_WAIT);
+    }
+
+    return NGX_OK;
+
+again:
+
+    if (ngx_handle_write_event(c->write, 0) != NGX_OK) {
+        ngx_f1_replay_ws_finalize(cl);
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a private message (control, hello, ...): bounded queue */
+
+static ngx_int_t
+ngx_f1_replay_ws_queue(ngx_f1_replay_client_t *cl, ngx_f1_replay_msg_t *m)
+{
+    if (cl->closing || cl->nctl == NGX_F1_REPLAY_CTL_MAX) {
+        ngx_f1_replay_msg_release(m);
+        return NGX_ERROR;
+    }
+
+    cl->ctl[cl->nctl++] = m;
+
+    return NGX_OK;
+}
+
+
+/* queues a close frame; frames stop; the caller flushes */
+
+static void
+ngx_f1_replay_ws_close(ngx_f1_replay_client_t *cl, ngx_uint_t code)
+{
+    u_char                buf[4];
+    size_t                len;
+    ngx_f1_replay_msg_t  *m;
+
+    if (cl->closing) {
+        return;
+    }
+
+    if (cl->next) {
+        ngx_f1_replay_msg_release(cl->next);
+        cl->next = NULL;
+    }
+
+    len = ngx_f1_replay_ws_close_frame(buf, (unsigned) code);
+
+    m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_CLOSE, buf + 2, len - 2,
+                                 cl->request->connection->log);
+
+    /* the close frame may overtake queued control messages, not cur */
+
+    if (m != NULL) {
+        if (cl->nctl == NGX_F1_REPLAY_CTL_MAX) {
+            ngx_f1_replay_msg_release(cl->ctl[--cl->nctl]);
+        }
+
+        cl->ctl[cl->nctl++] = m;
+    }
+
+    cl->closing = 1;
+
+    if (m == NULL) {
+        cl->close_sent = 1;
+    }
+}
+
+
+static void
+ngx_f1_replay_ws_finalize(ngx_f1_replay_client_t *cl)
+{
+    if (cl->done) {
+        return;
+    }
+
+    cl->done = 1;
+
+    ngx_http_finalize_request(cl->request, NGX_HTTP_CLOSE);
+}
+
+
+/*
+ * Runs however the request ends (client gone, error, worker exit).  On a
+ * graceful shutdown or reload nginx closes idle connections: the client
+ * gets a best-effort close 1001 first.
+ */
+
+static void
+ngx_f1_replay_ws_cleanup(void *data)
+{
+    ngx_f1_replay_client_t  *cl = data;
+
+    u_char                         buf[4];
+    size_t                         len;
+    ssize_t                        n;
+    ngx_uint_t                     i;
+    ngx_connection_t              *c;
+    ngx_f1_replay_session_conf_t  *sc;
+
+    c = cl->request->connection;
+    sc = cl->sc;
+
+    if ((ngx_exiting || ngx_terminate || ngx_quit) && !cl->close_sent
+        && !c->error)
+    {
+        /* finish a frame in flight, then 1001 */
+
+        if (cl->cur && cl->sent > 0 && c->write->ready) {
+            n = c->send(c, cl->cur->data + cl->sent,
+                        cl->cur->len - cl->sent);
+            if (n > 0) {
+                cl->sent += n;
+            }
+        }
+
+        if (cl->cur == NULL || cl->sent == 0 || cl->sent == cl->cur->len) {
+            len = ngx_f1_replay_ws_close_frame(buf,
+                                               NGX_F1_REPLAY_WS_GOING_AWAY);
+            (void) c->send(c, buf, len);
+        }
+    }
+
+    if (cl->listed) {
+        ngx_queue_remove(&cl->queue);
+        cl->listed = 0;
+        sc->nclients--;
+
+        if (sc->nclients == 0 && sc->tick_ev.timer_set) {
+            ngx_del_timer(&sc->tick_ev);
+        }
+    }
+
+    if (cl->timer.timer_set) {
+        ngx_del_timer(&cl->timer);
+    }
+
+    if (cl->cur) {
+        ngx_f1_replay_msg_release(cl->cur);
+        cl->cur = NULL;
+    }
+
+    if (cl->next) {
+        ngx_f1_replay_msg_release(cl->next);
+        cl->next = NULL;
+    }
+
+    for (i = 0; i < cl->nctl; i++) {
+        ngx_f1_replay_msg_release(cl->ctl[i]);
+    }
+
+    cl->nctl = 0;
+    cl->done = 1;
+
+    ngx_f1_replay_ws_parser_free(&cl->parser);
+}
+
+
+/* ping due, pong overdue, or the close wait over */
+
+static void
+ngx_f1_replay_ws_timer(ngx_event_t *ev)
+{
+    ngx_f1_replay_client_t  *cl = ev->data;
+
+    u_char                tick[32];
+    ngx_f1_replay_msg_t  *m;
+
+    if (cl->close_sent || cl->closing) {
+        ngx_f1_replay_ws_finalize(cl);
+        return;
+    }
+
+    if (cl->awaiting_pong) {
+        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                      "f1_replay: no pong within %M ms, closing",
+                      cl->lcf->pong_timeout);
+        ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_GOING_AWAY);
+        (void) ngx_f1_replay_ws_flush(cl);
+        return;
+    }
+
+    m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_PING, tick,
+                                 ngx_sprintf(tick, "%uL", cl->sc->tick)
+                                 - tick,
+                                 cl->request->connection->log);
+
+    if (m == NULL || ngx_f1_replay_ws_queue(cl, m) != NGX_OK) {
+        ngx_f1_replay_ws_finalize(cl);
+        return;
+    }
+
+    cl->awaiting_pong = 1;
+    ngx_add_timer(&cl->timer, cl->lcf->pong_timeout);
+
+    (void) ngx_f1_replay_ws_flush(cl);
+}
+
+
+/*
+ * The worker's tick: the current tick comes from the shared clock and
+ * this worker's monotonic time; a late timer sends the current tick and
+ * skips the missed ones.  The frame is encoded once for every client.
+ */
+
+static void
+ngx_f1_replay_ws_tick(ngx_event_t *ev)
+{
+    ngx_f1_replay_session_conf_t  *sc = ev->data;
+
+    double                  sent;
+    int64_t                 now, next;
+    uint64_t                tick;
+    ngx_time_t             *tp;
+    ngx_queue_t            *q, *qn;
+    ngx_f1_replay_msg_t    *frame;
+    ngx_f1_replay_clock_t  *clk;
+
+    clk = &sc->sh->clock;
+    now = (int64_t) ngx_current_msec;
+    tick = ngx_f1_replay_clock_tick(clk, now);
+
+    if (tick != sc->tick || sc->frame == NULL) {
+        tp = ngx_timeofday();
+        sent = (double) tp->sec * 1000 + tp->msec;
+
+        yajl_gen_reset(sc->gen, NULL);
+        yajl_gen_clear(sc->gen);
+
+        frame = NULL;
+
+        if (ngx_f1_replay_frame_encode(sc->session, tick,
+                ngx_f1_replay_clock_session_time(clk, tick), sent, &sc->all,
+                sc->gen)
+            == 0)
+        {
+            frame = ngx_f1_replay_msg_gen(sc->gen, ev->log);
+        }
+
+        if (frame == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                          "f1_replay: cannot encode tick %uL", tick);
+
+        } else {
+            if (sc->frame) {
+                ngx_f1_replay_msg_release(sc->frame);
+            }
+
+            sc->frame = frame;
+            sc->tick = tick;
+
+            for (q = ngx_queue_head(&sc->clients);
+                 q != ngx_queue_sentinel(&sc->clients);
+                 q = qn)
+            {
+                /* a push may finalize the client and unlink it */
+                qn = ngx_queue_next(q);
+
+                ngx_f1_replay_ws_push(ngx_queue_data(q,
+                                                     ngx_f1_replay_client_t,
+                                                     queue),
+                                      frame);
+            }
+        }
+    }
+
+    if (sc->nclients == 0) {
+        return;
+    }
+
+    next = ngx_f1_replay_clock_tick_start(clk, tick + 1);
+    ngx_add_timer(ev, (ngx_msec_t) ngx_max(next - now, 1));
+}
+
+
+static void
+ngx_f1_replay_ws_push(ngx_f1_replay_client_t *cl, ngx_f1_replay_msg_t *frame)
+{
+    if (cl->closing) {
+        return;
+    }
+
+    if (cl->next) {
+
+        /* the previous frame never started: the newest replaces it */
+
+        ngx_f1_replay_msg_release(cl->next);
+        cl->skipped++;
+
+        if (++cl->skipped_in_row > cl->lcf->max_skipped) {
+            ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                          "f1_replay: client too slow, %ui frames skipped",
+                          cl->skipped);
+            cl->next = NULL;
+            ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
+            (void) ngx_f1_replay_ws_flush(cl);
+            return;
+        }
+    }
+
+    frame->refs++;
+    cl->next = frame;
+
+    if (cl->cur == NULL) {
+        (void) ngx_f1_replay_ws_flush(cl);
+    }
+}
+
+
+static ngx_f1_replay_msg_t *
+ngx_f1_replay_msg_create(unsigned opcode, const u_char *payload, size_t len,
+    ngx_log_t *log)
+{
+    size_t                hlen;
+    u_char                hdr[NGX_F1_REPLAY_WS_HEADER_MAX];
+    ngx_f1_replay_msg_t  *m;
+
+    hlen = ngx_f1_replay_ws_header(hdr, opcode, len);
+
+    m = ngx_alloc(sizeof(ngx_f1_replay_msg_t) + hlen + len, log);
+    if (m == NULL) {
+        return NULL;
+    }
+
+    m->refs = 1;
+    m->len = hlen + len;
+    m->data = (u_char *) (m + 1);
+
+    ngx_memcpy(ngx_cpymem(m->data, hdr, hlen), payload, len);
+
+    return m;
+}
+
+
+static ngx_f1_replay_msg_t *
+ngx_f1_replay_msg_gen(yajl_gen g, ngx_log_t *log)
+{
+    size_t                len;
+    const unsigned char  *buf;
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        return NULL;
+    }
+
+    return ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_TEXT, buf, len, log);
+}
+
+
+static void
+ngx_f1_replay_msg_release(ngx_f1_replay_msg_t *m)
+{
+    if (--m->refs == 0) {
+        ngx_free(m);
+    }
+}

@@ -11,6 +11,11 @@ package F1Fixture;
 #                       removed (Topic => undef); returns its directory
 #   z_line($t, $json)   one .z line: time + JSON string of base64 raw DEFLATE
 #   tools()             build/tools (f1-replay-inspect, unit tests)
+#   ws_handshake($path, %headers)  a WebSocket opening handshake (the RFC's
+#                       example key; headers override or add, undef drops)
+#   ws_frame($opcode, $payload, %opt)  one masked client frame; opt fin => 0,
+#                       rsv => bits, unmasked => 1, len => forced length
+#   ws_close($code)     a masked close frame
 #   nginx_prefix($http) a temporary nginx prefix with conf/nginx.conf for
 #                       the plain-Perl tests that drive nginx themselves
 #                       (nginx -t, reload): $TEST_NGINX_BINARY and
@@ -27,7 +32,8 @@ use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
 
-our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary);
+our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary
+                    ws_handshake ws_frame ws_close);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
 my $root = dirname($t_dir);
@@ -44,6 +50,59 @@ sub data_dir {
 
 sub tools {
     return $ENV{TEST_NGINX_TOOLS} || "$root/build/tools";
+}
+
+sub ws_handshake {
+    my ($path, %h) = @_;
+
+    my %hdr = (
+        'Host'                  => 'localhost',
+        'Upgrade'               => 'websocket',
+        'Connection'            => 'Upgrade',
+        'Sec-WebSocket-Key'     => 'dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version' => '13',
+        %h,
+    );
+    my $method = delete $hdr{METHOD} // 'GET';
+    my $version = delete $hdr{VERSION} // 'HTTP/1.1';
+
+    return "$method $path $version\r\n"
+           . join('', map { "$_: $hdr{$_}\r\n" }
+                      grep { defined $hdr{$_} } sort keys %hdr)
+           . "\r\n";
+}
+
+sub ws_frame {
+    my ($opcode, $payload, %opt) = @_;
+
+    my $len = $opt{len} // length $payload;
+    my $b0 = (($opt{fin} // 1) ? 0x80 : 0) | (($opt{rsv} // 0) << 4)
+             | $opcode;
+    my $mask = $opt{unmasked} ? 0 : 0x80;
+    my $hdr;
+
+    if ($len < 126) {
+        $hdr = pack('CC', $b0, $mask | $len);
+    } elsif ($len < 65536) {
+        $hdr = pack('CCn', $b0, $mask | 126, $len);
+    } else {
+        $hdr = pack('CCNN', $b0, $mask | 127, int($len / 2**32),
+                    $len % 2**32);
+    }
+
+    return $hdr . $payload if $opt{unmasked};
+
+    my $key = pack('C4', 0x37, 0xfa, 0x21, 0x3d);
+    my $masked = $payload ^ substr($key x (int(length($payload) / 4) + 1),
+                                   0, length $payload);
+
+    return $hdr . $key . $masked;
+}
+
+sub ws_close {
+    my ($code) = @_;
+
+    return ws_frame(0x8, defined $code ? pack('n', $code) : '');
 }
 
 sub nginx_binary {

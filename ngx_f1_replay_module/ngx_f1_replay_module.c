@@ -30,6 +30,7 @@ static void ngx_f1_replay_warn(void *ctx, const char *msg);
 static ngx_int_t ngx_f1_replay_info_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_f1_replay_info_time(ngx_http_request_t *r,
     int32_t *t);
+static void ngx_f1_replay_exit_process(ngx_cycle_t *cycle);
 static void *ngx_f1_replay_create_main_conf(ngx_conf_t *cf);
 static void *ngx_f1_replay_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -141,7 +142,7 @@ ngx_module_t  ngx_f1_replay_module = {
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_f1_replay_exit_process,            /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -423,6 +424,28 @@ ngx_f1_replay_info_time(ngx_http_request_t *r, int32_t *t)
     *t = (int32_t) n;
 
     return NGX_OK;
+}
+
+
+/* the worker's last frame and its JSON generator, per session */
+
+static void
+ngx_f1_replay_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                      i;
+    ngx_f1_replay_main_conf_t      *fmcf;
+    ngx_f1_replay_session_conf_t  **sc;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_f1_replay_module);
+    if (fmcf == NULL) {
+        return;
+    }
+
+    sc = fmcf->sessions.elts;
+
+    for (i = 0; i < fmcf->sessions.nelts; i++) {
+        ngx_f1_replay_ws_exit(sc[i]);
+    }
 }
 
 

@@ -76,6 +76,7 @@ extern ngx_module_t  ngx_f1_replay_module;
 
 
 ngx_int_t ngx_f1_replay_ws_handler(ngx_http_request_t *r);
+void ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc);
 
 
 #endif /* _NGX_F1_REPLAY_MODULE_H_INCLUDED_ */

@@ -1181,6 +1181,27 @@ ngx_f1_replay_ws_push(ngx_f1_replay_client_t *cl, ngx_f1_replay_msg_t *frame)
 }
 
 
+/* the worker exits: its clients are gone (cleanups ran) */
+
+void
+ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc)
+{
+    if (sc->frame) {
+        ngx_f1_replay_msg_release(sc->frame);
+        sc->frame = NULL;
+    }
+
+    if (sc->gen) {
+        yajl_gen_free(sc->gen);
+        sc->gen = NULL;
+    }
+
+    if (sc->tick_ev.timer_set) {
+        ngx_del_timer(&sc->tick_ev);
+    }
+}
+
+
 static ngx_f1_replay_msg_t *
 ngx_f1_replay_msg_create(unsigned opcode, const u_char *payload, size_t len,
     ngx_log_t *log)

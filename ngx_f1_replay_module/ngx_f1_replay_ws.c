@@ -32,6 +32,8 @@
 #define ngx_f1_replay_ws_is_control(op)  ((op) & 0x8)
 
 
+static ngx_f1_replay_ws_event_e ngx_f1_replay_ws_header_start(
+    ngx_f1_replay_ws_parser_t *p);
 static ngx_f1_replay_ws_event_e ngx_f1_replay_ws_header_done(
     ngx_f1_replay_ws_parser_t *p);
 static ngx_f1_replay_ws_event_e ngx_f1_replay_ws_payload(
@@ -183,13 +185,13 @@ ngx_f1_replay_ws_close_code_valid(unsigned code)
 int
 ngx_f1_replay_ws_accept(const unsigned char *key, size_t len, char *out)
 {
-    char            *d;
-    size_t           i;
-    uint32_t         v;
-    unsigned int     md_len;
-    unsigned char    md[EVP_MAX_MD_SIZE];
-    unsigned char    buf[NGX_F1_REPLAY_WS_KEY_LEN
-                         + sizeof(NGX_F1_REPLAY_WS_GUID) - 1];
+    char           *d;
+    size_t          i;
+    uint32_t        v;
+    unsigned int    md_len;
+    unsigned char   md[EVP_MAX_MD_SIZE];
+    unsigned char   buf[NGX_F1_REPLAY_WS_KEY_LEN
+                        + sizeof(NGX_F1_REPLAY_WS_GUID) - 1];
 
     out[0] = '\0';
 
@@ -333,7 +335,6 @@ ngx_f1_replay_ws_parse(ngx_f1_replay_ws_parser_t *p, unsigned char **pos,
     unsigned char *end)
 {
     size_t                    n;
-    unsigned                  b0, b1, len7;
     ngx_f1_replay_ws_event_e  ev;
 
     for ( ;; ) {
@@ -360,91 +361,14 @@ ngx_f1_replay_ws_parse(ngx_f1_replay_ws_parser_t *p, unsigned char **pos,
                 return NGX_F1_REPLAY_WS_AGAIN;
             }
 
-            if (p->hdr_need > 2) {
-                ev = ngx_f1_replay_ws_header_done(p);
+            /* the first 2 bytes, then the rest of the header */
 
-                if (ev != NGX_F1_REPLAY_WS_AGAIN) {
-                    return ev;
-                }
+            ev = (p->hdr_need == 2) ? ngx_f1_replay_ws_header_start(p)
+                                    : ngx_f1_replay_ws_header_done(p);
 
-                break;
+            if (ev != NGX_F1_REPLAY_WS_AGAIN) {
+                return ev;
             }
-
-            /* the first 2 bytes: everything that can fail early */
-
-            b0 = p->hdr[0];
-            b1 = p->hdr[1];
-            len7 = b1 & 0x7f;
-
-            p->frame_fin = (b0 & NGX_F1_REPLAY_WS_FIN) ? 1 : 0;
-            p->frame_opcode = b0 & 0x0f;
-
-            if (b0 & NGX_F1_REPLAY_WS_RSV) {
-                return ngx_f1_replay_ws_fail(p,
-                                         NGX_F1_REPLAY_WS_PROTOCOL_ERROR,
-                                         "reserved bits set");
-            }
-
-            switch (p->frame_opcode) {
-
-            case NGX_F1_REPLAY_WS_CONT:
-                if (p->msg_opcode == 0) {
-                    return ngx_f1_replay_ws_fail(p,
-                                         NGX_F1_REPLAY_WS_PROTOCOL_ERROR,
-                                         "continuation without a message");
-                }
-
-                break;
-
-            case NGX_F1_REPLAY_WS_TEXT:
-            case NGX_F1_REPLAY_WS_BINARY:
-                if (p->msg_opcode != 0) {
-                    return ngx_f1_replay_ws_fail(p,
-                                         NGX_F1_REPLAY_WS_PROTOCOL_ERROR,
-                                         "new message inside a fragmented "
-                                         "message");
-                }
-
-                break;
-
-            case NGX_F1_REPLAY_WS_CLOSE:
-            case NGX_F1_REPLAY_WS_PING:
-            case NGX_F1_REPLAY_WS_PONG:
-                if (!p->frame_fin) {
-                    return ngx_f1_replay_ws_fail(p,
-                                         NGX_F1_REPLAY_WS_PROTOCOL_ERROR,
-                                         "fragmented control frame");
-                }
-
-                if (len7 > NGX_F1_REPLAY_WS_CONTROL_MAX) {
-                    return ngx_f1_replay_ws_fail(p,
-                                         NGX_F1_REPLAY_WS_PROTOCOL_ERROR,
-                                         "control frame too long");
-                }
-
-                break;
-
-            default:
-                return ngx_f1_replay_ws_fail(p,
-                                         NGX_F1_REPLAY_WS_PROTOCOL_ERROR,
-                                         "unknown opcode");
-            }
-
-            if (!(b1 & NGX_F1_REPLAY_WS_MASKED)) {
-                return ngx_f1_replay_ws_fail(p,
-                                         NGX_F1_REPLAY_WS_PROTOCOL_ERROR,
-                                         "unmasked frame");
-            }
-
-            if (len7 < 126
-                && !ngx_f1_replay_ws_is_control(p->frame_opcode)
-                && len7 > p->max_message - p->msg_len)
-            {
-                return ngx_f1_replay_ws_fail(p, NGX_F1_REPLAY_WS_TOO_BIG,
-                                             "message too big");
-            }
-
-            p->hdr_need = 2 + (len7 == 126 ? 2 : (len7 == 127 ? 8 : 0)) + 4;
 
             break;
 
@@ -474,6 +398,68 @@ ngx_f1_replay_ws_parse(ngx_f1_replay_ws_parser_t *p, unsigned char **pos,
             return NGX_F1_REPLAY_WS_ERROR;
         }
     }
+}
+
+
+/*
+ * The first 2 bytes of a header are in p->hdr: all that can fail this
+ * early does.  AGAIN means go on with the rest of the header.
+ */
+
+static ngx_f1_replay_ws_event_e
+ngx_f1_replay_ws_header_start(ngx_f1_replay_ws_parser_t *p)
+{
+    unsigned     op, len7, control;
+    const char  *err;
+
+    op = p->hdr[0] & 0x0f;
+    len7 = p->hdr[1] & 0x7f;
+    control = ngx_f1_replay_ws_is_control(op);
+
+    p->frame_opcode = op;
+    p->frame_fin = (p->hdr[0] & NGX_F1_REPLAY_WS_FIN) ? 1 : 0;
+
+    if (p->hdr[0] & NGX_F1_REPLAY_WS_RSV) {
+        err = "reserved bits set";
+
+    } else if ((op > NGX_F1_REPLAY_WS_BINARY && op < NGX_F1_REPLAY_WS_CLOSE)
+               || op > NGX_F1_REPLAY_WS_PONG)
+    {
+        err = "unknown opcode";
+
+    } else if (control && !p->frame_fin) {
+        err = "fragmented control frame";
+
+    } else if (control && len7 > NGX_F1_REPLAY_WS_CONTROL_MAX) {
+        err = "control frame too long";
+
+    } else if (op == NGX_F1_REPLAY_WS_CONT && p->msg_opcode == 0) {
+        err = "continuation without a message";
+
+    } else if (op != NGX_F1_REPLAY_WS_CONT && !control && p->msg_opcode) {
+        err = "new message inside a fragmented message";
+
+    } else if (!(p->hdr[1] & NGX_F1_REPLAY_WS_MASKED)) {
+        err = "unmasked frame";
+
+    } else {
+        err = NULL;
+    }
+
+    if (err) {
+        return ngx_f1_replay_ws_fail(p, NGX_F1_REPLAY_WS_PROTOCOL_ERROR, err);
+    }
+
+    /* a data frame too big for what is left of the message fails now */
+
+    if (len7 < 126 && !control && len7 > p->max_message - p->msg_len) {
+        return ngx_f1_replay_ws_fail(p, NGX_F1_REPLAY_WS_TOO_BIG,
+                                     "message too big");
+    }
+
+    p->hdr_need = 2 + (len7 == 126 ? 2 : (len7 == 127 ? 8 : 0)) + 4;
+
+    return NGX_F1_REPLAY_WS_AGAIN;
 }
 
 

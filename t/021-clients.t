@@ -1,0 +1,114 @@
+# Real, strict WebSocket clients (python3-websockets) against nginx with
+# the module: a clean 5 s stream matching the protocol and closed with
+# 1000; 20 clients over 2 workers agreeing on the tick with no gaps for
+# 10 s; a reload sending 1001 to old clients while the clock goes on.
+# Plain Test::More driving one nginx master (started and stopped by pid).
+
+use strict;
+use warnings;
+
+use Test::More;
+use JSON::PP;
+use Time::HiRes qw(sleep);
+use FindBin;
+use lib $FindBin::Bin;
+use F1Fixture qw(data_dir nginx_prefix nginx_binary);
+
+my $data = data_dir();
+my $python = '/usr/bin/python3';
+
+plan(skip_all => "recorded sessions not found in $data")
+    unless -d "$data/2025-dutch-grand-prix-race";
+plan(skip_all => 'python3-websockets not installed')
+    unless system("$python -c 'import websockets' 2>/dev/null") == 0;
+
+my $port = $ENV{TEST_NGINX_CLIENTS_PORT} || 1987;
+my $url = "ws://127.0.0.1:$port/ws";
+
+my $prefix = nginx_prefix(<<"END", master => 1);
+    f1_replay_session dutch
+        path=$data/2025-dutch-grand-prix-race zone=dutch:64m;
+    server {
+        listen 127.0.0.1:$port reuseport;
+        location = /ws {
+            f1_replay dutch;
+        }
+    }
+END
+
+# two workers; the access log names the worker of each connection
+system('sed', '-i', '-e', 's/^worker_processes 1;/worker_processes 2;/',
+       '-e', 's|^    access_log off;|    log_format w "$pid $status";\n'
+             . '    access_log logs/access.log w;|',
+       "$prefix/conf/nginx.conf") == 0 or die;
+
+my $nginx = nginx_binary();
+my $pid = fork // die "fork: $!";
+
+if ($pid == 0) {
+    open STDERR, '>', "$prefix/logs/stderr.log" or die;
+    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
+    die "exec: $!";
+}
+
+sub log_lines {
+    my ($re) = @_;
+
+    my @lines;
+    for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
+        open my $fh, '<', $f or next;
+        push @lines, grep { /$re/ } <$fh>;
+        close $fh;
+    }
+
+    return @lines;
+}
+
+for (1 .. 100) {
+    last if log_lines(qr/start worker process/) >= 2;
+    sleep 0.1;
+}
+sleep 0.5;
+
+sub check {
+    my ($name, @args) = @_;
+
+    my $out = `$python $FindBin::Bin/ws_check.py @args 2>&1`;
+    my $rc = $? >> 8;
+    my ($json) = $out =~ /^(\{.*\})$/m;
+
+    ok($rc == 0 && $json, $name) or diag($out);
+
+    return $json ? decode_json($json) : {};
+}
+
+my $r = check('one strict client, 5 s: every message matches the protocol',
+              'stream', $url, 5);
+cmp_ok($r->{frames} // 0, '>=', 240, "... $r->{frames} frames in 5 s");
+is($r->{close}, 1000, '... closed with 1000');
+
+$r = check('20 clients, 2 workers, 10 s: same ticks, no gaps',
+           'agree', $url, 20, 10);
+ok(defined $r->{max_spread} && $r->{max_spread} <= 1,
+   "... tick spread across clients at most 1 (was "
+   . ($r->{max_spread} // '?') . ")");
+
+open my $al, '<', "$prefix/logs/access.log" or die "access.log: $!";
+my %by_worker;
+$by_worker{$1}++ while <$al> =~ /^(\d+) 101$/ ? 1 : !eof($al);
+close $al;
+is(scalar keys %by_worker, 2, 'clients were served by both workers ('
+   . join(', ', map { "$_: $by_worker{$_}" } sort keys %by_worker) . ')');
+
+$r = check('reload with clients connected: 1001, the clock goes on',
+           'reload', $url, 6, "$prefix/logs/nginx.pid");
+
+kill 'QUIT', $pid;
+waitpid($pid, 0);
+is($? >> 8, 0, 'nginx exited cleanly');
+
+my @bad = log_lines(qr/\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/);
+is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')
+    or diag(@bad);
+
+done_testing();

@@ -34,6 +34,13 @@
 #define NGX_F1_REPLAY_UPGRADE_REQUIRED  426   /* not in nginx's list */
 
 
+/*
+ * Client bytes are parsed as soon as they are read, and the parser keeps
+ * what it needs: one read buffer serves all of a worker's clients.
+ */
+static u_char  ngx_f1_replay_rbuf[NGX_F1_REPLAY_RBUF_SIZE];
+
+
 static u_char  ngx_f1_replay_unsupported[] =
     "{\"type\":\"error\",\"code\":\"unsupported\","
     "\"message\":\"client messages are not accepted yet\"}";
@@ -45,7 +52,6 @@ typedef struct {
     ngx_f1_replay_session_conf_t  *sc;
     ngx_f1_replay_loc_conf_t      *lcf;
     ngx_f1_replay_ws_parser_t      parser;
-    u_char                        *rbuf;
 
     ngx_f1_replay_msg_t           *cur;       /* being written */
     size_t                         sent;
@@ -131,11 +137,6 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
 
     cl = ngx_pcalloc(r->pool, sizeof(ngx_f1_replay_client_t));
     if (cl == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cl->rbuf = ngx_pnalloc(r->pool, NGX_F1_REPLAY_RBUF_SIZE);
-    if (cl->rbuf == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -631,7 +632,7 @@ ngx_f1_replay_ws_read(ngx_http_request_t *r)
     cl = ngx_http_get_module_ctx(r, ngx_f1_replay_module);
 
     for ( ;; ) {
-        n = c->recv(c, cl->rbuf, NGX_F1_REPLAY_RBUF_SIZE);
+        n = c->recv(c, ngx_f1_replay_rbuf, NGX_F1_REPLAY_RBUF_SIZE);
 
         if (n == NGX_AGAIN) {
             break;
@@ -645,7 +646,10 @@ ngx_f1_replay_ws_read(ngx_http_request_t *r)
             return;
         }
 
-        if (ngx_f1_replay_ws_input(cl, cl->rbuf, cl->rbuf + n) != NGX_OK) {
+        if (ngx_f1_replay_ws_input(cl, ngx_f1_replay_rbuf,
+                                   ngx_f1_replay_rbuf + n)
+            != NGX_OK)
+        {
             return;
         }
     }

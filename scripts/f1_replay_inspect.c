@@ -11,9 +11,11 @@
  *   f1-replay-inspect DIR              summary as JSON
  *   f1-replay-inspect DIR --at TIME    race state at a session time
  *                                      ("HH:MM:SS.mmm" or milliseconds)
- *   f1-replay-inspect DIR --frame TIME the 50 Hz frame at a session time
+ *   f1-replay-inspect DIR --frame TIME...
+ *                                      the 50 Hz frame at each session
+ *                                      time, one a line, compact, as sent
  *                                      (all cars and channels, tick 0,
- *                                      sent 0), compact, as sent
+ *                                      sent 0)
  *   f1-replay-inspect DIR --bench [N]  load N times; print load time and
  *                                      block bytes
  *
@@ -35,6 +37,7 @@
 #include "ngx_f1_replay_session.h"
 
 
+static int ngx_f1_replay_inspect_time(const char *arg, int32_t *t);
 static void ngx_f1_replay_inspect_warn(void *ctx, const char *msg);
 static int ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s,
     const char *mode, int32_t t);
@@ -45,24 +48,23 @@ static double ngx_f1_replay_inspect_now(void);
 int
 main(int argc, char **argv)
 {
-    int                       rc, runs;
+    int                       i, rc, runs;
     char                      err[1024];
-    char                     *end;
     int32_t                   t;
     ngx_f1_replay_session_t  *s;
 
-    if (argc == 4
-        && (strcmp(argv[2], "--at") == 0 || strcmp(argv[2], "--frame") == 0))
-    {
-        if (ngx_f1_replay_parse_time((unsigned char *) argv[3],
-                                     strlen(argv[3]), &t) != 0)
-        {
-            t = (int32_t) strtol(argv[3], &end, 10);
-            if (*end != '\0' || end == argv[3]) {
-                fprintf(stderr, "bad time \"%s\": use HH:MM:SS.mmm or "
-                        "milliseconds\n", argv[3]);
+    t = 0;
+
+    if (argc >= 4 && strcmp(argv[2], "--frame") == 0) {
+        for (i = 3; i < argc; i++) {
+            if (ngx_f1_replay_inspect_time(argv[i], &t) != 0) {
                 return 2;
             }
+        }
+
+    } else if (argc == 4 && strcmp(argv[2], "--at") == 0) {
+        if (ngx_f1_replay_inspect_time(argv[3], &t) != 0) {
+            return 2;
         }
 
     } else if (argc >= 3 && strcmp(argv[2], "--bench") == 0) {
@@ -70,7 +72,7 @@ main(int argc, char **argv)
         return ngx_f1_replay_inspect_bench(argv[1], runs > 0 ? runs : 1);
 
     } else if (argc != 2) {
-        fprintf(stderr, "usage: %s DIR [--at TIME | --frame TIME | "
+        fprintf(stderr, "usage: %s DIR [--at TIME | --frame TIME... | "
                 "--bench [N]]\n", argv[0]);
         return 2;
     }
@@ -82,11 +84,49 @@ main(int argc, char **argv)
         return 1;
     }
 
-    rc = ngx_f1_replay_inspect_print(s, argc == 4 ? argv[2] : NULL, t);
+    if (argc == 2) {
+        rc = ngx_f1_replay_inspect_print(s, NULL, t);
+
+    } else if (strcmp(argv[2], "--at") == 0) {
+        rc = ngx_f1_replay_inspect_print(s, argv[2], t);
+
+    } else {
+        rc = 0;
+
+        for (i = 3; i < argc && rc == 0; i++) {
+            (void) ngx_f1_replay_inspect_time(argv[i], &t);
+            rc = ngx_f1_replay_inspect_print(s, argv[2], t);
+        }
+    }
 
     free(s);
 
     return rc;
+}
+
+
+/* "HH:MM:SS.mmm" or milliseconds */
+
+static int
+ngx_f1_replay_inspect_time(const char *arg, int32_t *t)
+{
+    char  *end;
+
+    if (ngx_f1_replay_parse_time((unsigned char *) arg, strlen(arg), t)
+        == 0)
+    {
+        return 0;
+    }
+
+    *t = (int32_t) strtol(arg, &end, 10);
+
+    if (*end != '\0' || end == arg) {
+        fprintf(stderr, "bad time \"%s\": use HH:MM:SS.mmm or "
+                "milliseconds\n", arg);
+        return -1;
+    }
+
+    return 0;
 }
 
 

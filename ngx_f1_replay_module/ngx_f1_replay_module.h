@@ -35,6 +35,20 @@ typedef struct {
 } ngx_f1_replay_msg_t;
 
 
+/*
+ * A distinct subscription (cars, channels, rate) of a worker's clients:
+ * its frame is encoded once per tick for all who share it.
+ */
+typedef struct {
+    ngx_queue_t                    queue;
+    ngx_f1_replay_filter_t         filter;
+    ngx_uint_t                     divisor;      /* every n-th tick */
+    ngx_uint_t                     refs;
+    uint64_t                       bucket;       /* tick / divisor */
+    ngx_f1_replay_msg_t           *frame;        /* of bucket */
+} ngx_f1_replay_sub_t;
+
+
 typedef struct {
     ngx_str_t                      name;
     ngx_str_t                      path;         /* NUL-terminated */
@@ -49,9 +63,9 @@ typedef struct {
     ngx_uint_t                     nclients;
     ngx_event_t                    tick_ev;
     uint64_t                       tick;
-    ngx_f1_replay_msg_t           *frame;        /* of tick */
     yajl_gen                       gen;
-    ngx_f1_replay_filter_t         all;
+    ngx_queue_t                    subs;         /* ngx_f1_replay_sub_t */
+    ngx_uint_t                     nsubs;
 } ngx_f1_replay_session_conf_t;
 
 

@@ -8,6 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_f1_replay_json.h"
 #include "ngx_f1_replay_module.h"
 #include "ngx_f1_replay_ws.h"
 
@@ -27,6 +28,8 @@
 
 
 #define NGX_F1_REPLAY_CTL_MAX      8
+#define NGX_F1_REPLAY_SUBS_MAX     256   /* distinct, per worker */
+#define NGX_F1_REPLAY_BAD_MAX      5     /* invalid messages, then 1008 */
 #define NGX_F1_REPLAY_RBUF_SIZE    4096
 #define NGX_F1_REPLAY_CLOSE_WAIT   1000
 #define NGX_F1_REPLAY_SUBPROTOCOL  "f1-replay.v1"
@@ -41,9 +44,6 @@
 static u_char  ngx_f1_replay_rbuf[NGX_F1_REPLAY_RBUF_SIZE];
 
 
-static u_char  ngx_f1_replay_unsupported[] =
-    "{\"type\":\"error\",\"code\":\"unsupported\","
-    "\"message\":\"client messages are not accepted yet\"}";
 
 
 typedef struct {
@@ -62,6 +62,10 @@ typedef struct {
     ngx_uint_t                     skipped;
     ngx_uint_t                     skipped_in_row;
 
+    ngx_f1_replay_sub_t           *sub;
+    uint64_t                       bucket;    /* of the last frame */
+    ngx_uint_t                     bad;       /* invalid messages */
+
     ngx_event_t                    timer;     /* ping, pong, close wait */
 
     unsigned                       listed:1;
@@ -70,6 +74,7 @@ typedef struct {
     unsigned                       close_sent:1;
     unsigned                       peer_closed:1;
     unsigned                       done:1;
+    unsigned                       in_handler:1;
 } ngx_f1_replay_client_t;
 
 
@@ -98,6 +103,18 @@ static void ngx_f1_replay_ws_timer(ngx_event_t *ev);
 static void ngx_f1_replay_ws_tick(ngx_event_t *ev);
 static void ngx_f1_replay_ws_push(ngx_f1_replay_client_t *cl,
     ngx_f1_replay_msg_t *frame);
+static ngx_int_t ngx_f1_replay_ws_subscribe(ngx_f1_replay_client_t *cl,
+    u_char *text, size_t len);
+static ngx_int_t ngx_f1_replay_ws_parse_sub(ngx_f1_replay_client_t *cl,
+    ngx_f1_replay_json_t *doc, ngx_f1_replay_filter_t *f,
+    ngx_uint_t *divisor, const char **err);
+static ngx_f1_replay_sub_t *ngx_f1_replay_sub_get(
+    ngx_f1_replay_session_conf_t *sc, ngx_f1_replay_filter_t *f,
+    ngx_uint_t divisor);
+static void ngx_f1_replay_sub_put(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_sub_t *sub);
+static ngx_int_t ngx_f1_replay_ws_reply(ngx_f1_replay_client_t *cl,
+    yajl_gen g);
 static ngx_f1_replay_msg_t *ngx_f1_replay_msg_create(unsigned opcode,
     const u_char *payload, size_t len, ngx_log_t *log);
 static ngx_f1_replay_msg_t *ngx_f1_replay_msg_gen(yajl_gen g,
@@ -251,6 +268,8 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
     r->read_event_handler = ngx_f1_replay_ws_read;
     r->write_event_handler = ngx_f1_replay_ws_write;
 
+    cl->in_handler = 1;
+
     if (ngx_f1_replay_ws_start(cl) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_CLOSE);
         return NGX_DONE;
@@ -273,6 +292,10 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
     }
 
     ngx_f1_replay_ws_read(r);
+
+    if (!cl->done) {
+        cl->in_handler = 0;
+    }
 
     return NGX_DONE;
 }
@@ -575,6 +598,7 @@ static ngx_int_t
 ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
 {
     int64_t                        next;
+    ngx_f1_replay_filter_t         all;
     ngx_f1_replay_session_conf_t  *sc;
 
     sc = cl->sc;
@@ -582,6 +606,7 @@ ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
     if (sc->nclients == 0) {
         if (sc->clients.next == NULL) {
             ngx_queue_init(&sc->clients);
+            ngx_queue_init(&sc->subs);
         }
 
         if (sc->gen == NULL) {
@@ -589,8 +614,6 @@ ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
             if (sc->gen == NULL) {
                 return NGX_ERROR;
             }
-
-            ngx_f1_replay_filter_all(&sc->all);
         }
 
         sc->tick_ev.handler = ngx_f1_replay_ws_tick;
@@ -598,6 +621,17 @@ ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
         sc->tick_ev.log = ngx_cycle->log;
         sc->tick_ev.cancelable = 1;
     }
+
+    /* every car, every channel, every tick until the client says */
+
+    ngx_f1_replay_filter_all(&all);
+
+    cl->sub = ngx_f1_replay_sub_get(sc, &all, 1);
+    if (cl->sub == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->bucket = UINT64_MAX;
 
     ngx_queue_insert_tail(&sc->clients, &cl->queue);
     sc->nclients++;
@@ -720,20 +754,11 @@ ngx_f1_replay_ws_input(ngx_f1_replay_client_t *cl, u_char *pos, u_char *end)
             break;
 
         case NGX_F1_REPLAY_WS_MESSAGE:
-
-            /* subscriptions are not accepted yet: say so */
-
-            ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                          "f1_replay: client message ignored");
-
-            m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_TEXT,
-                                     ngx_f1_replay_unsupported,
-                                     sizeof(ngx_f1_replay_unsupported) - 1,
-                                     c->log);
-            if (m == NULL || ngx_f1_replay_ws_queue(cl, m) != NGX_OK) {
-                ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
-                return ngx_f1_replay_ws_flush(cl) == NGX_OK ? NGX_OK
-                                                            : NGX_DONE;
+            if (ngx_f1_replay_ws_subscribe(cl, p->payload, p->len)
+                != NGX_OK)
+            {
+                ngx_f1_replay_ws_finalize(cl);
+                return NGX_DONE;
             }
 
             if (ngx_f1_replay_ws_flush(cl) != NGX_OK) {
@@ -948,13 +973,27 @@ ngx_f1_replay_ws_close(ngx_f1_replay_client_t *cl, ngx_uint_t code)
 static void
 ngx_f1_replay_ws_finalize(ngx_f1_replay_client_t *cl)
 {
+    ngx_connection_t  *c;
+
     if (cl->done) {
         return;
     }
 
     cl->done = 1;
 
+    c = cl->request->connection;
+
     ngx_http_finalize_request(cl->request, NGX_HTTP_CLOSE);
+
+    /*
+     * Called from timers too: run the terminate handler nginx posted,
+     * as its own event handlers do (it returns at once if c is gone);
+     * in the content handler nginx runs it after NGX_DONE.
+     */
+
+    if (!cl->in_handler) {
+        ngx_http_run_posted_requests(c);
+    }
 }
 
 
@@ -997,6 +1036,11 @@ ngx_f1_replay_ws_cleanup(void *data)
                                                NGX_F1_REPLAY_WS_GOING_AWAY);
             (void) c->send(c, buf, len);
         }
+    }
+
+    if (cl->sub) {
+        ngx_f1_replay_sub_put(sc, cl->sub);
+        cl->sub = NULL;
     }
 
     if (cl->listed) {
@@ -1086,60 +1130,74 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
 {
     ngx_f1_replay_session_conf_t  *sc = ev->data;
 
-    double                  sent;
-    int64_t                 now, next;
-    uint64_t                tick;
-    ngx_time_t             *tp;
-    ngx_queue_t            *q, *qn;
-    ngx_f1_replay_msg_t    *frame;
-    ngx_f1_replay_clock_t  *clk;
+    double                   sent;
+    int32_t                  t;
+    int64_t                  now, next;
+    uint64_t                 tick, bucket;
+    ngx_time_t              *tp;
+    ngx_queue_t             *q, *qn;
+    ngx_f1_replay_sub_t     *sub;
+    ngx_f1_replay_msg_t     *frame;
+    ngx_f1_replay_clock_t   *clk;
+    ngx_f1_replay_client_t  *cl;
 
     clk = &sc->sh->clock;
     now = (int64_t) ngx_current_msec;
     tick = ngx_f1_replay_clock_tick(clk, now);
+    t = ngx_f1_replay_clock_session_time(clk, tick);
 
-    if (tick != sc->tick || sc->frame == NULL) {
-        tp = ngx_timeofday();
-        sent = (double) tp->sec * 1000 + tp->msec;
+    tp = ngx_timeofday();
+    sent = (double) tp->sec * 1000 + tp->msec;
 
-        yajl_gen_reset(sc->gen, NULL);
-        yajl_gen_clear(sc->gen);
+    sc->tick = tick;
 
-        frame = NULL;
+    for (q = ngx_queue_head(&sc->clients);
+         q != ngx_queue_sentinel(&sc->clients);
+         q = qn)
+    {
+        /* a push may finalize the client and unlink it */
+        qn = ngx_queue_next(q);
 
-        if (ngx_f1_replay_frame_encode(sc->session, tick,
-                ngx_f1_replay_clock_session_time(clk, tick), sent, &sc->all,
-                sc->gen)
-            == 0)
-        {
-            frame = ngx_f1_replay_msg_gen(sc->gen, ev->log);
+        cl = ngx_queue_data(q, ngx_f1_replay_client_t, queue);
+        sub = cl->sub;
+        bucket = tick / sub->divisor;
+
+        if (bucket == cl->bucket) {
+            continue;
         }
 
-        if (frame == NULL) {
-            ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
-                          "f1_replay: cannot encode tick %uL", tick);
+        if (sub->frame == NULL || sub->bucket != bucket) {
 
-        } else {
-            if (sc->frame) {
-                ngx_f1_replay_msg_release(sc->frame);
-            }
+            /* the first client of this subscription in this tick */
 
-            sc->frame = frame;
-            sc->tick = tick;
+            yajl_gen_reset(sc->gen, NULL);
+            yajl_gen_clear(sc->gen);
 
-            for (q = ngx_queue_head(&sc->clients);
-                 q != ngx_queue_sentinel(&sc->clients);
-                 q = qn)
+            frame = NULL;
+
+            if (ngx_f1_replay_frame_encode(sc->session, tick, t, sent,
+                                           &sub->filter, sc->gen)
+                == 0)
             {
-                /* a push may finalize the client and unlink it */
-                qn = ngx_queue_next(q);
-
-                ngx_f1_replay_ws_push(ngx_queue_data(q,
-                                                     ngx_f1_replay_client_t,
-                                                     queue),
-                                      frame);
+                frame = ngx_f1_replay_msg_gen(sc->gen, ev->log);
             }
+
+            if (frame == NULL) {
+                ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                              "f1_replay: cannot encode tick %uL", tick);
+                break;
+            }
+
+            if (sub->frame) {
+                ngx_f1_replay_msg_release(sub->frame);
+            }
+
+            sub->frame = frame;
+            sub->bucket = bucket;
         }
+
+        cl->bucket = bucket;
+        ngx_f1_replay_ws_push(cl, sub->frame);
     }
 
     if (sc->nclients == 0) {
@@ -1190,9 +1248,16 @@ ngx_f1_replay_ws_push(ngx_f1_replay_client_t *cl, ngx_f1_replay_msg_t *frame)
 void
 ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc)
 {
-    if (sc->frame) {
-        ngx_f1_replay_msg_release(sc->frame);
-        sc->frame = NULL;
+    ngx_queue_t          *q;
+    ngx_f1_replay_sub_t  *sub;
+
+    /* only subscriptions without clients are left: free them */
+
+    while (sc->subs.next && !ngx_queue_empty(&sc->subs)) {
+        q = ngx_queue_head(&sc->subs);
+        sub = ngx_queue_data(q, ngx_f1_replay_sub_t, queue);
+        sub->refs = 1;
+        ngx_f1_replay_sub_put(sc, sub);
     }
 
     if (sc->gen) {
@@ -1203,6 +1268,334 @@ ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc)
     if (sc->tick_ev.timer_set) {
         ngx_del_timer(&sc->tick_ev);
     }
+}
+
+
+/*
+ * A client message: {"type":"subscribe","drivers":[81,4],
+ * "channels":["position","speed"],"rate":10}, every member optional
+ * (all cars, all channels, the session's rate).  The answer is
+ * "subscribed" with what is now sent, or an "error"; after
+ * NGX_F1_REPLAY_BAD_MAX invalid messages the client is closed with 1008.
+ * NGX_ERROR only when out of memory.
+ */
+
+static ngx_int_t
+ngx_f1_replay_ws_subscribe(ngx_f1_replay_client_t *cl, u_char *text,
+    size_t len)
+{
+    char                    jerr[128];
+    ngx_int_t               rc;
+    ngx_uint_t              i, divisor, n;
+    yajl_gen                g;
+    const char             *err;
+    ngx_f1_replay_sub_t    *sub;
+    ngx_f1_replay_json_t   *doc;
+    ngx_f1_replay_filter_t  f;
+
+    static const char *const  channels[] = {
+        "position", "speed", "rpm", "gear", "throttle", "brake", "drs"
+    };
+
+    err = NULL;
+
+    doc = ngx_f1_replay_json_parse(text, len, jerr, sizeof(jerr));
+
+    if (doc == NULL) {
+        err = "the message is not JSON";
+
+    } else if (ngx_f1_replay_ws_parse_sub(cl, doc, &f, &divisor, &err)
+               == NGX_OK)
+    {
+        sub = ngx_f1_replay_sub_get(cl->sc, &f, divisor);
+
+        if (sub == NULL) {
+            err = "too many distinct subscriptions on this server";
+
+        } else {
+            ngx_f1_replay_sub_put(cl->sc, cl->sub);
+            cl->sub = sub;
+            cl->bucket = UINT64_MAX;
+        }
+    }
+
+    if (doc) {
+        ngx_f1_replay_json_free(doc);
+    }
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (err) {
+        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                      "f1_replay: invalid client message: %s", err);
+
+        if (++cl->bad >= NGX_F1_REPLAY_BAD_MAX) {
+            yajl_gen_free(g);
+            ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
+            return NGX_OK;
+        }
+
+        rc = (yajl_gen_map_open(g) == yajl_gen_status_ok
+              && yajl_gen_string(g, (u_char *) "type", 4)
+                 == yajl_gen_status_ok
+              && yajl_gen_string(g, (u_char *) "error", 5)
+                 == yajl_gen_status_ok
+              && yajl_gen_string(g, (u_char *) "code", 4)
+                 == yajl_gen_status_ok
+              && yajl_gen_string(g, (u_char *) "bad_request", 11)
+                 == yajl_gen_status_ok
+              && yajl_gen_string(g, (u_char *) "message", 7)
+                 == yajl_gen_status_ok
+              && yajl_gen_string(g, (u_char *) err, ngx_strlen(err))
+                 == yajl_gen_status_ok
+              && yajl_gen_map_close(g) == yajl_gen_status_ok)
+             ? ngx_f1_replay_ws_reply(cl, g) : NGX_ERROR;
+
+        yajl_gen_free(g);
+
+        return rc;
+    }
+
+    sub = cl->sub;
+
+    rc = (yajl_gen_map_open(g) == yajl_gen_status_ok
+          && yajl_gen_string(g, (u_char *) "type", 4) == yajl_gen_status_ok
+          && yajl_gen_string(g, (u_char *) "subscribed", 10)
+             == yajl_gen_status_ok
+          && yajl_gen_string(g, (u_char *) "drivers", 7)
+             == yajl_gen_status_ok
+          && yajl_gen_array_open(g) == yajl_gen_status_ok)
+         ? NGX_OK : NGX_ERROR;
+
+    for (i = 0; rc == NGX_OK && i < 1024; i++) {
+        if (ngx_f1_replay_filter_has(&sub->filter, i)
+            && ngx_f1_replay_session_driver(cl->sc->session, (unsigned) i))
+        {
+            rc = yajl_gen_integer(g, (long long) i) == yajl_gen_status_ok
+                 ? NGX_OK : NGX_ERROR;
+        }
+    }
+
+    rc = (rc == NGX_OK
+          && yajl_gen_array_close(g) == yajl_gen_status_ok
+          && yajl_gen_string(g, (u_char *) "channels", 8)
+             == yajl_gen_status_ok
+          && yajl_gen_array_open(g) == yajl_gen_status_ok)
+         ? NGX_OK : NGX_ERROR;
+
+    for (n = 0; rc == NGX_OK && n < 7; n++) {
+        if (sub->filter.channels & (1u << n)) {
+            rc = yajl_gen_string(g, (u_char *) channels[n],
+                                 ngx_strlen(channels[n]))
+                 == yajl_gen_status_ok ? NGX_OK : NGX_ERROR;
+        }
+    }
+
+    rc = (rc == NGX_OK
+          && yajl_gen_array_close(g) == yajl_gen_status_ok
+          && yajl_gen_string(g, (u_char *) "rate", 4) == yajl_gen_status_ok
+          && yajl_gen_integer(g, (long long) (cl->sc->rate / sub->divisor))
+             == yajl_gen_status_ok
+          && yajl_gen_map_close(g) == yajl_gen_status_ok)
+         ? ngx_f1_replay_ws_reply(cl, g) : NGX_ERROR;
+
+    yajl_gen_free(g);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_f1_replay_ws_parse_sub(ngx_f1_replay_client_t *cl,
+    ngx_f1_replay_json_t *doc, ngx_f1_replay_filter_t *f,
+    ngx_uint_t *divisor, const char **err)
+{
+    double                 d;
+    size_t                 i;
+    ngx_uint_t             n, rate;
+    const char            *s;
+    ngx_f1_replay_json_t  *v;
+
+    static const char *const  channels[] = {
+        "position", "speed", "rpm", "gear", "throttle", "brake", "drs"
+    };
+
+    s = ngx_f1_replay_json_string(ngx_f1_replay_json_get(doc, "type"));
+
+    if (doc->type != NGX_F1_REPLAY_JSON_OBJECT || s == NULL
+        || ngx_strcmp(s, "subscribe") != 0)
+    {
+        *err = "expected {\"type\":\"subscribe\", ...}";
+        return NGX_DECLINED;
+    }
+
+    ngx_f1_replay_filter_all(f);
+
+    v = ngx_f1_replay_json_get(doc, "drivers");
+
+    if (v != NULL && v->type != NGX_F1_REPLAY_JSON_NULL) {
+        if (v->type != NGX_F1_REPLAY_JSON_ARRAY || v->nitems == 0) {
+            *err = "\"drivers\" must be a non-empty list of racing numbers";
+            return NGX_DECLINED;
+        }
+
+        ngx_memzero(f->drivers, sizeof(f->drivers));
+
+        for (i = 0; i < v->nitems; i++) {
+            if (ngx_f1_replay_json_number(v->items[i], &d) != 0
+                || v->items[i]->type != NGX_F1_REPLAY_JSON_NUMBER
+                || d < 1 || d > 999 || d != (double) (ngx_uint_t) d
+                || ngx_f1_replay_session_driver(cl->sc->session,
+                                                (unsigned) d)
+                   == NULL)
+            {
+                *err = "\"drivers\" holds a number that is not a car of "
+                       "this session";
+                return NGX_DECLINED;
+            }
+
+            n = (ngx_uint_t) d;
+            ngx_f1_replay_filter_add(f, n);
+        }
+    }
+
+    v = ngx_f1_replay_json_get(doc, "channels");
+
+    if (v != NULL && v->type != NGX_F1_REPLAY_JSON_NULL) {
+        if (v->type != NGX_F1_REPLAY_JSON_ARRAY || v->nitems == 0) {
+            *err = "\"channels\" must be a non-empty list of: position, "
+                   "speed, rpm, gear, throttle, brake, drs";
+            return NGX_DECLINED;
+        }
+
+        f->channels = 0;
+
+        for (i = 0; i < v->nitems; i++) {
+            s = ngx_f1_replay_json_string(v->items[i]);
+
+            for (n = 0; s && n < 7; n++) {
+                if (ngx_strcmp(s, channels[n]) == 0) {
+                    break;
+                }
+            }
+
+            if (s == NULL || n == 7) {
+                *err = "\"channels\" must be a non-empty list of: position, "
+                       "speed, rpm, gear, throttle, brake, drs";
+                return NGX_DECLINED;
+            }
+
+            f->channels |= 1u << n;
+        }
+    }
+
+    rate = cl->sc->rate;
+    v = ngx_f1_replay_json_get(doc, "rate");
+
+    if (v != NULL && v->type != NGX_F1_REPLAY_JSON_NULL) {
+        if (v->type != NGX_F1_REPLAY_JSON_NUMBER
+            || v->number < 1 || v->number > cl->sc->rate
+            || v->number != (double) (ngx_uint_t) v->number
+            || cl->sc->rate % (ngx_uint_t) v->number != 0)
+        {
+            *err = "\"rate\" must divide the session's tick rate "
+                   "(50: 50, 25, 10, 5, 2 or 1)";
+            return NGX_DECLINED;
+        }
+
+        rate = (ngx_uint_t) v->number;
+    }
+
+    *divisor = cl->sc->rate / rate;
+
+    return NGX_OK;
+}
+
+
+/* the worker's entry for a filter and rate, shared; NULL if full */
+
+static ngx_f1_replay_sub_t *
+ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_filter_t *f, ngx_uint_t divisor)
+{
+    ngx_queue_t          *q;
+    ngx_f1_replay_sub_t  *sub;
+
+    for (q = ngx_queue_head(&sc->subs);
+         q != ngx_queue_sentinel(&sc->subs);
+         q = ngx_queue_next(q))
+    {
+        sub = ngx_queue_data(q, ngx_f1_replay_sub_t, queue);
+
+        if (sub->divisor == divisor
+            && ngx_memcmp(&sub->filter, f, sizeof(ngx_f1_replay_filter_t))
+               == 0)
+        {
+            sub->refs++;
+            return sub;
+        }
+    }
+
+    if (sc->nsubs == NGX_F1_REPLAY_SUBS_MAX) {
+        return NULL;
+    }
+
+    sub = ngx_calloc(sizeof(ngx_f1_replay_sub_t), ngx_cycle->log);
+    if (sub == NULL) {
+        return NULL;
+    }
+
+    sub->filter = *f;
+    sub->divisor = divisor;
+    sub->refs = 1;
+
+    ngx_queue_insert_tail(&sc->subs, &sub->queue);
+    sc->nsubs++;
+
+    return sub;
+}
+
+
+static void
+ngx_f1_replay_sub_put(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_sub_t *sub)
+{
+    if (--sub->refs) {
+        return;
+    }
+
+    if (sub->frame) {
+        ngx_f1_replay_msg_release(sub->frame);
+    }
+
+    ngx_queue_remove(&sub->queue);
+    sc->nsubs--;
+
+    ngx_free(sub);
+}
+
+
+static ngx_int_t
+ngx_f1_replay_ws_reply(ngx_f1_replay_client_t *cl, yajl_gen g)
+{
+    ngx_f1_replay_msg_t  *m;
+
+    m = ngx_f1_replay_msg_gen(g, cl->request->connection->log);
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_f1_replay_ws_queue(cl, m) != NGX_OK) {
+
+        /* the control queue is full: the client does not read */
+
+        ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
+    }
+
+    return NGX_OK;
 }
 
 

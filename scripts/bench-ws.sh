@@ -34,7 +34,7 @@ load_module $ROOT/build/dynamic/ngx_f1_replay_module.so;
 daemon off;
 master_process on;
 worker_processes 2;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile $(ulimit -Hn);
 error_log $RUN/logs/error.log notice;
 pid $RUN/logs/nginx.pid;
 events {

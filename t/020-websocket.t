@@ -296,3 +296,61 @@ qr/\x88\x02\x03\xea\z/
 qr/\x88\x02\x03\xe8\z/
 --- no_error_log
 [warn]
+
+
+
+=== TEST 20: a subscription is answered with what will be sent
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws'),
+ F1Fixture::ws_frame(0x1, '{"type":"subscribe","drivers":[2],"channels":["speed","drs"],"rate":10}'),
+ F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 0.3
+--- error_code: 101
+--- response_body_like eval
+qr/\{"type":"subscribed","drivers":\[2\],"channels":\["speed","drs"\],"rate":10\}.*\x88\x02\x03\xe8\z/s
+--- no_error_log
+[warn]
+
+
+
+=== TEST 21: an invalid subscription gets an error message
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws'),
+ F1Fixture::ws_frame(0x1, '{"type":"subscribe","drivers":[99]}'),
+ F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 0.3
+--- error_code: 101
+--- response_body_like eval
+qr/\{"type":"error","code":"bad_request","message":"\\"drivers\\" holds a number that is not a car of this session"\}.*\x88\x02\x03\xe8\z/s
+--- error_log
+invalid client message
+--- no_error_log
+[warn]
+
+
+
+=== TEST 22: repeated invalid messages: close 1008
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws'),
+ join('', map { F1Fixture::ws_frame(0x1, 'nope') } 1 .. 5)]
+--- raw_request_middle_delay: 0.3
+--- error_code: 101
+--- response_body_like eval
+qr/(?:\{"type":"error",[^}]*\}.*){4}\x88\x02\x03\xf0\z/s
+--- no_error_log
+[warn]

@@ -95,7 +95,9 @@ ok(defined $r->{max_spread} && $r->{max_spread} <= 1,
 
 open my $al, '<', "$prefix/logs/access.log" or die "access.log: $!";
 my %by_worker;
-$by_worker{$1}++ while <$al> =~ /^(\d+) 101$/ ? 1 : !eof($al);
+while (my $line = <$al>) {
+    $by_worker{$1}++ if $line =~ /^(\d+) 101$/;
+}
 close $al;
 is(scalar keys %by_worker, 2, 'clients were served by both workers ('
    . join(', ', map { "$_: $by_worker{$_}" } sort keys %by_worker) . ')');

@@ -82,6 +82,7 @@ echo "  logs:    $RUN/error.log, $RUN/access.log"
 echo
 echo "  http://$LISTEN/             session summary (JSON)"
 echo "  http://$LISTEN/?t=3600000   race state one hour in"
+echo "  ws://$LISTEN/ws             the replay over WebSocket, 50 Hz"
 echo
 echo "  nginx runs in the foreground; Ctrl-C stops it."
 echo

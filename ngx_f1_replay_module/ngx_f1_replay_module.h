@@ -63,6 +63,7 @@ typedef struct {
     ngx_uint_t                     nclients;
     ngx_event_t                    tick_ev;
     uint64_t                       tick;
+    int32_t                        last_t;       /* of the last tick */
     yajl_gen                       gen;
     ngx_queue_t                    subs;         /* ngx_f1_replay_sub_t */
     ngx_uint_t                     nsubs;

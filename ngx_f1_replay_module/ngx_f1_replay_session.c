@@ -862,3 +862,217 @@ ngx_f1_replay_session_hello(const ngx_f1_replay_session_t *s,
 
     return 0;
 }
+
+
+/*
+ * The race events in (from, to]: one JSON object per event, each a
+ * complete value for the generator (the caller takes the buffer and
+ * resets it after every call of emit).  Events, in this order for the
+ * same instant: track status, race control, weather, then per car (in
+ * driver-list order) pit in, pit out, lap completed, new stint.
+ */
+
+typedef struct {
+    const ngx_f1_replay_session_t  *s;
+    yajl_gen                        g;
+    ngx_f1_replay_event_pt          emit;
+    void                           *ctx;
+} ngx_f1_replay_events_t;
+
+
+static int
+ngx_f1_replay_event_open(ngx_f1_replay_events_t *ev, const char *name,
+    int32_t t)
+{
+    yajl_gen  g = ev->g;
+
+    ngx_f1_replay_gen(yajl_gen_map_open(g));
+    ngx_f1_replay_gen_kstr(g, "type", "event");
+    ngx_f1_replay_gen_kstr(g, "event", name);
+    ngx_f1_replay_gen_kint(g, "t", t);
+    ngx_f1_replay_gen_key(g, "time");
+
+    return ngx_f1_replay_gen_time(g, t);
+}
+
+
+static int
+ngx_f1_replay_event_close(ngx_f1_replay_events_t *ev)
+{
+    ngx_f1_replay_gen(yajl_gen_map_close(ev->g));
+
+    return ev->emit(ev->ctx, ev->g);
+}
+
+
+int
+ngx_f1_replay_session_events(const ngx_f1_replay_session_t *s, int32_t from,
+    int32_t to, yajl_gen g, ngx_f1_replay_event_pt emit, void *ctx)
+{
+    long                                 k;
+    uint32_t                             i, n;
+    ngx_f1_replay_events_t               ev;
+    const ngx_f1_replay_rcm_t           *rcm;
+    const ngx_f1_replay_state_t         *st, *prev;
+    const ngx_f1_replay_stint_t         *stint;
+    const ngx_f1_replay_driver_t        *d;
+    const ngx_f1_replay_weather_t       *w;
+    const ngx_f1_replay_track_status_t  *ts;
+
+    if (to <= from) {
+        return 0;
+    }
+
+    ev.s = s;
+    ev.g = g;
+    ev.emit = emit;
+    ev.ctx = ctx;
+
+    ts = ngx_f1_replay_items(s, s->track_status,
+                             ngx_f1_replay_track_status_t);
+    k = ngx_f1_replay_session_find(ts, s->track_status.n,
+                                   sizeof(ngx_f1_replay_track_status_t),
+                                   from);
+
+    for (i = (uint32_t) (k + 1); i < s->track_status.n && ts[i].t <= to;
+         i++)
+    {
+        if (ngx_f1_replay_event_open(&ev, "track_status", ts[i].t) != 0) {
+            return -1;
+        }
+
+        ngx_f1_replay_gen_kint(g, "status", ts[i].status);
+        ngx_f1_replay_gen_kstr(g, "message",
+                               ngx_f1_replay_str(s, ts[i].message));
+
+        if (ngx_f1_replay_event_close(&ev) != 0) {
+            return -1;
+        }
+    }
+
+    rcm = ngx_f1_replay_items(s, s->race_control, ngx_f1_replay_rcm_t);
+    k = ngx_f1_replay_session_find(rcm, s->race_control.n,
+                                   sizeof(ngx_f1_replay_rcm_t), from);
+
+    for (i = (uint32_t) (k + 1); i < s->race_control.n && rcm[i].t <= to;
+         i++)
+    {
+        if (ngx_f1_replay_event_open(&ev, "race_control", rcm[i].t) != 0) {
+            return -1;
+        }
+
+        ngx_f1_replay_gen_key(g, "message");
+        if (ngx_f1_replay_gen_rcm(s, &rcm[i], g) != 0
+            || ngx_f1_replay_event_close(&ev) != 0)
+        {
+            return -1;
+        }
+    }
+
+    w = ngx_f1_replay_items(s, s->weather, ngx_f1_replay_weather_t);
+    k = ngx_f1_replay_session_find(w, s->weather.n,
+                                   sizeof(ngx_f1_replay_weather_t), from);
+
+    for (i = (uint32_t) (k + 1); i < s->weather.n && w[i].t <= to; i++) {
+        if (ngx_f1_replay_event_open(&ev, "weather", w[i].t) != 0) {
+            return -1;
+        }
+
+        ngx_f1_replay_gen_key(g, "air_temp");
+        ngx_f1_replay_gen(yajl_gen_double(g, w[i].air_temp));
+        ngx_f1_replay_gen_key(g, "track_temp");
+        ngx_f1_replay_gen(yajl_gen_double(g, w[i].track_temp));
+        ngx_f1_replay_gen_key(g, "humidity");
+        ngx_f1_replay_gen(yajl_gen_double(g, w[i].humidity));
+        ngx_f1_replay_gen_key(g, "wind_speed");
+        ngx_f1_replay_gen(yajl_gen_double(g, w[i].wind_speed));
+        ngx_f1_replay_gen_kbool(g, "rainfall", w[i].rainfall);
+
+        if (ngx_f1_replay_event_close(&ev) != 0) {
+            return -1;
+        }
+    }
+
+    d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t);
+
+    for (n = 0; n < s->drivers.n; n++) {
+        st = ngx_f1_replay_items(s, d[n].states, ngx_f1_replay_state_t);
+        stint = ngx_f1_replay_items(s, d[n].stints, ngx_f1_replay_stint_t);
+        k = ngx_f1_replay_session_find(st, d[n].states.n,
+                                       sizeof(ngx_f1_replay_state_t), from);
+
+        for (i = (uint32_t) (k + 1); i < d[n].states.n && st[i].t <= to;
+             i++)
+        {
+            prev = i ? &st[i - 1] : NULL;
+
+#define ngx_f1_replay_car_event(name)                                         \
+            if (ngx_f1_replay_event_open(&ev, name, st[i].t) != 0) {          \
+                return -1;                                                    \
+            }                                                                 \
+            ngx_f1_replay_gen_kint(g, "driver", d[n].number);                 \
+            ngx_f1_replay_gen_kstr(g, "tla", d[n].tla)
+
+            if ((st[i].flags & NGX_F1_REPLAY_IN_PIT)
+                && !(prev && (prev->flags & NGX_F1_REPLAY_IN_PIT)))
+            {
+                ngx_f1_replay_car_event("pit_in");
+                ngx_f1_replay_gen_kint(g, "lap", st[i].laps);
+
+                if (ngx_f1_replay_event_close(&ev) != 0) {
+                    return -1;
+                }
+            }
+
+            if ((st[i].flags & NGX_F1_REPLAY_PIT_OUT)
+                && !(prev && (prev->flags & NGX_F1_REPLAY_PIT_OUT)))
+            {
+                ngx_f1_replay_car_event("pit_out");
+                ngx_f1_replay_gen_kint(g, "pit_stops", st[i].pit_stops);
+
+                if (ngx_f1_replay_event_close(&ev) != 0) {
+                    return -1;
+                }
+            }
+
+            if (prev && st[i].laps > prev->laps) {
+                ngx_f1_replay_car_event("lap");
+                ngx_f1_replay_gen_kint(g, "lap", st[i].laps);
+                ngx_f1_replay_gen_kint(g, "position", st[i].position);
+                ngx_f1_replay_gen_key(g, "lap_time_ms");
+
+                if (ngx_f1_replay_gen_lap_ms(g, st[i].last_lap_ms) != 0
+                    || ngx_f1_replay_event_close(&ev) != 0)
+                {
+                    return -1;
+                }
+            }
+
+            if (st[i].stints > (prev ? prev->stints : 0)) {
+                ngx_f1_replay_car_event("stint");
+                ngx_f1_replay_gen_kint(g, "stint", st[i].stints);
+                ngx_f1_replay_gen_kstr(g, "compound",
+                    ngx_f1_replay_tyre_name(
+                        st[i].stints <= d[n].stints.n
+                        ? stint[st[i].stints - 1].compound
+                        : st[i].compound));
+                ngx_f1_replay_gen_key(g, "new");
+
+                if (st[i].tyre_new == 2) {
+                    ngx_f1_replay_gen(yajl_gen_null(g));
+
+                } else {
+                    ngx_f1_replay_gen(yajl_gen_bool(g, st[i].tyre_new));
+                }
+
+                if (ngx_f1_replay_event_close(&ev) != 0) {
+                    return -1;
+                }
+            }
+
+#undef ngx_f1_replay_car_event
+        }
+    }
+
+    return 0;
+}

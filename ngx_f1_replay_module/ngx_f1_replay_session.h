@@ -271,6 +271,17 @@ int ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s,
 int ngx_f1_replay_session_state(const ngx_f1_replay_session_t *s,
     int32_t t, const char *type, yajl_gen g);
 
+/*
+ * Race events in the session times (from, to]: emit is called with the
+ * generator holding one complete event object; it returns 0 or -1 (and
+ * must leave the generator reset for the next one).
+ */
+typedef int (*ngx_f1_replay_event_pt)(void *ctx, yajl_gen g);
+
+int ngx_f1_replay_session_events(const ngx_f1_replay_session_t *s,
+    int32_t from, int32_t to, yajl_gen g, ngx_f1_replay_event_pt emit,
+    void *ctx);
+
 /* the WebSocket "hello": metadata, drivers, outline, tick rate, clock */
 int ngx_f1_replay_session_hello(const ngx_f1_replay_session_t *s,
     unsigned tick_rate, uint64_t tick, int32_t t, yajl_gen g);

@@ -27,7 +27,9 @@
  */
 
 
-#define NGX_F1_REPLAY_CTL_MAX      8
+#define NGX_F1_REPLAY_CTL_MAX      64    /* control, hello, events */
+#define NGX_F1_REPLAY_EVENTS_MAX   64    /* per tick */
+#define NGX_F1_REPLAY_EVENTS_SPAN  2000  /* ms of events a tick may carry */
 #define NGX_F1_REPLAY_SUBS_MAX     256   /* distinct, per worker */
 #define NGX_F1_REPLAY_BAD_MAX      5     /* invalid messages, then 1008 */
 #define NGX_F1_REPLAY_RBUF_SIZE    4096
@@ -44,6 +46,13 @@
 static u_char  ngx_f1_replay_rbuf[NGX_F1_REPLAY_RBUF_SIZE];
 
 
+
+
+typedef struct {
+    ngx_f1_replay_msg_t           *msg[NGX_F1_REPLAY_EVENTS_MAX];
+    ngx_uint_t                     n;
+    ngx_log_t                     *log;
+} ngx_f1_replay_events_ctx_t;
 
 
 typedef struct {
@@ -103,6 +112,9 @@ static void ngx_f1_replay_ws_timer(ngx_event_t *ev);
 static void ngx_f1_replay_ws_tick(ngx_event_t *ev);
 static void ngx_f1_replay_ws_push(ngx_f1_replay_client_t *cl,
     ngx_f1_replay_msg_t *frame);
+static int ngx_f1_replay_ws_event(void *data, yajl_gen g);
+static void ngx_f1_replay_ws_events(ngx_f1_replay_session_conf_t *sc,
+    int32_t t);
 static ngx_int_t ngx_f1_replay_ws_subscribe(ngx_f1_replay_client_t *cl,
     u_char *text, size_t len);
 static ngx_int_t ngx_f1_replay_ws_parse_sub(ngx_f1_replay_client_t *cl,
@@ -1149,7 +1161,12 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
     tp = ngx_timeofday();
     sent = (double) tp->sec * 1000 + tp->msec;
 
+    if (tick != sc->tick) {
+        ngx_f1_replay_ws_events(sc, t);
+    }
+
     sc->tick = tick;
+    sc->last_t = t;
 
     for (q = ngx_queue_head(&sc->clients);
          q != ngx_queue_sentinel(&sc->clients);
@@ -1268,6 +1285,92 @@ ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc)
     if (sc->tick_ev.timer_set) {
         ngx_del_timer(&sc->tick_ev);
     }
+}
+
+
+/*
+ * The race events the clock passed since this worker's last tick,
+ * encoded once and queued to every client, after the frame in flight.
+ * Not after a pause of the worker (no clients), a loop or a jump: the
+ * state message a client gets on connect covers those.
+ */
+
+static void
+ngx_f1_replay_ws_events(ngx_f1_replay_session_conf_t *sc, int32_t t)
+{
+    ngx_uint_t                  i;
+    ngx_queue_t                *q, *qn;
+    ngx_f1_replay_client_t     *cl;
+    ngx_f1_replay_events_ctx_t  ctx;
+
+    if (sc->tick == 0 || t <= sc->last_t
+        || t - sc->last_t > NGX_F1_REPLAY_EVENTS_SPAN)
+    {
+        return;
+    }
+
+    ctx.n = 0;
+    ctx.log = sc->tick_ev.log;
+
+    yajl_gen_reset(sc->gen, NULL);
+    yajl_gen_clear(sc->gen);
+
+    if (ngx_f1_replay_session_events(sc->session, sc->last_t, t, sc->gen,
+                                     ngx_f1_replay_ws_event, &ctx)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, ctx.log, 0,
+                      "f1_replay: cannot encode the events before %D ms", t);
+    }
+
+    for (q = ngx_queue_head(&sc->clients);
+         q != ngx_queue_sentinel(&sc->clients);
+         q = qn)
+    {
+        qn = ngx_queue_next(q);
+        cl = ngx_queue_data(q, ngx_f1_replay_client_t, queue);
+
+        for (i = 0; i < ctx.n && !cl->closing; i++) {
+            ctx.msg[i]->refs++;
+
+            if (ngx_f1_replay_ws_queue(cl, ctx.msg[i]) != NGX_OK) {
+                ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                              "f1_replay: client too slow for events");
+                ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
+            }
+        }
+
+        if (ctx.n) {
+            (void) ngx_f1_replay_ws_flush(cl);
+        }
+    }
+
+    for (i = 0; i < ctx.n; i++) {
+        ngx_f1_replay_msg_release(ctx.msg[i]);
+    }
+}
+
+
+static int
+ngx_f1_replay_ws_event(void *data, yajl_gen g)
+{
+    ngx_f1_replay_events_ctx_t  *ctx = data;
+
+    ngx_f1_replay_msg_t  *m;
+
+    if (ctx->n < NGX_F1_REPLAY_EVENTS_MAX) {
+        m = ngx_f1_replay_msg_gen(g, ctx->log);
+        if (m == NULL) {
+            return -1;
+        }
+
+        ctx->msg[ctx->n++] = m;
+    }
+
+    yajl_gen_reset(g, NULL);
+    yajl_gen_clear(g);
+
+    return 0;
 }
 
 

@@ -9,6 +9,14 @@ use F1Fixture qw(ws_handshake ws_frame ws_close);
 
 $ENV{TEST_NGINX_FIXTURE} = "$FindBin::Bin/fixtures/patch";
 
+# the clock starts at lights-out (00:00:30): events 1 s and 1.5 s later
+$ENV{TEST_NGINX_FX_EVENTS} = F1Fixture::fixture(
+    WeatherData => '00:00:31.000{"AirTemp":"22.0","Humidity":"41.0",'
+                   . '"Pressure":"1012.0","Rainfall":"1","TrackTemp":"30.0",'
+                   . '"WindDirection":"90","WindSpeed":"3.5"}' . "\n",
+    TrackStatus => "00:00:00.000{\"Status\":\"1\",\"Message\":\"AllClear\"}\n"
+                   . "00:00:31.500{\"Status\":\"2\",\"Message\":\"Yellow\"}\n");
+
 our $http_config = <<'_EOC_';
     f1_replay_session fx path=$TEST_NGINX_FIXTURE zone=fx:1m;
 _EOC_
@@ -352,5 +360,23 @@ invalid client message
 --- error_code: 101
 --- response_body_like eval
 qr/(?:\{"type":"error",[^}]*\}.*){4}\x88\x02\x03\xf0\z/s
+--- no_error_log
+[warn]
+
+
+
+=== TEST 23: race events are sent when the clock passes them
+--- http_config
+    f1_replay_session ev path=$TEST_NGINX_FX_EVENTS zone=ev:1m;
+--- config
+    location = /ws {
+        f1_replay ev;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws'), F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 2.2
+--- error_code: 101
+--- response_body_like eval
+qr/\{"type":"event","event":"weather","t":31000,"time":"00:00:31.000","air_temp":22.0,"track_temp":30.0,"humidity":41.0,"wind_speed":3.5,"rainfall":true\}.*\{"type":"event","event":"track_status","t":31500,"time":"00:00:31.500","status":2,"message":"Yellow"\}.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]

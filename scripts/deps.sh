@@ -27,7 +27,7 @@ BUILD_PKGS="nginx nginx-dev libyajl-dev build-essential curl"
 TEST_PKGS="$BUILD_PKGS
     libssl-dev libpcre2-dev zlib1g-dev
     clang libclang-rt-14-dev valgrind dpkg-dev xz-utils
-    python3 python3-websockets
+    python3 python3-websockets node-ws openssl
     perl libtest-base-perl libtest-longstring-perl liblist-moreutils-perl
     libtext-diff-perl libhttp-message-perl liburi-perl
     libprotocol-websocket-perl libmojolicious-perl"

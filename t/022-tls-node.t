@@ -1,0 +1,105 @@
+# wss:// through nginx's own TLS, with a strict python3-websockets client,
+# and a node "ws" client (Debian's node-ws) on ws://: each reads a clean
+# 5 s stream that matches the protocol and closes with 1000.
+
+use strict;
+use warnings;
+
+use Test::More;
+use JSON::PP;
+use File::Temp qw(tempdir);
+use Time::HiRes qw(sleep);
+use FindBin;
+use lib $FindBin::Bin;
+use F1Fixture qw(nginx_prefix nginx_binary);
+
+my $python = '/usr/bin/python3';
+my $node_path = '/usr/share/nodejs';
+
+plan(skip_all => 'python3-websockets not installed')
+    unless system("$python -c 'import websockets' 2>/dev/null") == 0;
+plan(skip_all => 'openssl not installed')
+    unless system('openssl version >/dev/null 2>&1') == 0;
+
+my $port = $ENV{TEST_NGINX_TLS_PORT} || 1988;
+my $fixture = "$FindBin::Bin/fixtures/patch";
+my $certs = tempdir('f1-tls-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+
+system("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
+       . " -keyout $certs/key.pem -out $certs/cert.pem >/dev/null 2>&1") == 0
+    or die 'openssl req failed';
+
+my $prefix = nginx_prefix(<<"END");
+    f1_replay_session fx path=$fixture zone=fx:1m;
+    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_certificate $certs/cert.pem;
+        ssl_certificate_key $certs/key.pem;
+        location = /ws {
+            f1_replay fx;
+        }
+    }
+    server {
+        listen 127.0.0.1:@{[ $port + 1 ]};
+        location = /ws {
+            f1_replay fx;
+        }
+    }
+END
+
+my $nginx = nginx_binary();
+my $pid = fork // die "fork: $!";
+
+if ($pid == 0) {
+    open STDERR, '>', "$prefix/logs/stderr.log" or die;
+    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
+    die "exec: $!";
+}
+
+sleep 0.8;
+
+sub run_check {
+    my ($name, $cmd) = @_;
+
+    my $out = `$cmd 2>&1`;
+    my $rc = $? >> 8;
+    my ($json) = $out =~ /^(\{.*\})$/m;
+
+    ok($rc == 0 && $json, $name) or diag($out);
+
+    return $json ? decode_json($json) : {};
+}
+
+my $r = run_check('wss:// (nginx TLS): a strict client reads a clean stream',
+    "$python $FindBin::Bin/ws_check.py stream wss://127.0.0.1:$port/ws 5");
+cmp_ok($r->{frames} // 0, '>=', 240, "... $r->{frames} frames in 5 s");
+is($r->{close}, 1000, '... closed with 1000');
+
+SKIP: {
+    skip 'node "ws" not installed (Debian node-ws)', 2
+        unless system("NODE_PATH=$node_path node -e \"require('ws')\""
+                      . ' 2>/dev/null') == 0;
+
+    $r = run_check('node ws: a clean stream, subprotocol chosen, close 1000',
+        "NODE_PATH=$node_path node $FindBin::Bin/ws_check.js"
+        . " ws://127.0.0.1:@{[ $port + 1 ]}/ws 5");
+    cmp_ok($r->{frames} // 0, '>=', 240, "... $r->{frames} frames in 5 s");
+}
+
+kill 'QUIT', $pid;
+
+for (1 .. 50) {
+    last if waitpid($pid, 1) == $pid;
+    sleep 0.1;
+}
+
+my @bad;
+for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
+    open my $fh, '<', $f or next;
+    push @bad, grep { /\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/ }
+               <$fh>;
+}
+is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')
+    or diag(@bad);
+
+done_testing();

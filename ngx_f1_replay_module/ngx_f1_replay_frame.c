@@ -60,6 +60,63 @@
  * (X = Y = Z = 0) are skipped as if absent; after 256 of them in a row
  * the car has no position (x, y, z and ps absent) until the next fix.
  * Nothing is extrapolated beyond the last sample.
+ *
+ *
+ * The compact frame, sent instead when the subscription asks for the
+ * compact format (NGX_F1_REPLAY_FORMAT_COMPACT): the same values, also
+ * one line of JSON, each car an array of fixed layout:
+ *
+ *   {"type":"f","tick":1234,"t":1800000,"sent":1756646400012.345,
+ *    "c":[[81,-1234,5678,12,287,11234,7,100,0,12,10],
+ *         ...]}
+ *
+ *   tick, t, sent   as in the JSON frame
+ *   c      the filtered cars, in driver-list order; cars outside the
+ *          filter are left out, every car in it is present, one array
+ *          each
+ *
+ * There is no utc: it is the hello message's session.utc0 plus t (both
+ * null or both known).
+ *
+ * A car array is the racing number, then one element per value of the
+ * subscribed channels, always in this order whatever the order of the
+ * subscription's list, then p:
+ *
+ *   n      racing number                              (always first)
+ *   x y z  position, decimetres                       (channel position)
+ *   v      speed, km/h                                (channel speed)
+ *   rpm    engine rpm                                 (channel rpm)
+ *   g      gear                                       (channel gear)
+ *   thr    throttle %                                 (channel throttle)
+ *   brk    brake 0 or 100                             (channel brake)
+ *   drs    the feed's DRS code 0-14                   (channel drs)
+ *   p      provenance and off track, an integer       (always last)
+ *
+ * That is the channel order position (x, y, z), speed, rpm, gear,
+ * throttle, brake, drs; channels outside the subscription take no
+ * element.  With every channel a car is 11 elements,
+ * [n,x,y,z,v,rpm,g,thr,brk,drs,p]; with speed and gear only it is
+ * [n,v,g,p]; with no channel [n,p].  The layout is the same for every
+ * car of every frame of the subscription.
+ *
+ * The values and their rounding are those of the JSON frame; where the
+ * JSON frame leaves a member out or sets it to null, the compact one
+ * has null: x, y, z while the car has no position (ps absent), every
+ * car-data value before its first car-data sample (cs absent), thr and
+ * brk when the feed has none.  A car without any data yet is
+ * [n,null,...,null,0], never left out.
+ *
+ *   p      ps + 4 * cs + 16 * off:
+ *          bits 0-1   position provenance, ps
+ *          bits 2-3   car-data provenance, cs
+ *          bit  4     off track, off
+ *          a provenance is an NGX_F1_REPLAY_SRC_* value: 0 none (the
+ *          elements are null, or the channels are not subscribed),
+ *          1 real ("r"), 2 interpolated ("i"), 3 stale ("s"); off is
+ *          0 unless the position channel is subscribed and the car has
+ *          a position.  The example's 10 is 2 + 4 * 2: position and
+ *          car data interpolated, on track; 27 would be 3 + 4 * 2 + 16:
+ *          position stale and off track, car data interpolated.
  */
 
 
@@ -78,6 +135,10 @@
     ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) key,         \
                                       sizeof(key) - 1))
 
+/* the compact car's p: ps, cs << 2, and this bit when off track */
+#define NGX_F1_REPLAY_FRAME_CS_SHIFT   2
+#define NGX_F1_REPLAY_FRAME_OFF        0x10
+
 
 static double ngx_f1_replay_frame_lerp(int64_t v0, int64_t v1, int64_t dt,
     int64_t span);
@@ -88,6 +149,10 @@ static int ngx_f1_replay_frame_sent(yajl_gen g, double ms);
 static int ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, int32_t t, uint32_t channels,
     yajl_gen g);
+static int ngx_f1_replay_frame_value(yajl_gen g, int none, double v);
+static int ngx_f1_replay_frame_compact_car(
+    const ngx_f1_replay_session_t *s, const ngx_f1_replay_driver_t *d,
+    int32_t t, uint32_t channels, yajl_gen g);
 
 
 /* provenance letters, by NGX_F1_REPLAY_SRC_* */
@@ -99,6 +164,7 @@ ngx_f1_replay_filter_all(ngx_f1_replay_filter_t *f)
 {
     memset(f->drivers, 0xff, sizeof(f->drivers));
     f->channels = NGX_F1_REPLAY_CH_ALL;
+    f->format = NGX_F1_REPLAY_FORMAT_JSON;
 }
 
 
@@ -525,17 +591,119 @@ ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
 }
 
 
+/* null if none, else v rounded as in the JSON frame */
+
+static int
+ngx_f1_replay_frame_value(yajl_gen g, int none, double v)
+{
+    if (none) {
+        ngx_f1_replay_gen(yajl_gen_null(g));
+        return 0;
+    }
+
+    return ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(v));
+}
+
+
+/* [n, x, y, z, v, rpm, g, thr, brk, drs, p] as the channels select */
+
+static int
+ngx_f1_replay_frame_compact_car(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_driver_t *d, int32_t t, uint32_t channels,
+    yajl_gen g)
+{
+    int                     none;
+    unsigned                p;
+    ngx_f1_replay_car_at_t  car;
+    ngx_f1_replay_pos_at_t  pos;
+
+    ngx_f1_replay_gen(yajl_gen_array_open(g));
+
+    if (ngx_f1_replay_frame_int(g, d->number) != 0) {
+        return -1;
+    }
+
+    p = 0;
+
+    if (channels & NGX_F1_REPLAY_CH_POSITION) {
+        ngx_f1_replay_pos_at(s, d, t, &pos);
+
+        none = (pos.src == NGX_F1_REPLAY_SRC_NONE);
+
+        if (ngx_f1_replay_frame_value(g, none, pos.x) != 0
+            || ngx_f1_replay_frame_value(g, none, pos.y) != 0
+            || ngx_f1_replay_frame_value(g, none, pos.z) != 0)
+        {
+            return -1;
+        }
+
+        p = (unsigned) pos.src;
+
+        if (!none && pos.status == NGX_F1_REPLAY_POS_OFF_TRACK) {
+            p |= NGX_F1_REPLAY_FRAME_OFF;
+        }
+    }
+
+    if (channels & NGX_F1_REPLAY_CH_CAR) {
+        ngx_f1_replay_car_at(s, d, t, &car);
+
+        none = (car.src == NGX_F1_REPLAY_SRC_NONE);
+
+        if (((channels & NGX_F1_REPLAY_CH_SPEED)
+             && ngx_f1_replay_frame_value(g, none, car.speed) != 0)
+            || ((channels & NGX_F1_REPLAY_CH_RPM)
+                && ngx_f1_replay_frame_value(g, none, car.rpm) != 0)
+            || ((channels & NGX_F1_REPLAY_CH_GEAR)
+                && ngx_f1_replay_frame_value(g, none, car.gear) != 0)
+            || ((channels & NGX_F1_REPLAY_CH_THROTTLE)
+                && ngx_f1_replay_frame_value(g, none || car.throttle_none,
+                                             car.throttle)
+                   != 0)
+            || ((channels & NGX_F1_REPLAY_CH_BRAKE)
+                && ngx_f1_replay_frame_value(g, none || car.brake_none,
+                                             car.brake)
+                   != 0)
+            || ((channels & NGX_F1_REPLAY_CH_DRS)
+                && ngx_f1_replay_frame_value(g, none, car.drs) != 0))
+        {
+            return -1;
+        }
+
+        p |= (unsigned) car.src << NGX_F1_REPLAY_FRAME_CS_SHIFT;
+    }
+
+    if (ngx_f1_replay_frame_int(g, p) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen(yajl_gen_array_close(g));
+
+    return 0;
+}
+
+
 int
 ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
     int32_t t, double sent_ms, const ngx_f1_replay_filter_t *f, yajl_gen g)
 {
+    int                            compact, rc;
     uint32_t                       i;
     const ngx_f1_replay_driver_t  *d;
+
+    compact = (f->format == NGX_F1_REPLAY_FORMAT_COMPACT);
 
     ngx_f1_replay_gen(yajl_gen_map_open(g));
 
     ngx_f1_replay_gen_key(g, "type");
-    ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) "frame", 5));
+
+    if (compact) {
+        ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) "f",
+                                          1));
+
+    } else {
+        ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) "frame",
+                                          5));
+    }
 
     ngx_f1_replay_gen_key(g, "tick");
     if (ngx_f1_replay_frame_int(g, tick > INT64_MAX ? INT64_MAX
@@ -550,12 +718,14 @@ ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
         return -1;
     }
 
-    ngx_f1_replay_gen_key(g, "utc");
-    if (s->utc0_source == NGX_F1_REPLAY_UTC0_NONE) {
-        ngx_f1_replay_gen(yajl_gen_null(g));
+    if (!compact) {
+        ngx_f1_replay_gen_key(g, "utc");
+        if (s->utc0_source == NGX_F1_REPLAY_UTC0_NONE) {
+            ngx_f1_replay_gen(yajl_gen_null(g));
 
-    } else if (ngx_f1_replay_frame_utc(g, s->utc0_ms + t) != 0) {
-        return -1;
+        } else if (ngx_f1_replay_frame_utc(g, s->utc0_ms + t) != 0) {
+            return -1;
+        }
     }
 
     ngx_f1_replay_gen_key(g, "sent");
@@ -563,7 +733,13 @@ ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
         return -1;
     }
 
-    ngx_f1_replay_gen_key(g, "cars");
+    if (compact) {
+        ngx_f1_replay_gen_key(g, "c");
+
+    } else {
+        ngx_f1_replay_gen_key(g, "cars");
+    }
+
     ngx_f1_replay_gen(yajl_gen_array_open(g));
 
     d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t);
@@ -573,7 +749,11 @@ ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
             continue;
         }
 
-        if (ngx_f1_replay_frame_car(s, &d[i], t, f->channels, g) != 0) {
+        rc = compact
+             ? ngx_f1_replay_frame_compact_car(s, &d[i], t, f->channels, g)
+             : ngx_f1_replay_frame_car(s, &d[i], t, f->channels, g);
+
+        if (rc != 0) {
             return -1;
         }
     }

@@ -12,8 +12,8 @@
  * The 50 Hz frame: every car's telemetry and position at one session
  * time, up-sampled from the recorded samples (about 4 Hz) by linear
  * interpolation of the continuous channels, with the provenance of each
- * value.  Free of nginx types.  The JSON shape is described at the top
- * of ngx_f1_replay_frame.c.
+ * value.  Free of nginx types.  The two shapes of the message, JSON and
+ * compact, are described at the top of ngx_f1_replay_frame.c.
  */
 
 
@@ -34,6 +34,10 @@
 
 /* the channels that come from CarData (all but the position) */
 #define NGX_F1_REPLAY_CH_CAR           0x7e
+
+/* the frame message's encoding, both described in ngx_f1_replay_frame.c */
+#define NGX_F1_REPLAY_FORMAT_JSON      0   /* "frame", a map per car */
+#define NGX_F1_REPLAY_FORMAT_COMPACT   1   /* "f", an array per car */
 
 /* provenance of a value at time t */
 #define NGX_F1_REPLAY_SRC_NONE         0   /* before the first sample */
@@ -56,6 +60,7 @@
 typedef struct {
     uint64_t              drivers[16];  /* bit n: racing number n */
     uint32_t              channels;     /* NGX_F1_REPLAY_CH_* */
+    uint32_t              format;       /* NGX_F1_REPLAY_FORMAT_* */
 } ngx_f1_replay_filter_t;
 
 
@@ -92,7 +97,7 @@ typedef struct {
      : (void) 0)
 
 
-/* every car, every channel */
+/* every car, every channel, FORMAT_JSON */
 void ngx_f1_replay_filter_all(ngx_f1_replay_filter_t *f);
 
 /*
@@ -106,7 +111,8 @@ void ngx_f1_replay_pos_at(const ngx_f1_replay_session_t *s,
 
 /*
  * Appends one frame message to g: tick and session time t, sent_ms the
- * server's send time (Unix ms), cars and channels as filtered.
+ * server's send time (Unix ms), cars and channels as filtered, in the
+ * filter's format (any value but FORMAT_COMPACT is FORMAT_JSON).
  * Returns 0, or -1 if a yajl call failed.
  */
 int ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s,

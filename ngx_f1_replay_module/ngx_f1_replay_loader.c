@@ -5,6 +5,7 @@
 
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -223,9 +224,10 @@ static int ngx_f1_replay_sax_scalar(ngx_f1_replay_sax_t *sx);
 static int ngx_f1_replay_sax_commit(ngx_f1_replay_sax_t *sx);
 
 static int ngx_f1_replay_msg_cmp(const void *a, const void *b);
-static int ngx_f1_replay_raw_car_cmp(const void *a, const void *b);
-static int ngx_f1_replay_raw_pos_cmp(const void *a, const void *b);
 static int ngx_f1_replay_int64_cmp(const void *a, const void *b);
+static uint32_t ngx_f1_replay_samples(ngx_f1_replay_block_t *b,
+    ngx_f1_replay_vec_t *raw, size_t raw_size, size_t s_off, size_t size,
+    int64_t utc0, size_t *n);
 static int ngx_f1_replay_order_cmp(const void *a, const void *b);
 static int64_t ngx_f1_replay_median(ngx_f1_replay_vec_t *v);
 static int ngx_f1_replay_rcm(ngx_f1_replay_block_t *b,
@@ -1947,21 +1949,61 @@ ngx_f1_replay_msg_cmp(const void *a, const void *b)
 }
 
 
-static int
-ngx_f1_replay_raw_car_cmp(const void *a, const void *b)
+/*
+ * Raw samples ({int64_t utc; sample s;}, s starting with its int32_t
+ * time) into the block, sorted by time, on the session clock, one per
+ * instant (the feed never repeats a car at an instant).
+ */
+
+static uint32_t
+ngx_f1_replay_samples(ngx_f1_replay_block_t *b, ngx_f1_replay_vec_t *raw,
+    size_t raw_size, size_t s_off, size_t size, int64_t utc0, size_t *n)
 {
-    const ngx_f1_replay_raw_car_t  *ra = a, *rb = b;
+    size_t          j, k;
+    int32_t         t32;
+    int64_t         t, utc;
+    uint32_t        off;
+    unsigned char  *r, *out, *prev;
 
-    return ra->utc < rb->utc ? -1 : (ra->utc > rb->utc);
-}
+    /* the UTC leads each raw sample: sorted as a plain int64_t */
 
+    ngx_f1_replay_vec_sort(raw, raw_size, ngx_f1_replay_int64_cmp);
 
-static int
-ngx_f1_replay_raw_pos_cmp(const void *a, const void *b)
-{
-    const ngx_f1_replay_raw_pos_t  *ra = a, *rb = b;
+    *n = 0;
 
-    return ra->utc < rb->utc ? -1 : (ra->utc > rb->utc);
+    off = ngx_f1_replay_block_alloc(b, raw->n * size);
+    if (b->failed) {
+        return 0;
+    }
+
+    out = b->data + off;
+    prev = NULL;
+
+    for (j = 0, k = 0; j < raw->n; j++) {
+        r = (unsigned char *) raw->items + j * raw_size;
+
+        memcpy(&utc, r, sizeof(int64_t));
+        t = utc - utc0;
+
+        if (t < INT32_MIN + 1 || t > INT32_MAX) {
+            continue;
+        }
+
+        t32 = (int32_t) t;
+
+        if (prev != NULL && memcmp(prev, &t32, sizeof(int32_t)) == 0) {
+            continue;
+        }
+
+        prev = out + k * size;
+        memcpy(prev, r + s_off, size);
+        memcpy(prev, &t32, sizeof(int32_t));
+        k++;
+    }
+
+    *n = k;
+
+    return off;
 }
 
 
@@ -2092,18 +2134,13 @@ ngx_f1_replay_build_drivers(ngx_f1_replay_loader_t *ld,
     char                          key[8];
     size_t                        i, j, n, ndrivers;
     double                        d;
-    int64_t                       t;
     uint32_t                      off, doff;
     unsigned                      number;
     const char                   *s;
-    ngx_f1_replay_car_t          *car;
-    ngx_f1_replay_pos_t          *pos;
     ngx_f1_replay_stint_t        *stint;
     ngx_f1_replay_order_t        *order;
     ngx_f1_replay_driver_t       *drv;
     ngx_f1_replay_car_acc_t      *acc;
-    ngx_f1_replay_raw_car_t      *rc;
-    ngx_f1_replay_raw_pos_t      *rp;
     const ngx_f1_replay_json_t   *dl, *stints, *it;
 
     /* every car named by the driver list or seen in any data */
@@ -2190,65 +2227,25 @@ ngx_f1_replay_build_drivers(ngx_f1_replay_loader_t *ld,
                                     ngx_f1_replay_json_get(dl, "TeamName"));
         ngx_f1_replay_drv()->team = off;
 
-        /* car samples: sorted by time, one per instant */
+        /* car and position samples: by time, one per instant */
 
-        ngx_f1_replay_vec_sort(&acc->car, sizeof(ngx_f1_replay_raw_car_t),
-                               ngx_f1_replay_raw_car_cmp);
-        rc = acc->car.items;
-
-        off = ngx_f1_replay_block_alloc(b,
-                                 acc->car.n * sizeof(ngx_f1_replay_car_t));
+        off = ngx_f1_replay_samples(b, &acc->car,
+                                    sizeof(ngx_f1_replay_raw_car_t),
+                                    offsetof(ngx_f1_replay_raw_car_t, s),
+                                    sizeof(ngx_f1_replay_car_t), utc0, &n);
         if (b->failed) {
             goto failed;
-        }
-
-        car = (ngx_f1_replay_car_t *) (b->data + off);
-        n = 0;
-
-        for (j = 0; j < acc->car.n; j++) {
-            t = rc[j].utc - utc0;
-
-            if (t < INT32_MIN + 1 || t > INT32_MAX
-                || (n && car[n - 1].t == (int32_t) t))
-            {
-                continue;
-            }
-
-            car[n] = rc[j].s;
-            car[n].t = (int32_t) t;
-            n++;
         }
 
         ngx_f1_replay_drv()->car.off = n ? off : 0;
         ngx_f1_replay_drv()->car.n = (uint32_t) n;
 
-        /* position samples, likewise */
-
-        ngx_f1_replay_vec_sort(&acc->pos, sizeof(ngx_f1_replay_raw_pos_t),
-                               ngx_f1_replay_raw_pos_cmp);
-        rp = acc->pos.items;
-
-        off = ngx_f1_replay_block_alloc(b,
-                                 acc->pos.n * sizeof(ngx_f1_replay_pos_t));
+        off = ngx_f1_replay_samples(b, &acc->pos,
+                                    sizeof(ngx_f1_replay_raw_pos_t),
+                                    offsetof(ngx_f1_replay_raw_pos_t, s),
+                                    sizeof(ngx_f1_replay_pos_t), utc0, &n);
         if (b->failed) {
             goto failed;
-        }
-
-        pos = (ngx_f1_replay_pos_t *) (b->data + off);
-        n = 0;
-
-        for (j = 0; j < acc->pos.n; j++) {
-            t = rp[j].utc - utc0;
-
-            if (t < INT32_MIN + 1 || t > INT32_MAX
-                || (n && pos[n - 1].t == (int32_t) t))
-            {
-                continue;
-            }
-
-            pos[n] = rp[j].s;
-            pos[n].t = (int32_t) t;
-            n++;
         }
 
         ngx_f1_replay_drv()->pos.off = n ? off : 0;

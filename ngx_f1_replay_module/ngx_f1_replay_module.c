@@ -37,9 +37,8 @@ static char *ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_f1_replay_info(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_f1_replay_handler(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_f1_replay(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_f1_replay_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_f1_replay_predictions(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -59,16 +58,16 @@ static ngx_command_t  ngx_f1_replay_commands[] = {
 
     { ngx_string("f1_replay_info"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_f1_replay_info,
+      ngx_f1_replay_handler,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_f1_replay_loc_conf_t, info),
       NULL },
 
     { ngx_string("f1_replay"),
       NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_f1_replay,
+      ngx_f1_replay_handler,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_f1_replay_loc_conf_t, ws),
       NULL },
 
     { ngx_string("f1_replay_ping_interval"),
@@ -669,22 +668,30 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * f1_replay_info <name>; and f1_replay <name>;: the session, by the
+ * command's offset, and the content handler that serves it
+ */
+
 static char *
-ngx_f1_replay_info(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_f1_replay_handler(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_f1_replay_loc_conf_t  *flcf = conf;
+    char  *p = conf;
 
-    ngx_str_t                 *value;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_str_t                      *value;
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_f1_replay_session_conf_t  **sc;
 
-    if (flcf->info) {
+    sc = (ngx_f1_replay_session_conf_t **) (p + cmd->offset);
+
+    if (*sc) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
 
-    flcf->info = ngx_f1_replay_find_session(cf, &value[1]);
-    if (flcf->info == NULL) {
+    *sc = ngx_f1_replay_find_session(cf, &value[1]);
+    if (*sc == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "unknown f1_replay_session \"%V\" (declare it "
                            "with f1_replay_session in http{} first)",
@@ -693,37 +700,8 @@ ngx_f1_replay_info(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_f1_replay_info_handler;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_f1_replay(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_f1_replay_loc_conf_t  *flcf = conf;
-
-    ngx_str_t                 *value;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (flcf->ws) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    flcf->ws = ngx_f1_replay_find_session(cf, &value[1]);
-    if (flcf->ws == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "unknown f1_replay_session \"%V\" (declare it "
-                           "with f1_replay_session in http{} first)",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_f1_replay_ws_handler;
+    clcf->handler = (cmd->offset == offsetof(ngx_f1_replay_loc_conf_t, ws))
+                    ? ngx_f1_replay_ws_handler : ngx_f1_replay_info_handler;
 
     return NGX_CONF_OK;
 }

@@ -46,6 +46,8 @@ typedef struct {
     ngx_uint_t                     refs;
     uint64_t                       bucket;       /* tick / divisor */
     ngx_f1_replay_msg_t           *frame;        /* of bucket */
+    uint64_t                       zbucket;
+    ngx_f1_replay_msg_t           *zframe;       /* deflated, of zbucket */
 } ngx_f1_replay_sub_t;
 
 
@@ -67,6 +69,7 @@ typedef struct {
     yajl_gen                       gen;
     ngx_queue_t                    subs;         /* ngx_f1_replay_sub_t */
     ngx_uint_t                     nsubs;
+    void                          *deflate;      /* z_stream, lazily */
 } ngx_f1_replay_session_conf_t;
 
 

@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <zlib.h>
+
 #include "ngx_f1_replay_json.h"
 #include "ngx_f1_replay_module.h"
 #include "ngx_f1_replay_ws.h"
@@ -84,12 +86,19 @@ typedef struct {
     unsigned                       peer_closed:1;
     unsigned                       done:1;
     unsigned                       in_handler:1;
+    unsigned                       deflate:1;  /* permessage-deflate */
 } ngx_f1_replay_client_t;
 
 
 static ngx_int_t ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
     ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *accept, ngx_str_t *proto);
 static ngx_int_t ngx_f1_replay_ws_upgrade_required(ngx_http_request_t *r);
+static ngx_uint_t ngx_f1_replay_ws_deflate_offer(ngx_http_request_t *r);
+static ngx_f1_replay_msg_t *ngx_f1_replay_ws_deflate(
+    ngx_f1_replay_session_conf_t *sc, ngx_f1_replay_msg_t *m,
+    ngx_log_t *log);
+static ngx_int_t ngx_f1_replay_ws_inflate(ngx_f1_replay_client_t *cl,
+    unsigned opcode, u_char **text, size_t *len);
 static ngx_table_elt_t *ngx_f1_replay_ws_header_in(ngx_http_request_t *r,
     const char *name, size_t len);
 static ngx_int_t ngx_f1_replay_ws_has_token(ngx_str_t *value,
@@ -255,6 +264,27 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
                != NGX_OK))
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_f1_replay_ws_deflate_offer(r)) {
+
+        /*
+         * Every message is compressed on its own (deflateReset): no
+         * context takeover on our side, and none asked of the client,
+         * so its messages inflate on their own too.
+         */
+
+        if (ngx_f1_replay_ws_add_header(r, "Sec-WebSocket-Extensions", 24,
+                &(ngx_str_t) ngx_string("permessage-deflate; "
+                                        "server_no_context_takeover; "
+                                        "client_no_context_takeover"))
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cl->deflate = 1;
+        cl->parser.deflate = 1;
     }
 
     rc = ngx_http_send_header(r);
@@ -512,6 +542,259 @@ ngx_f1_replay_ws_upgrade_required(ngx_http_request_t *r)
 }
 
 
+/*
+ * Sec-WebSocket-Extensions: accept the first permessage-deflate offer
+ * whose parameters can be honoured.  zlib cannot deflate with an 8-bit
+ * window, and every message uses a full 15-bit one: an offer limiting
+ * the server's window is declined (the RFC lets a server decline).
+ */
+
+static ngx_uint_t
+ngx_f1_replay_ws_deflate_offer(ngx_http_request_t *r)
+{
+    u_char           *p, *last, *end, *t, *tend;
+    ngx_uint_t        ok;
+    ngx_table_elt_t  *h;
+
+    h = ngx_f1_replay_ws_header_in(r, "Sec-WebSocket-Extensions", 24);
+    if (h == NULL) {
+        return 0;
+    }
+
+    p = h->value.data;
+    last = p + h->value.len;
+
+    while (p < last) {
+
+        /* one offer: up to the next comma */
+
+        end = ngx_strlchr(p, last, ',');
+        if (end == NULL) {
+            end = last;
+        }
+
+        ok = 0;
+        t = p;
+
+        while (t < end) {
+            while (t < end && (*t == ' ' || *t == '\t' || *t == ';')) {
+                t++;
+            }
+
+            tend = t;
+            while (tend < end && *tend != ';') {
+                tend++;
+            }
+
+            while (tend > t && (tend[-1] == ' ' || tend[-1] == '\t')) {
+                tend--;
+            }
+
+            if (t == tend) {
+                break;
+            }
+
+            if (ok == 0) {
+                ok = ((size_t) (tend - t) == 18
+                      && ngx_strncasecmp(t, (u_char *) "permessage-deflate",
+                                         18) == 0)
+                     ? 1 : 2;
+
+            } else if (ok == 1) {
+                if (((size_t) (tend - t) == 26
+                     && ngx_strncasecmp(t,
+                            (u_char *) "server_no_context_takeover", 26)
+                        == 0)
+                    || ((size_t) (tend - t) == 26
+                        && ngx_strncasecmp(t,
+                               (u_char *) "client_no_context_takeover", 26)
+                           == 0)
+                    || ((size_t) (tend - t) >= 22
+                        && ngx_strncasecmp(t,
+                               (u_char *) "client_max_window_bits", 22)
+                           == 0)
+                    || ((size_t) (tend - t) == 25
+                        && ngx_strncasecmp(t,
+                               (u_char *) "server_max_window_bits=15", 25)
+                           == 0))
+                {
+                    /* fine: see above */
+
+                } else {
+                    ok = 2;
+                }
+            }
+
+            t = tend;
+            while (t < end && *t != ';') {
+                t++;
+            }
+        }
+
+        if (ok == 1) {
+            return 1;
+        }
+
+        p = end + 1;
+    }
+
+    return 0;
+}
+
+
+/* a frame compressed as one permessage-deflate message (RSV1 set) */
+
+static ngx_f1_replay_msg_t *
+ngx_f1_replay_ws_deflate(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_msg_t *m, ngx_log_t *log)
+{
+    u_char               *in, *out;
+    size_t                hlen, len, bound;
+    z_stream             *zs;
+    ngx_f1_replay_msg_t  *z;
+
+    if (sc->deflate == NULL) {
+        zs = ngx_calloc(sizeof(z_stream), log);
+        if (zs == NULL) {
+            return NULL;
+        }
+
+        if (deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS,
+                         8, Z_DEFAULT_STRATEGY)
+            != Z_OK)
+        {
+            ngx_free(zs);
+            return NULL;
+        }
+
+        sc->deflate = zs;
+    }
+
+    zs = sc->deflate;
+
+    len = m->data[1] & 0x7f;
+    hlen = (len == 127) ? 10 : (len == 126) ? 4 : 2;
+    in = m->data + hlen;
+    len = m->len - hlen;
+
+    bound = deflateBound(zs, len) + 16;
+
+    out = ngx_alloc(bound, log);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    deflateReset(zs);
+
+    zs->next_in = in;
+    zs->avail_in = (uInt) len;
+    zs->next_out = out;
+    zs->avail_out = (uInt) bound;
+
+    if (deflate(zs, Z_SYNC_FLUSH) != Z_OK || zs->avail_in != 0
+        || bound - zs->avail_out < 4)
+    {
+        ngx_free(out);
+        return NULL;
+    }
+
+    /* the sync flush ends with 00 00 ff ff: the receiver adds it back */
+
+    len = bound - zs->avail_out - 4;
+
+    z = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_TEXT, out, len, log);
+    ngx_free(out);
+
+    if (z != NULL) {
+        z->data[0] |= 0x40;
+    }
+
+    return z;
+}
+
+
+/*
+ * A compressed client message, inflated on its own (no context
+ * takeover was agreed): NGX_OK with *text (ngx_alloc'ed) and *len, a
+ * close code for bad data, or NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_f1_replay_ws_inflate(ngx_f1_replay_client_t *cl, unsigned opcode,
+    u_char **text, size_t *len)
+{
+    int                    rc;
+    u_char                *out;
+    size_t                 max;
+    z_stream               zs;
+    ngx_f1_replay_utf8_t   u;
+
+    static u_char  tail[4] = { 0x00, 0x00, 0xff, 0xff };
+
+    max = cl->lcf->max_message;
+
+    out = ngx_alloc(max + 1, cl->request->connection->log);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(&zs, sizeof(z_stream));
+
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
+        ngx_free(out);
+        return NGX_ERROR;
+    }
+
+    zs.next_out = out;
+    zs.avail_out = (uInt) max + 1;
+
+    zs.next_in = *text;
+    zs.avail_in = (uInt) *len;
+    rc = inflate(&zs, Z_SYNC_FLUSH);
+
+    if (rc == Z_OK || rc == Z_BUF_ERROR) {
+        zs.next_in = tail;
+        zs.avail_in = sizeof(tail);
+        rc = inflate(&zs, Z_SYNC_FLUSH);
+    }
+
+    inflateEnd(&zs);
+
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+        ngx_free(out);
+        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                      "f1_replay: bad compressed message, closing with 1007");
+        return NGX_F1_REPLAY_WS_BAD_DATA;
+    }
+
+    if (zs.avail_out == 0) {
+        ngx_free(out);
+        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                      "f1_replay: message too big, closing with 1009");
+        return NGX_F1_REPLAY_WS_TOO_BIG;
+    }
+
+    *len = max + 1 - zs.avail_out;
+
+    ngx_memzero(&u, sizeof(ngx_f1_replay_utf8_t));
+
+    if (opcode == NGX_F1_REPLAY_WS_TEXT
+        && (ngx_f1_replay_utf8_feed(&u, out, *len) != 0
+            || !ngx_f1_replay_utf8_done(&u)))
+    {
+        ngx_free(out);
+        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                      "f1_replay: invalid UTF-8 in a text message, closing "
+                      "with 1007");
+        return NGX_F1_REPLAY_WS_BAD_DATA;
+    }
+
+    *text = out;
+
+    return NGX_OK;
+}
+
+
 static ngx_table_elt_t *
 ngx_f1_replay_ws_header_in(ngx_http_request_t *r, const char *name,
     size_t len)
@@ -719,6 +1002,9 @@ ngx_f1_replay_ws_write(ngx_http_request_t *r)
 static ngx_int_t
 ngx_f1_replay_ws_input(ngx_f1_replay_client_t *cl, u_char *pos, u_char *end)
 {
+    u_char                     *text;
+    size_t                      len;
+    ngx_int_t                   rc;
     ngx_connection_t          *c;
     ngx_f1_replay_msg_t       *m;
     ngx_f1_replay_ws_parser_t  *p;
@@ -766,9 +1052,32 @@ ngx_f1_replay_ws_input(ngx_f1_replay_client_t *cl, u_char *pos, u_char *end)
             break;
 
         case NGX_F1_REPLAY_WS_MESSAGE:
-            if (ngx_f1_replay_ws_subscribe(cl, p->payload, p->len)
-                != NGX_OK)
-            {
+            text = p->payload;
+            len = p->len;
+
+            if (p->compressed) {
+                rc = ngx_f1_replay_ws_inflate(cl, p->opcode, &text, &len);
+
+                if (rc == NGX_ERROR) {
+                    ngx_f1_replay_ws_finalize(cl);
+                    return NGX_DONE;
+                }
+
+                if (rc != NGX_OK) {
+                    cl->peer_closed = 1;
+                    ngx_f1_replay_ws_close(cl, (ngx_uint_t) rc);
+                    return ngx_f1_replay_ws_flush(cl) == NGX_OK ? NGX_OK
+                                                                : NGX_DONE;
+                }
+            }
+
+            rc = ngx_f1_replay_ws_subscribe(cl, text, len);
+
+            if (text != p->payload) {
+                ngx_free(text);
+            }
+
+            if (rc != NGX_OK) {
                 ngx_f1_replay_ws_finalize(cl);
                 return NGX_DONE;
             }
@@ -1214,7 +1523,30 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
         }
 
         cl->bucket = bucket;
-        ngx_f1_replay_ws_push(cl, sub->frame);
+
+        if (!cl->deflate) {
+            ngx_f1_replay_ws_push(cl, sub->frame);
+            continue;
+        }
+
+        /* compressed once per subscription and tick, like the frame */
+
+        if (sub->zframe == NULL || sub->zbucket != bucket) {
+            frame = ngx_f1_replay_ws_deflate(sc, sub->frame, ev->log);
+            if (frame == NULL) {
+                ngx_f1_replay_ws_push(cl, sub->frame);
+                continue;
+            }
+
+            if (sub->zframe) {
+                ngx_f1_replay_msg_release(sub->zframe);
+            }
+
+            sub->zframe = frame;
+            sub->zbucket = bucket;
+        }
+
+        ngx_f1_replay_ws_push(cl, sub->zframe);
     }
 
     if (sc->nclients == 0) {
@@ -1280,6 +1612,12 @@ ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc)
     if (sc->gen) {
         yajl_gen_free(sc->gen);
         sc->gen = NULL;
+    }
+
+    if (sc->deflate) {
+        deflateEnd(sc->deflate);
+        ngx_free(sc->deflate);
+        sc->deflate = NULL;
     }
 
     if (sc->tick_ev.timer_set) {
@@ -1672,6 +2010,10 @@ ngx_f1_replay_sub_put(ngx_f1_replay_session_conf_t *sc,
 
     if (sub->frame) {
         ngx_f1_replay_msg_release(sub->frame);
+    }
+
+    if (sub->zframe) {
+        ngx_f1_replay_msg_release(sub->zframe);
     }
 
     ngx_queue_remove(&sub->queue);

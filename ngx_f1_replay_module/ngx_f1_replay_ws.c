@@ -409,7 +409,7 @@ ngx_f1_replay_ws_parse(ngx_f1_replay_ws_parser_t *p, unsigned char **pos,
 static ngx_f1_replay_ws_event_e
 ngx_f1_replay_ws_header_start(ngx_f1_replay_ws_parser_t *p)
 {
-    unsigned     op, len7, control;
+    unsigned     op, len7, rsv, control;
     const char  *err;
 
     op = p->hdr[0] & 0x0f;
@@ -419,7 +419,18 @@ ngx_f1_replay_ws_header_start(ngx_f1_replay_ws_parser_t *p)
     p->frame_opcode = op;
     p->frame_fin = (p->hdr[0] & NGX_F1_REPLAY_WS_FIN) ? 1 : 0;
 
-    if (p->hdr[0] & NGX_F1_REPLAY_WS_RSV) {
+    rsv = p->hdr[0] & NGX_F1_REPLAY_WS_RSV;
+    p->frame_rsv1 = 0;
+
+    if (rsv == 0x40 && p->deflate && !control
+        && op != NGX_F1_REPLAY_WS_CONT)
+    {
+        /* permessage-deflate: RSV1 on a message's first frame */
+        p->frame_rsv1 = 1;
+        rsv = 0;
+    }
+
+    if (rsv) {
         err = "reserved bits set";
 
     } else if ((op > NGX_F1_REPLAY_WS_BINARY && op < NGX_F1_REPLAY_WS_CLOSE)
@@ -512,6 +523,7 @@ ngx_f1_replay_ws_header_done(ngx_f1_replay_ws_parser_t *p)
     if (p->frame_opcode != NGX_F1_REPLAY_WS_CONT) {
         p->msg_opcode = p->frame_opcode;
         p->msg_len = 0;
+        p->msg_compressed = p->frame_rsv1;
         memset(&p->utf8, 0, sizeof(ngx_f1_replay_utf8_t));
     }
 
@@ -565,7 +577,7 @@ ngx_f1_replay_ws_payload(ngx_f1_replay_ws_parser_t *p, unsigned char **pos,
     /* a text message fails at the first chunk with bad UTF-8 */
 
     if (!ngx_f1_replay_ws_is_control(p->frame_opcode)
-        && p->msg_opcode == NGX_F1_REPLAY_WS_TEXT
+        && p->msg_opcode == NGX_F1_REPLAY_WS_TEXT && !p->msg_compressed
         && ngx_f1_replay_utf8_feed(&p->utf8, dst, n) != 0)
     {
         return ngx_f1_replay_ws_fail(p, NGX_F1_REPLAY_WS_BAD_DATA,
@@ -605,13 +617,14 @@ ngx_f1_replay_ws_frame_done(ngx_f1_replay_ws_parser_t *p)
         return NGX_F1_REPLAY_WS_AGAIN;
     }
 
-    if (p->msg_opcode == NGX_F1_REPLAY_WS_TEXT
+    if (p->msg_opcode == NGX_F1_REPLAY_WS_TEXT && !p->msg_compressed
         && !ngx_f1_replay_utf8_done(&p->utf8))
     {
         return ngx_f1_replay_ws_fail(p, NGX_F1_REPLAY_WS_BAD_DATA,
                                      "truncated UTF-8 in a text message");
     }
 
+    p->compressed = p->msg_compressed;
     p->opcode = p->msg_opcode;
     p->payload = p->msg ? p->msg : p->ctrl;
     p->len = p->msg_len;

@@ -73,6 +73,10 @@ typedef enum {
 typedef struct {
     size_t                   max_message;  /* of a message, fragments
                                               summed; over it: 1009 */
+    unsigned                 deflate;      /* permessage-deflate agreed:
+                                              RSV1 marks a compressed
+                                              message (not validated as
+                                              UTF-8 here) */
 
     /* the parser's state */
     unsigned                 state;
@@ -83,6 +87,8 @@ typedef struct {
     uint64_t                 remaining;    /* of the frame's payload */
     uint64_t                 frame_pos;    /* payload bytes read */
     unsigned                 msg_opcode;   /* 0: no message open */
+    unsigned                 msg_compressed;
+    unsigned                 frame_rsv1;
     size_t                   msg_len;
     size_t                   msg_cap;
     unsigned char           *msg;          /* malloc'ed */
@@ -94,6 +100,7 @@ typedef struct {
 
     /* the results of the last event */
     unsigned                 opcode;       /* MESSAGE: TEXT or BINARY */
+    unsigned                 compressed;   /* MESSAGE: RSV1 was set */
     unsigned char           *payload;      /* never NULL after an event */
     size_t                   len;
     unsigned                 close_code;

@@ -380,3 +380,45 @@ qr/(?:\{"type":"error",[^}]*\}.*){4}\x88\x02\x03\xf0\z/s
 qr/\{"type":"event","event":"weather","t":31000,"time":"00:00:31.000","air_temp":22.0,"track_temp":30.0,"humidity":41.0,"wind_speed":3.5,"rainfall":true\}.*\{"type":"event","event":"track_status","t":31500,"time":"00:00:31.500","status":2,"message":"Yellow"\}.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
+
+
+
+=== TEST 24: permessage-deflate: frames compressed (RSV1), client messages inflated
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws', 'Sec-WebSocket-Extensions' => 'permessage-deflate; client_max_window_bits'),
+ F1Fixture::ws_frame(0x1, F1Fixture::ws_deflate('{"type":"subscribe","rate":10}'), rsv => 4),
+ F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 0.3
+--- error_code: 101
+--- response_headers
+Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover
+--- response_body_like eval
+qr/^\x81\x7e..\{"type":"hello",.*\{"type":"subscribed","drivers":\[1,2\],.*"rate":10\}.*\xc1.*\x88\x02\x03\xe8\z/s
+--- no_error_log
+[warn]
+
+
+
+=== TEST 25: permessage-deflate offer limiting the server window: declined
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws', 'Sec-WebSocket-Extensions' => 'permessage-deflate; server_max_window_bits=10'),
+ F1Fixture::ws_frame(0x1, 'x', rsv => 4),
+ F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 0.3
+--- error_code: 101
+--- response_headers
+!Sec-WebSocket-Extensions
+--- response_body_like eval
+qr/\x88\x02\x03\xea\z/
+--- no_error_log
+[warn]

@@ -16,6 +16,7 @@ package F1Fixture;
 #   ws_frame($opcode, $payload, %opt)  one masked client frame; opt fin => 0,
 #                       rsv => bits, unmasked => 1, len => forced length
 #   ws_close($code)     a masked close frame
+#   ws_deflate($text)   permessage-deflate payload of a message (RFC 7692)
 #   nginx_prefix($http) a temporary nginx prefix with conf/nginx.conf for
 #                       the plain-Perl tests that drive nginx themselves
 #                       (nginx -t, reload): $TEST_NGINX_BINARY and
@@ -33,7 +34,7 @@ use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
 
 our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary
-                    ws_handshake ws_frame ws_close);
+                    ws_handshake ws_frame ws_close ws_deflate);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
 my $root = dirname($t_dir);
@@ -97,6 +98,20 @@ sub ws_frame {
                                    0, length $payload);
 
     return $hdr . $key . $masked;
+}
+
+sub ws_deflate {
+    my ($text) = @_;
+
+    my ($d, $status) = Compress::Raw::Zlib::Deflate->new(
+        -WindowBits => -MAX_WBITS(), -AppendOutput => 1);
+    die "deflate: $status" unless $status == Z_OK;
+
+    my $out = '';
+    $d->deflate($text, $out) == Z_OK or die 'deflate failed';
+    $d->flush($out, Z_SYNC_FLUSH) == Z_OK or die 'deflate flush failed';
+
+    return substr($out, 0, -4);
 }
 
 sub ws_close {

@@ -1840,6 +1840,12 @@ ngx_f1_replay_ws_subscribe(ngx_f1_replay_client_t *cl, u_char *text,
           && yajl_gen_string(g, (u_char *) "rate", 4) == yajl_gen_status_ok
           && yajl_gen_integer(g, (long long) (cl->sc->rate / sub->divisor))
              == yajl_gen_status_ok
+          && yajl_gen_string(g, (u_char *) "format", 6)
+             == yajl_gen_status_ok
+          && (sub->filter.format == NGX_F1_REPLAY_FORMAT_COMPACT
+              ? yajl_gen_string(g, (u_char *) "compact", 7)
+              : yajl_gen_string(g, (u_char *) "json", 4))
+             == yajl_gen_status_ok
           && yajl_gen_map_close(g) == yajl_gen_status_ok)
          ? ngx_f1_replay_ws_reply(cl, g) : NGX_ERROR;
 
@@ -1930,6 +1936,20 @@ ngx_f1_replay_ws_parse_sub(ngx_f1_replay_client_t *cl,
             }
 
             f->channels |= 1u << n;
+        }
+    }
+
+    v = ngx_f1_replay_json_get(doc, "format");
+
+    if (v != NULL && v->type != NGX_F1_REPLAY_JSON_NULL) {
+        s = ngx_f1_replay_json_string(v);
+
+        if (s != NULL && ngx_strcmp(s, "compact") == 0) {
+            f->format = NGX_F1_REPLAY_FORMAT_COMPACT;
+
+        } else if (s == NULL || ngx_strcmp(s, "json") != 0) {
+            *err = "\"format\" must be \"json\" or \"compact\"";
+            return NGX_DECLINED;
         }
     }
 

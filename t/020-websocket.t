@@ -320,7 +320,7 @@ qr/\x88\x02\x03\xe8\z/
 --- raw_request_middle_delay: 0.3
 --- error_code: 101
 --- response_body_like eval
-qr/\{"type":"subscribed","drivers":\[2\],"channels":\["speed","drs"\],"rate":10\}.*\x88\x02\x03\xe8\z/s
+qr/\{"type":"subscribed","drivers":\[2\],"channels":\["speed","drs"\],"rate":10,"format":"json"\}.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 
@@ -398,7 +398,7 @@ qr/\{"type":"event","event":"weather","t":31000,"time":"00:00:31.000","air_temp"
 --- response_headers
 Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover
 --- response_body_like eval
-qr/^\x81\x7e..\{"type":"hello",.*\{"type":"subscribed","drivers":\[1,2\],.*"rate":10\}.*\xc1.*\x88\x02\x03\xe8\z/s
+qr/^\x81\x7e..\{"type":"hello",.*\{"type":"subscribed","drivers":\[1,2\],.*"rate":10,"format":"json"\}.*\xc1.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 
@@ -420,5 +420,24 @@ qr/^\x81\x7e..\{"type":"hello",.*\{"type":"subscribed","drivers":\[1,2\],.*"rate
 !Sec-WebSocket-Extensions
 --- response_body_like eval
 qr/\x88\x02\x03\xea\z/
+--- no_error_log
+[warn]
+
+
+
+=== TEST 26: the compact format
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws'),
+ F1Fixture::ws_frame(0x1, '{"type":"subscribe","channels":["speed","gear"],"format":"compact"}'),
+ F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 0.3
+--- error_code: 101
+--- response_body_like eval
+qr/\{"type":"subscribed","drivers":\[1,2\],"channels":\["speed","gear"\],"rate":50,"format":"compact"\}.*\{"type":"f","tick":\d+,"t":\d+,"sent":[\d.]+,"c":\[\[2,null,null,0\],\[1,null,null,0\]\]\}.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]

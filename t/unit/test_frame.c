@@ -36,6 +36,17 @@
  *
  *   4 DDD  position: a fix at 1000 (x 7, y 8, z 9), then 300 samples
  *          without a fix at 1010, 1020, ... 3000
+ *
+ * For the compact frame's provenance bits a second session has, on top
+ * of that, positions of car 1, which then has both time bases:
+ *
+ *   1 AAA  position:
+ *            t        x      y    z   status
+ *          10000     10     20   30   OnTrack
+ *          10200     12     22   32   OffTrack  (last)
+ *
+ * The compact frame is also checked against the JSON frame, value by
+ * value, at every 10 ms of both sessions.
  */
 
 
@@ -75,7 +86,7 @@ static void ngx_f1_replay_test_car(ngx_f1_replay_test_buf_t *b, int32_t t,
     int drs);
 static void ngx_f1_replay_test_pos(ngx_f1_replay_test_buf_t *b, int32_t t,
     unsigned number, const char *status, int x, int y, int z);
-static ngx_f1_replay_session_t *ngx_f1_replay_test_session(int car_data);
+static ngx_f1_replay_session_t *ngx_f1_replay_test_session(int data);
 static int ngx_f1_replay_test_car_is(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, int32_t t, int src, double rpm,
     double speed, double thr, int thr_none, unsigned gear, unsigned brk,
@@ -94,6 +105,20 @@ static void ngx_f1_replay_test_pos_at(const ngx_f1_replay_session_t *s);
 static void ngx_f1_replay_test_encode(const ngx_f1_replay_session_t *s);
 static void ngx_f1_replay_test_filter(const ngx_f1_replay_session_t *s);
 static void ngx_f1_replay_test_no_utc(void);
+static yajl_val ngx_f1_replay_test_car_array(yajl_val v, size_t i);
+static long long ngx_f1_replay_test_p(const ngx_f1_replay_session_t *s,
+    int32_t t, size_t i);
+static int ngx_f1_replay_test_same_value(yajl_val json, yajl_val e);
+static int ngx_f1_replay_test_same_car(yajl_val car, yajl_val a,
+    uint32_t channels);
+static int ngx_f1_replay_test_same(const ngx_f1_replay_session_t *s,
+    int32_t t, uint32_t channels);
+static void ngx_f1_replay_test_compact(const ngx_f1_replay_session_t *s);
+static void ngx_f1_replay_test_compact_filter(
+    const ngx_f1_replay_session_t *s);
+static void ngx_f1_replay_test_compact_both(void);
+static void ngx_f1_replay_test_compact_all(const ngx_f1_replay_session_t *s,
+    const char *name);
 
 
 int
@@ -115,10 +140,15 @@ main(void)
         ngx_f1_replay_test_pos_at(s);
         ngx_f1_replay_test_encode(s);
         ngx_f1_replay_test_filter(s);
+        ngx_f1_replay_test_compact(s);
+        ngx_f1_replay_test_compact_filter(s);
+        ngx_f1_replay_test_compact_all(s, "compact frame and JSON frame "
+                                       "agree, every 10 ms, all filters");
 
         free(s);
     }
 
+    ngx_f1_replay_test_compact_both();
     ngx_f1_replay_test_no_utc();
 
     return UNIT_DONE();
@@ -264,8 +294,13 @@ ngx_f1_replay_test_pos(ngx_f1_replay_test_buf_t *b, int32_t t,
 }
 
 
+/*
+ * data: 0 no CarData.z and Position.z, 1 the session described at the
+ * top, 2 that and the positions of car 1
+ */
+
 static ngx_f1_replay_session_t *
-ngx_f1_replay_test_session(int car_data)
+ngx_f1_replay_test_session(int data)
 {
     int                        i;
     char                       err[256];
@@ -301,8 +336,18 @@ ngx_f1_replay_test_session(int car_data)
     }
 
     ngx_f1_replay_test_car(&car, 10000, 1, 10000, 200, 5, 50, 0, 8);
+
+    if (data == 2) {
+        ngx_f1_replay_test_pos(&pos, 10000, 1, "OnTrack", 10, 20, 30);
+    }
+
     ngx_f1_replay_test_pos(&pos, 10000, 2, "OnTrack", 0, 0, 0);
     ngx_f1_replay_test_pos(&pos, 10100, 2, "OnTrack", 1000, -2000, 50);
+
+    if (data == 2) {
+        ngx_f1_replay_test_pos(&pos, 10200, 1, "OffTrack", 12, 22, 32);
+    }
+
     ngx_f1_replay_test_car(&car, 10250, 1, 10500, 210, 6, 60, 100, 12);
     ngx_f1_replay_test_pos(&pos, 10300, 2, "OnTrack", 0, 0, 0);
     ngx_f1_replay_test_car(&car, 10500, 1, 11000, 221, 6, 104, 0, 12);
@@ -331,12 +376,12 @@ ngx_f1_replay_test_session(int car_data)
                                     sizeof(driver_list) - 1,
                                     err, sizeof(err))
            != 0
-        || (car_data
+        || (data
             && ngx_f1_replay_loader_add(ld, "CarData.z", "CarData.z",
                                         (const unsigned char *) car.data,
                                         car.len, err, sizeof(err))
                != 0)
-        || (car_data
+        || (data
             && ngx_f1_replay_loader_add(ld, "Position.z", "Position.z",
                                         (const unsigned char *) pos.data,
                                         pos.len, err, sizeof(err))
@@ -1060,4 +1105,550 @@ ngx_f1_replay_test_no_utc(void)
 
     free(out);
     free(s);
+}
+
+
+/* car i of a parsed compact frame, NULL if there is none */
+
+static yajl_val
+ngx_f1_replay_test_car_array(yajl_val v, size_t i)
+{
+    yajl_val  c;
+
+    c = v ? ngx_f1_replay_test_get(v, "c") : NULL;
+
+    if (!YAJL_IS_ARRAY(c) || i >= c->u.array.len
+        || !YAJL_IS_ARRAY(c->u.array.values[i]))
+    {
+        return NULL;
+    }
+
+    return c->u.array.values[i];
+}
+
+
+/* p of car i in the compact frame at t, every channel; -1 on failure */
+
+static long long
+ngx_f1_replay_test_p(const ngx_f1_replay_session_t *s, int32_t t, size_t i)
+{
+    char                    *out, err[256];
+    yajl_val                 v, a, p;
+    long long                r;
+    ngx_f1_replay_filter_t   f;
+
+    ngx_f1_replay_filter_all(&f);
+    f.format = NGX_F1_REPLAY_FORMAT_COMPACT;
+
+    out = ngx_f1_replay_test_frame(s, 0, t, 0, &f);
+    v = out ? yajl_tree_parse(out, err, sizeof(err)) : NULL;
+    a = ngx_f1_replay_test_car_array(v, i);
+
+    r = -1;
+
+    if (a != NULL && a->u.array.len == 11) {
+        p = a->u.array.values[10];
+        r = YAJL_IS_INTEGER(p) ? YAJL_GET_INTEGER(p) : -1;
+    }
+
+    if (r == -1) {
+        printf("# t %d car %zu: %s\n", (int) t, i, out ? out : "(null)");
+    }
+
+    if (v != NULL) {
+        yajl_tree_free(v);
+    }
+
+    free(out);
+
+    return r;
+}
+
+
+/* a JSON frame's member (NULL if absent) as a compact element */
+
+static int
+ngx_f1_replay_test_same_value(yajl_val json, yajl_val e)
+{
+    if (json == NULL || YAJL_IS_NULL(json)) {
+        return YAJL_IS_NULL(e);
+    }
+
+    return YAJL_IS_INTEGER(json) && YAJL_IS_INTEGER(e)
+           && YAJL_GET_INTEGER(json) == YAJL_GET_INTEGER(e);
+}
+
+
+/* a JSON frame's car object and a compact frame's car array agree */
+
+static int
+ngx_f1_replay_test_same_car(yajl_val car, yajl_val a, uint32_t channels)
+{
+    size_t       i, k;
+    yajl_val     e, ps, cs;
+    long long    p;
+    const char  *src;
+
+    static const char *const  keys[] = {
+        "x", "y", "z", "v", "rpm", "g", "thr", "brk", "drs"
+    };
+
+    static const uint32_t  ch[] = {
+        NGX_F1_REPLAY_CH_POSITION, NGX_F1_REPLAY_CH_POSITION,
+        NGX_F1_REPLAY_CH_POSITION, NGX_F1_REPLAY_CH_SPEED,
+        NGX_F1_REPLAY_CH_RPM, NGX_F1_REPLAY_CH_GEAR,
+        NGX_F1_REPLAY_CH_THROTTLE, NGX_F1_REPLAY_CH_BRAKE,
+        NGX_F1_REPLAY_CH_DRS
+    };
+
+    if (!YAJL_IS_OBJECT(car) || !YAJL_IS_ARRAY(a) || a->u.array.len < 2
+        || !ngx_f1_replay_test_same_value(ngx_f1_replay_test_get(car, "n"),
+                                          a->u.array.values[0]))
+    {
+        return 0;
+    }
+
+    k = 1;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (!(channels & ch[i])) {
+            continue;
+        }
+
+        if (k + 1 >= a->u.array.len
+            || !ngx_f1_replay_test_same_value(
+                    ngx_f1_replay_test_get(car, keys[i]),
+                    a->u.array.values[k]))
+        {
+            return 0;
+        }
+
+        k++;
+    }
+
+    if (k + 1 != a->u.array.len) {
+        return 0;
+    }
+
+    /* p from ps, cs and off: the letter's index in "-ris" */
+
+    src = "-ris";
+    ps = ngx_f1_replay_test_get(car, "ps");
+    cs = ngx_f1_replay_test_get(car, "cs");
+
+    p = 0;
+
+    if (ps != NULL) {
+        p = strchr(src, YAJL_GET_STRING(ps)[0]) - src;
+    }
+
+    if (cs != NULL) {
+        p += 4 * (strchr(src, YAJL_GET_STRING(cs)[0]) - src);
+    }
+
+    if (YAJL_IS_TRUE(ngx_f1_replay_test_get(car, "off"))) {
+        p += 16;
+    }
+
+    e = a->u.array.values[k];
+
+    return YAJL_IS_INTEGER(e) && YAJL_GET_INTEGER(e) == p;
+}
+
+
+/* the two frames at t, with every car and these channels, agree */
+
+static int
+ngx_f1_replay_test_same(const ngx_f1_replay_session_t *s, int32_t t,
+    uint32_t channels)
+{
+    int                      ok;
+    char                    *json, *compact, err[256];
+    size_t                   i;
+    yajl_val                 j, c, cars, arrays;
+    ngx_f1_replay_filter_t   f;
+
+    ngx_f1_replay_filter_all(&f);
+    f.channels = channels;
+
+    json = ngx_f1_replay_test_frame(s, 1, t, 2, &f);
+
+    f.format = NGX_F1_REPLAY_FORMAT_COMPACT;
+
+    compact = ngx_f1_replay_test_frame(s, 1, t, 2, &f);
+
+    j = json ? yajl_tree_parse(json, err, sizeof(err)) : NULL;
+    c = compact ? yajl_tree_parse(compact, err, sizeof(err)) : NULL;
+
+    cars = j ? ngx_f1_replay_test_get(j, "cars") : NULL;
+    arrays = c ? ngx_f1_replay_test_get(c, "c") : NULL;
+
+    ok = YAJL_IS_ARRAY(cars) && YAJL_IS_ARRAY(arrays)
+         && cars->u.array.len == arrays->u.array.len
+         && ngx_f1_replay_test_keys(c, "type tick t sent c")
+         && strcmp(ngx_f1_replay_test_str(c, "type"), "f") == 0
+         && ngx_f1_replay_test_int(c, "tick")
+            == ngx_f1_replay_test_int(j, "tick")
+         && ngx_f1_replay_test_int(c, "t") == ngx_f1_replay_test_int(j, "t")
+         && strstr(compact, ",\"sent\":2.000,\"c\":[") != NULL;
+
+    for (i = 0; ok && i < cars->u.array.len; i++) {
+        ok = ngx_f1_replay_test_same_car(cars->u.array.values[i],
+                                         arrays->u.array.values[i],
+                                         channels);
+    }
+
+    if (!ok) {
+        printf("# t %d channels 0x%02x\n# %s\n# %s\n", (int) t,
+               (unsigned) channels, json ? json : "(null)",
+               compact ? compact : "(null)");
+    }
+
+    if (j != NULL) {
+        yajl_tree_free(j);
+    }
+
+    if (c != NULL) {
+        yajl_tree_free(c);
+    }
+
+    free(json);
+    free(compact);
+
+    return ok;
+}
+
+
+static void
+ngx_f1_replay_test_compact(const ngx_f1_replay_session_t *s)
+{
+    char                    *out, err[256];
+    yajl_val                 v;
+    ngx_f1_replay_filter_t   f;
+
+    ngx_f1_replay_filter_all(&f);
+    f.format = NGX_F1_REPLAY_FORMAT_COMPACT;
+
+    /* the exact text, as documented at the top of ngx_f1_replay_frame.c */
+
+    out = ngx_f1_replay_test_frame(s, 7, 10300, 1893499210300.125, &f);
+
+    UNIT_CHECK(out != NULL
+               && strcmp(out,
+                  "{\"type\":\"f\",\"tick\":7,\"t\":10300,"
+                  "\"sent\":1893499210300.125,\"c\":["
+                  "[1,null,null,null,212,10600,6,null,100,12,8],"
+                  "[2,1200,-2200,51,null,null,null,null,null,null,2],"
+                  "[3,null,null,null,null,null,null,null,null,null,0],"
+                  "[4,null,null,null,null,null,null,null,null,null,0]]}")
+                  == 0,
+               "compact frame text at 10.300 s: no utc, thr null");
+
+    free(out);
+
+    out = ngx_f1_replay_test_frame(s, 123456789012ULL, 10750, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strcmp(out,
+                  "{\"type\":\"f\",\"tick\":123456789012,\"t\":10750,"
+                  "\"sent\":0.000,\"c\":["
+                  "[1,null,null,null,225,11200,7,80,null,12,4],"
+                  "[2,1401,-2401,51,null,null,null,null,null,null,19],"
+                  "[3,null,null,null,null,null,null,null,null,null,0],"
+                  "[4,null,null,null,null,null,null,null,null,null,0]]}")
+                  == 0,
+               "compact frame text at 10.750 s: brk null, off track, "
+               "stale");
+
+    free(out);
+
+    v = NULL;
+    out = ngx_f1_replay_test_frame(s, 0, 10750, 0, &f);
+
+    if (out != NULL) {
+        v = yajl_tree_parse(out, err, sizeof(err));
+    }
+
+    UNIT_CHECK(v != NULL
+               && ngx_f1_replay_test_keys(v, "type tick t sent c")
+               && ngx_f1_replay_test_car_array(v, 3) != NULL
+               && ngx_f1_replay_test_car_array(v, 4) == NULL
+               && ngx_f1_replay_test_car_array(v, 0)->u.array.len == 11
+               && ngx_f1_replay_test_car_array(v, 3)->u.array.len == 11,
+               "compact frame parses as JSON: type tick t sent c, "
+               "every car 11 elements");
+
+    if (v != NULL) {
+        yajl_tree_free(v);
+    }
+
+    free(out);
+
+    /* before any data: every car is there, all null but n, p 0 */
+
+    out = ngx_f1_replay_test_frame(s, 0, 0, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out,
+                  "\"c\":["
+                  "[1,null,null,null,null,null,null,null,null,null,0],"
+                  "[2,null,null,null,null,null,null,null,null,null,0],"
+                  "[3,null,null,null,null,null,null,null,null,null,0],"
+                  "[4,null,null,null,null,null,null,null,null,null,0]]}")
+                  != NULL,
+               "compact frame before any sample: every car, all null, "
+               "p 0");
+
+    free(out);
+
+    /* rounding as in the JSON frame, halves up, also below zero */
+
+    out = ngx_f1_replay_test_frame(s, 0, 11850, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "[2,-3,11,-1,null,null,null,null,null,null,"
+                              "2]") != NULL,
+               "compact position -3.5, 10.5, -1.5 rounds to -3, 11, -1");
+
+    free(out);
+
+    out = ngx_f1_replay_test_frame(s, 0, 12100, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "[1,null,null,null,151,9050,4,1,100,0,8]")
+                  != NULL,
+               "compact speed 150.5 and throttle 0.5 round up");
+
+    free(out);
+
+    out = ngx_f1_replay_test_frame(s, 0, -1, NAN, &f);
+
+    UNIT_CHECK(out != NULL
+               && strncmp(out, "{\"type\":\"f\",\"tick\":0,\"t\":-1,"
+                               "\"sent\":null,\"c\":[", 43) == 0,
+               "compact frame: negative session time, sent NaN is null");
+
+    free(out);
+
+    /* provenance bits: position in 0-1, car data in 2-3, off track 4 */
+
+    UNIT_CHECK(ngx_f1_replay_test_p(s, 9999, 0) == 0
+               && ngx_f1_replay_test_p(s, 10000, 0) == 1 << 2
+               && ngx_f1_replay_test_p(s, 10125, 0) == 2 << 2
+               && ngx_f1_replay_test_p(s, 11375, 0) == 3 << 2
+               && ngx_f1_replay_test_p(s, 12201, 0) == 3 << 2,
+               "compact p, car data: none 0, real 4, interpolated 8, "
+               "stale 12");
+
+    UNIT_CHECK(ngx_f1_replay_test_p(s, 10099, 1) == 0
+               && ngx_f1_replay_test_p(s, 10100, 1) == 1
+               && ngx_f1_replay_test_p(s, 10200, 1) == 2
+               && ngx_f1_replay_test_p(s, 12000, 1) == 3,
+               "compact p, position: none 0, real 1, interpolated 2, "
+               "stale 3");
+
+    UNIT_CHECK(ngx_f1_replay_test_p(s, 10650, 1) == 2
+               && ngx_f1_replay_test_p(s, 10700, 1) == 1 + 16
+               && ngx_f1_replay_test_p(s, 11250, 1) == 3 + 16
+               && ngx_f1_replay_test_p(s, 11800, 1) == 1,
+               "compact p, off track: bit 4 with the fix's status");
+
+    UNIT_CHECK(ngx_f1_replay_test_p(s, 1005, 3) == 3
+               && ngx_f1_replay_test_p(s, 1010 + 10 * 255, 3) == 0
+               && ngx_f1_replay_test_p(s, 10000, 2) == 0,
+               "compact p: 0 after 256 samples without fix and without "
+               "data");
+
+    /* any format but compact is the JSON frame; filter_all() sets JSON */
+
+    f.format = 7;
+
+    out = ngx_f1_replay_test_frame(s, 0, 0, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strncmp(out, "{\"type\":\"frame\",", 16) == 0,
+               "format 7 is the JSON frame");
+
+    free(out);
+
+    ngx_f1_replay_filter_all(&f);
+
+    UNIT_CHECK(f.format == NGX_F1_REPLAY_FORMAT_JSON
+               && NGX_F1_REPLAY_FORMAT_JSON == 0,
+               "filter_all: the JSON format");
+}
+
+
+static void
+ngx_f1_replay_test_compact_filter(const ngx_f1_replay_session_t *s)
+{
+    char                    *out;
+    ngx_f1_replay_filter_t   f;
+
+    /* no car */
+
+    memset(&f, 0, sizeof(ngx_f1_replay_filter_t));
+    f.channels = NGX_F1_REPLAY_CH_ALL;
+    f.format = NGX_F1_REPLAY_FORMAT_COMPACT;
+
+    out = ngx_f1_replay_test_frame(s, 0, 10300, 0, &f);
+
+    UNIT_CHECK(out != NULL && strstr(out, "\"c\":[]}") != NULL,
+               "compact filter without cars: empty c");
+
+    free(out);
+
+    /* cars 2 and 1 (driver-list order stays), some channels */
+
+    ngx_f1_replay_filter_add(&f, 2u);
+    ngx_f1_replay_filter_add(&f, 1u);
+    f.channels = NGX_F1_REPLAY_CH_SPEED | NGX_F1_REPLAY_CH_GEAR;
+
+    out = ngx_f1_replay_test_frame(s, 0, 10300, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "\"c\":[[1,212,6,8],[2,null,null,0]]}")
+                  != NULL,
+               "compact filter: speed and gear of cars 1 and 2, "
+               "[n,v,g,p]");
+
+    free(out);
+
+    f.channels = NGX_F1_REPLAY_CH_POSITION;
+
+    out = ngx_f1_replay_test_frame(s, 0, 10300, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "\"c\":[[1,null,null,null,0],"
+                              "[2,1200,-2200,51,2]]}") != NULL,
+               "compact filter: position only, [n,x,y,z,p], no car-data "
+               "provenance");
+
+    free(out);
+
+    f.channels = NGX_F1_REPLAY_CH_THROTTLE | NGX_F1_REPLAY_CH_BRAKE
+                 | NGX_F1_REPLAY_CH_DRS | NGX_F1_REPLAY_CH_RPM;
+
+    out = ngx_f1_replay_test_frame(s, 0, 10750, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "\"c\":[[1,11200,80,null,12,4],"
+                              "[2,null,null,null,null,0]]}") != NULL,
+               "compact filter: rpm, throttle, brake, drs, "
+               "[n,rpm,thr,brk,drs,p]");
+
+    free(out);
+
+    f.channels = NGX_F1_REPLAY_CH_DRS | NGX_F1_REPLAY_CH_POSITION;
+
+    out = ngx_f1_replay_test_frame(s, 0, 10700, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "\"c\":[[1,null,null,null,12,8],"
+                              "[2,1401,-2401,51,null,17]]}") != NULL,
+               "compact filter: drs and position, [n,x,y,z,drs,p]");
+
+    free(out);
+
+    f.channels = NGX_F1_REPLAY_CH_SPEED;
+
+    out = ngx_f1_replay_test_frame(s, 0, 10750, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "\"c\":[[1,225,4],[2,null,0]]}") != NULL,
+               "compact filter: speed only, no off-track bit without "
+               "position");
+
+    free(out);
+
+    f.channels = 0;
+
+    out = ngx_f1_replay_test_frame(s, 0, 10750, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "\"c\":[[1,0],[2,0]]}") != NULL,
+               "compact filter without channels: [n,p], p 0");
+
+    free(out);
+}
+
+
+/* car 1 with both time bases: both provenances in one p */
+
+static void
+ngx_f1_replay_test_compact_both(void)
+{
+    char                     *out;
+    ngx_f1_replay_filter_t    f;
+    ngx_f1_replay_session_t  *s;
+
+    s = ngx_f1_replay_test_session(2);
+
+    UNIT_CHECK(s != NULL && s->drivers.n == 4
+               && ngx_f1_replay_session_driver(s, 1) != NULL
+               && ngx_f1_replay_session_driver(s, 1)->pos.n == 2
+               && ngx_f1_replay_session_driver(s, 1)->car.n == 6,
+               "session with car 1's positions");
+
+    if (s == NULL) {
+        return;
+    }
+
+    ngx_f1_replay_filter_all(&f);
+    f.format = NGX_F1_REPLAY_FORMAT_COMPACT;
+
+    out = ngx_f1_replay_test_frame(s, 0, 10100, 0, &f);
+
+    UNIT_CHECK(out != NULL
+               && strstr(out, "\"c\":[[1,11,21,31,204,10200,5,54,0,8,10],"
+                              "[2,1000,-2000,50,null,null,null,null,"
+                              "null,null,1],")
+                  != NULL,
+               "compact car with position and car data, both "
+               "interpolated: p 10");
+
+    free(out);
+
+    UNIT_CHECK(ngx_f1_replay_test_p(s, 10000, 0) == 1 + 4
+               && ngx_f1_replay_test_p(s, 10200, 0) == 1 + 8 + 16
+               && ngx_f1_replay_test_p(s, 10250, 0) == 3 + 4 + 16
+               && ngx_f1_replay_test_p(s, 11375, 0) == 3 + 12 + 16,
+               "compact p with both: 5, 25, 23, 31");
+
+    ngx_f1_replay_test_compact_all(s, "compact frame and JSON frame agree, "
+                                   "car with both time bases");
+
+    free(s);
+}
+
+
+/* the compact and JSON frames agree at every 10 ms, for some filters */
+
+static void
+ngx_f1_replay_test_compact_all(const ngx_f1_replay_session_t *s,
+    const char *name)
+{
+    int       ok;
+    size_t    i;
+    int32_t   t;
+
+    static const uint32_t  channels[] = {
+        NGX_F1_REPLAY_CH_ALL,
+        0,
+        NGX_F1_REPLAY_CH_POSITION,
+        NGX_F1_REPLAY_CH_CAR,
+        NGX_F1_REPLAY_CH_POSITION | NGX_F1_REPLAY_CH_DRS,
+        NGX_F1_REPLAY_CH_SPEED | NGX_F1_REPLAY_CH_THROTTLE
+        | NGX_F1_REPLAY_CH_BRAKE
+    };
+
+    ok = 1;
+
+    for (i = 0; ok && i < sizeof(channels) / sizeof(channels[0]); i++) {
+        for (t = 900; ok && t <= 12300; t += 10) {
+            ok = ngx_f1_replay_test_same(s, t, channels[i]);
+        }
+    }
+
+    UNIT_CHECK(ok, name);
 }

@@ -1,0 +1,957 @@
+#!/usr/bin/env bash
+#
+# The same WebSocket benchmark as scripts/bench-ws.sh, against Debian's
+# nchan module (libnginx-mod-nchan) instead of ours: the distribution's
+# nginx with 2 workers and nchan, a publisher pushing the Dutch GP frames
+# (the module's own full frames, precomputed with f1-replay-inspect --frame
+# from lights-out 00:10:00.000, 20 ms apart) at 50 Hz over one keep-alive
+# HTTP connection, and f1-replay-load subscribed over WebSocket, all on
+# 127.0.0.1.  The publisher rewrites "tick" (a running counter) and "sent"
+# (Unix ms, three decimals, taken just before the POST is written), so
+# the load client measures ticks, jitter and lateness exactly as it does
+# for the module.  Then it runs scripts/bench-ws.sh with the same counts
+# and duration and prints both side by side.
+#
+#   scripts/bench-nchan.sh [SECONDS [N ...]]   default: 10 s; 100 500 1000 1500 2000
+#
+# Environment:
+#   F1_REPLAY_DATA      archives (default ../shared/data)
+#   BENCH_NCHAN_PORT    nchan's port (default 28799; bench-ws.sh uses
+#                       BENCH_PORT, default 8798; both listen with
+#                       reuseport, so a port that is in use is refused)
+#   BENCH_NCHAN_QUIET   seconds to wait, before each run, for other work
+#                       on the machine to end (default 60; 0: do not wait)
+#   BENCH_NCHAN_FRAMES  frames to precompute (default 3000 = 60 s; the
+#                       publisher loops them, tick keeps counting)
+#   BENCH_NCHAN_WS=0    do not run scripts/bench-ws.sh (nchan table only)
+#
+# Columns are bench-ws.sh's.  For nchan, us/msg is the nginx workers' CPU
+# (utime + stime, as bench-ws.sh) over the load run per delivered frame;
+# it includes nchan's handling of the ~50 publish POSTs a second (the
+# ingest that the module does not need: it encodes frames itself).  That
+# ingest is also measured alone, before the clients connect, with the
+# publisher running and no subscriber (ingest_us: workers' CPU per POST,
+# from /proc/PID/schedstat).  The publisher's own CPU and its timing
+# (lateness against its 20 ms schedule, POST round trip) are reported
+# separately and are not counted as server cost.
+#
+# nchan: publisher location 127.0.0.1 only, subscriber websocket, one
+# channel, nchan_message_buffer_length 5, nchan_message_timeout 5s,
+# nchan_subscriber_first_message newest (a live feed: a client gets the
+# frames published after it subscribed).  nchan sends each message body
+# as is in one text frame (checked before the runs).  Known difference:
+# nchan does not set TCP_NODELAY on its WebSocket connections.
+#
+# apt-get install of libnginx-mod-nchan, when missing, is the only change
+# outside the repository (the package itself enables the module for the
+# system nginx in /etc/nginx/modules-enabled; this script only uses
+# load_module in its private config under build/bench-nchan).
+
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SECONDS_PER_RUN=${1:-10}
+shift || true
+COUNTS=("$@")
+[ ${#COUNTS[@]} -gt 0 ] || COUNTS=(100 500 1000 1500 2000)
+PORT=${BENCH_NCHAN_PORT:-28799}
+QUIET=${BENCH_NCHAN_QUIET:-60}
+NFRAMES=${BENCH_NCHAN_FRAMES:-3000}
+RUN_WS=${BENCH_NCHAN_WS:-1}
+DATA=${F1_REPLAY_DATA:-$ROOT/../shared/data}
+DATA=$(cd "$DATA" && pwd)
+SESSION=$DATA/2025-dutch-grand-prix-race
+RUN=$ROOT/build/bench-nchan
+LOAD=$ROOT/build/tools/f1-replay-load
+INSPECT=$ROOT/build/tools/f1-replay-inspect
+PUB=$RUN/f1-nchan-pub
+FRAMES=$RUN/frames-$NFRAMES.json
+HZ=50
+FIRST_MS=600000         # 00:10:00.000, lights out
+
+case $SECONDS_PER_RUN in ''|*[!0-9]*|0) echo "bad SECONDS" >&2; exit 2 ;; esac
+[ "$SECONDS_PER_RUN" -le 300 ] || { echo "SECONDS <= 300" >&2; exit 2; }
+for n in "${COUNTS[@]}"; do
+    case $n in ''|*[!0-9]*) echo "bad N: $n" >&2; exit 2 ;; esac
+    if [ "$n" -lt 1 ] || [ "$n" -gt 20000 ]; then
+        echo "N: 1..20000" >&2
+        exit 2
+    fi
+done
+case $NFRAMES in ''|*[!0-9]*|0) echo "bad BENCH_NCHAN_FRAMES" >&2; exit 2 ;; esac
+case $QUIET in ''|*[!0-9]*) echo "bad BENCH_NCHAN_QUIET" >&2; exit 2 ;; esac
+
+mkdir -p "$RUN/logs"
+
+# --- 1. nchan --------------------------------------------------------------
+
+find_nchan() {
+    local d
+    for d in /usr/lib/nginx/modules /usr/share/nginx/modules; do
+        if [ -f "$d/ngx_nchan_module.so" ]; then
+            echo "$d/ngx_nchan_module.so"
+            return 0
+        fi
+    done
+    return 1
+}
+
+NCHAN_SO=$(find_nchan) || {
+    echo "# installing libnginx-mod-nchan" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends libnginx-mod-nchan \
+        >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null
+        apt-get install -y -q --no-install-recommends libnginx-mod-nchan \
+            >/dev/null
+    }
+    NCHAN_SO=$(find_nchan)
+} || { echo "ngx_nchan_module.so not found" >&2; exit 1; }
+
+# --- tools: load client, inspect, publisher -------------------------------
+
+"$ROOT/scripts/deps.sh" build >/dev/null
+make -s -C "$ROOT/scripts" "$LOAD" >/dev/null
+
+# the inspect tool is built from the module's sources; when they do not
+# build right now (work in progress) an existing binary is good enough
+if ! make -s -C "$ROOT/scripts" "$INSPECT" >/dev/null 2>"$RUN/make-inspect.err"
+then
+    [ -x "$INSPECT" ] || { cat "$RUN/make-inspect.err" >&2; exit 1; }
+    echo "# warning: f1-replay-inspect does not build now; using the" \
+         "existing binary" >&2
+fi
+
+cat > "$RUN/f1_nchan_pub.c.new" <<'END_OF_C'
+/*
+ * f1-nchan-pub: publishes precomputed f1-replay frames to an nchan
+ * publisher location at a fixed rate over one keep-alive HTTP/1.1
+ * connection (TCP_NODELAY), rewriting "tick" (a running counter) and
+ * "sent" (Unix ms, three decimals, taken just before the write).
+ *
+ *   f1-nchan-pub FRAMES PORT PATH SECONDS [HZ [FIRST_TICK]]
+ *
+ * FRAMES: one compact JSON frame a line, each with "tick":0 and
+ * "sent":0.000 (f1-replay-inspect --frame); looped when the run is longer.
+ * Loopback only (127.0.0.1).  SECONDS <= 600, HZ 1..1000.  Stops after
+ * SECONDS or on SIGTERM/SIGINT and prints one "PUB key=value ..." line:
+ * posts, failed posts, reconnects, send lateness against the schedule
+ * (us), interval jitter |interval - period| (us), request round trip (us),
+ * own CPU per post (us, user + system, from the first post on).
+ */
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+typedef struct {
+    char    *pre;       /* up to and including "tick": */
+    size_t   pre_len;
+    char    *mid;       /* after the tick value, up to and including "sent": */
+    size_t   mid_len;
+    char    *post;      /* after the sent value */
+    size_t   post_len;
+} frame_t;
+
+static volatile sig_atomic_t  stop;
+static int                    port;
+static int                    fd = -1;
+static uint64_t               reconnects;
+
+static void on_signal(int s) { (void) s; stop = 1; }
+
+static int64_t
+mono_ns(void)
+{
+    struct timespec  ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+static int64_t
+pct(int64_t *v, size_t n, double p)
+{
+    size_t  i;
+    if (n == 0) {
+        return 0;
+    }
+    i = (size_t) (p * (double) (n - 1) + 0.5);
+    return v[i < n ? i : n - 1];
+}
+
+static int
+conn(void)
+{
+    int                 one = 1;
+    struct sockaddr_in  sa;
+
+    if (fd >= 0) {
+        close(fd);
+        reconnects++;
+    }
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t) port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) != 0) {
+        close(fd);
+        fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static int
+write_all(struct iovec *iov, int n)
+{
+    ssize_t  w;
+
+    while (n > 0) {
+        w = writev(fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        while (n > 0 && (size_t) w >= iov->iov_len) {
+            w -= (ssize_t) iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *) iov->iov_base + w;
+            iov->iov_len -= (size_t) w;
+        }
+    }
+    return 0;
+}
+
+/* reads one response; returns the status code, 0 on a closed/broken
+ * connection; *close_after set when the server said Connection: close */
+
+static int
+read_response(int *close_after)
+{
+    static char  buf[16384];
+    size_t       len = 0, hlen, need;
+    ssize_t      r;
+    char        *e, *p;
+    int          status, chunked;
+    long         clen;
+
+    *close_after = 0;
+    hlen = 0;
+    need = 0;
+    status = 0;
+    chunked = 0;
+    clen = -1;
+
+    for ( ;; ) {
+        struct pollfd  pfd = { fd, POLLIN, 0 };
+
+        if (len == sizeof(buf) - 1) {
+            return 0;
+        }
+        if (poll(&pfd, 1, 2000) <= 0) {
+            return 0;
+        }
+        r = read(fd, buf + len, sizeof(buf) - 1 - len);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            return 0;
+        }
+        len += (size_t) r;
+        buf[len] = '\0';
+
+        if (hlen == 0) {
+            e = strstr(buf, "\r\n\r\n");
+            if (e == NULL) {
+                continue;
+            }
+            hlen = (size_t) (e - buf) + 4;
+            *e = '\0';
+            if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) {
+                return 0;
+            }
+            for (p = strstr(buf, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
+                if (strncasecmp(p + 2, "content-length:", 15) == 0) {
+                    clen = strtol(p + 17, NULL, 10);
+                } else if (strncasecmp(p + 2, "transfer-encoding:", 18) == 0
+                           && strcasestr(p + 20, "chunked") != NULL)
+                {
+                    chunked = 1;
+                } else if (strncasecmp(p + 2, "connection:", 11) == 0
+                           && strcasestr(p + 13, "close") != NULL)
+                {
+                    *close_after = 1;
+                }
+            }
+            *e = '\r';
+            if (!chunked) {
+                need = hlen + (size_t) (clen > 0 ? clen : 0);
+            }
+        }
+
+        if (chunked) {
+            if (len >= hlen + 5 && memcmp(buf + len - 5, "0\r\n\r\n", 5) == 0) {
+                return status;
+            }
+        } else if (len >= need) {
+            return status;
+        }
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    FILE        *f;
+    char        *line = NULL, *p, *q, head[256], tickbuf[32], sentbuf[48];
+    size_t       cap = 0, nframes = 0, fcap = 0, i, n, done, failed;
+    ssize_t      len;
+    frame_t     *frames = NULL, *fr;
+    int          seconds, hz, status, close_after;
+    int64_t      period, t0, sched, now, prev, end, first_tick;
+    int64_t     *late, *jit, *rtt;
+    size_t       njit;
+    struct iovec iov[6];
+    struct timespec ts, rt;
+    struct rusage   ru, ru0;
+    double       cpu_us;
+
+    if (argc < 5 || argc > 7) {
+        fprintf(stderr, "usage: %s FRAMES PORT PATH SECONDS [HZ [FIRST_TICK]]"
+                "\n", argv[0]);
+        return 2;
+    }
+    port = atoi(argv[2]);
+    seconds = atoi(argv[4]);
+    hz = argc > 5 ? atoi(argv[5]) : 50;
+    first_tick = argc > 6 ? strtoll(argv[6], NULL, 10) : 0;
+    if (port <= 0 || port > 65535 || seconds <= 0 || seconds > 600
+        || hz <= 0 || hz > 1000 || argv[3][0] != '/'
+        || strpbrk(argv[3], " \r\n") != NULL)
+    {
+        fprintf(stderr, "f1-nchan-pub: bad arguments\n");
+        return 2;
+    }
+
+    f = fopen(argv[1], "r");
+    if (f == NULL) {
+        perror(argv[1]);
+        return 1;
+    }
+    while ((len = getline(&line, &cap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+            line[--len] = '\0';
+        }
+        p = strstr(line, "\"tick\":0,");
+        q = p ? strstr(p, "\"sent\":0.000,") : NULL;
+        if (q == NULL) {
+            fprintf(stderr, "f1-nchan-pub: frame %zu: no \"tick\":0 or "
+                    "\"sent\":0.000\n", nframes + 1);
+            return 1;
+        }
+        if (nframes == fcap) {
+            fcap = fcap ? fcap * 2 : 1024;
+            frames = realloc(frames, fcap * sizeof(frame_t));
+            if (frames == NULL) {
+                return 1;
+            }
+        }
+        fr = &frames[nframes++];
+        fr->pre = strndup(line, (size_t) (p - line) + 7);
+        fr->pre_len = (size_t) (p - line) + 7;
+        fr->mid = strndup(p + 8, (size_t) (q - (p + 8)) + 7);
+        fr->mid_len = (size_t) (q - (p + 8)) + 7;
+        fr->post = strdup(q + 12);
+        fr->post_len = strlen(q + 12);
+    }
+    fclose(f);
+    free(line);
+    if (nframes == 0) {
+        fprintf(stderr, "f1-nchan-pub: no frames\n");
+        return 1;
+    }
+
+    n = (size_t) seconds * (size_t) hz + 1;
+    late = calloc(n, sizeof(int64_t));
+    jit = calloc(n, sizeof(int64_t));
+    rtt = calloc(n, sizeof(int64_t));
+    if (late == NULL || jit == NULL || rtt == NULL) {
+        return 1;
+    }
+
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (conn() != 0) {
+        perror("f1-nchan-pub: connect");
+        return 1;
+    }
+    reconnects = 0;
+
+    getrusage(RUSAGE_SELF, &ru0);
+    period = 1000000000 / hz;
+    t0 = mono_ns() + 2000000;
+    end = t0 + (int64_t) seconds * 1000000000;
+    done = 0;
+    failed = 0;
+    njit = 0;
+    prev = 0;
+
+    for (i = 0; !stop && i < n; i++) {
+        sched = t0 + (int64_t) i * period;
+        if (sched >= end) {
+            break;
+        }
+        ts.tv_sec = sched / 1000000000;
+        ts.tv_nsec = sched % 1000000000;
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)
+               == EINTR)
+        {
+            if (stop) {
+                break;
+            }
+        }
+        if (stop) {
+            break;
+        }
+
+        fr = &frames[i % nframes];
+        clock_gettime(CLOCK_REALTIME, &rt);
+        now = mono_ns();
+        snprintf(tickbuf, sizeof(tickbuf), "%" PRId64, first_tick
+                 + (int64_t) i);
+        snprintf(sentbuf, sizeof(sentbuf), "%" PRId64 ".%03ld",
+                 (int64_t) rt.tv_sec * 1000 + rt.tv_nsec / 1000000,
+                 (rt.tv_nsec / 1000) % 1000);
+        snprintf(head, sizeof(head),
+                 "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "Content-Type: application/json\r\n"
+                 "Content-Length: %zu\r\n\r\n", argv[3],
+                 fr->pre_len + strlen(tickbuf) + fr->mid_len
+                 + strlen(sentbuf) + fr->post_len);
+
+        iov[0].iov_base = head;        iov[0].iov_len = strlen(head);
+        iov[1].iov_base = fr->pre;     iov[1].iov_len = fr->pre_len;
+        iov[2].iov_base = tickbuf;     iov[2].iov_len = strlen(tickbuf);
+        iov[3].iov_base = fr->mid;     iov[3].iov_len = fr->mid_len;
+        iov[4].iov_base = sentbuf;     iov[4].iov_len = strlen(sentbuf);
+        iov[5].iov_base = fr->post;    iov[5].iov_len = fr->post_len;
+
+        late[done] = (now - sched) / 1000;
+        if (prev) {
+            jit[njit++] = llabs((now - prev) - period) / 1000;
+        }
+        prev = now;
+
+        status = 0;
+        if (write_all(iov, 6) == 0) {
+            status = read_response(&close_after);
+        }
+        rtt[done] = (mono_ns() - now) / 1000;
+        done++;
+
+        if (status < 200 || status > 299) {
+            failed++;
+            if (conn() != 0 && !stop) {
+                /* keep the schedule; try again at the next tick */
+                fd = -1;
+            }
+        } else if (close_after) {
+            (void) conn();
+        }
+    }
+
+    getrusage(RUSAGE_SELF, &ru);
+    cpu_us = (ru.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1e6
+             + (ru.ru_utime.tv_usec - ru0.ru_utime.tv_usec)
+             + (ru.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6
+             + (ru.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
+
+    qsort(late, done, sizeof(int64_t), cmp64);
+    qsort(jit, njit, sizeof(int64_t), cmp64);
+    qsort(rtt, done, sizeof(int64_t), cmp64);
+
+    printf("PUB posts=%zu failed=%zu reconnects=%" PRIu64
+           " late_p50_us=%" PRId64 " late_p99_us=%" PRId64
+           " late_max_us=%" PRId64 " jit_p50_us=%" PRId64
+           " jit_p99_us=%" PRId64 " jit_max_us=%" PRId64
+           " rtt_p50_us=%" PRId64 " rtt_p99_us=%" PRId64
+           " rtt_max_us=%" PRId64 " cpu_us_per_post=%.1f\n",
+           done, failed, reconnects,
+           pct(late, done, 0.5), pct(late, done, 0.99),
+           done ? late[done - 1] : 0,
+           pct(jit, njit, 0.5), pct(jit, njit, 0.99),
+           njit ? jit[njit - 1] : 0,
+           pct(rtt, done, 0.5), pct(rtt, done, 0.99),
+           done ? rtt[done - 1] : 0,
+           done ? cpu_us / (double) done : 0.0);
+
+    return done > 0 && failed < done ? 0 : 1;
+}
+END_OF_C
+if cmp -s "$RUN/f1_nchan_pub.c.new" "$RUN/f1_nchan_pub.c"; then
+    rm -f "$RUN/f1_nchan_pub.c.new"
+else
+    mv "$RUN/f1_nchan_pub.c.new" "$RUN/f1_nchan_pub.c"
+fi
+if [ ! -x "$PUB" ] || [ "$RUN/f1_nchan_pub.c" -nt "$PUB" ]; then
+    cc -O2 -Wall -Wextra -Werror -o "$PUB" "$RUN/f1_nchan_pub.c"
+fi
+
+# --- 2. frames -------------------------------------------------------------
+
+if [ ! -s "$FRAMES" ] || [ "$INSPECT" -nt "$FRAMES" ]; then
+    # shellcheck disable=SC2046
+    "$INSPECT" "$SESSION" --frame \
+        $(seq "$FIRST_MS" 20 $((FIRST_MS + 20 * (NFRAMES - 1)))) \
+        > "$FRAMES.tmp"
+    [ "$(wc -l < "$FRAMES.tmp")" -eq "$NFRAMES" ] || {
+        echo "f1-replay-inspect: expected $NFRAMES frames" >&2; exit 1; }
+    mv "$FRAMES.tmp" "$FRAMES"
+fi
+FRAME_BYTES=$(awk '{ b += length($0) } END { printf "%d", b / NR }' "$FRAMES")
+
+# --- 3. nginx + nchan ------------------------------------------------------
+
+cat > "$RUN/nginx.conf" <<END
+load_module $NCHAN_SO;
+daemon off;
+master_process on;
+worker_processes 2;
+worker_rlimit_nofile $(ulimit -Hn);
+error_log $RUN/logs/error.log notice;
+pid $RUN/logs/nginx.pid;
+events {
+    worker_connections 20000;
+}
+http {
+    access_log off;
+    # a 2 KB frame, at most 5 of them kept: 64 MB is far more than the
+    # channel, its messages and the subscriber bookkeeping need
+    nchan_shared_memory_size 64m;
+    keepalive_requests 1000000;
+    client_body_buffer_size 64k;
+    client_max_body_size 64k;
+    server {
+        listen 127.0.0.1:$PORT reuseport;
+        location = /pub {
+            allow 127.0.0.1;
+            deny all;
+            nchan_publisher http;
+            nchan_channel_id f1;
+            nchan_message_buffer_length 5;
+            nchan_message_timeout 5s;
+        }
+        location = /ws {
+            nchan_subscriber websocket;
+            nchan_channel_id f1;
+            nchan_subscriber_first_message newest;
+        }
+    }
+}
+END
+
+MASTER=
+PUBPID=
+WORKERS=
+
+port_busy() {
+    (exec 3<>"/dev/tcp/127.0.0.1/${1:-$PORT}") 2>/dev/null
+}
+
+# an nginx left over by an interrupted earlier run of this script
+old=$(cat "$RUN/logs/nginx.pid" 2>/dev/null || true)
+if [ -n "$old" ] && tr '\0' ' ' < "/proc/$old/cmdline" 2>/dev/null \
+       | grep -qF -- "-p $RUN/ "; then
+    kill -QUIT "$old" 2>/dev/null || true
+    for _ in $(seq 50); do [ -d "/proc/$old" ] || break; sleep 0.1; done
+fi
+rm -f "$RUN/logs/nginx.pid"
+
+start_nginx() {
+    if port_busy; then
+        echo "127.0.0.1:$PORT is in use (BENCH_NCHAN_PORT)" >&2
+        exit 1
+    fi
+    /usr/sbin/nginx -p "$RUN/" -c "$RUN/nginx.conf" &
+    MASTER=$!
+    WORKERS=
+    for _ in $(seq 50); do
+        WORKERS=$(pgrep -P "$MASTER" | tr '\n' ' ' || true)
+        [ "$(echo "$WORKERS" | wc -w)" -ge 2 ] && break
+        sleep 0.1
+    done
+    [ "$(echo "$WORKERS" | wc -w)" -ge 2 ] || {
+        echo "nginx did not start:" >&2
+        tail -5 "$RUN/logs/error.log" >&2
+        exit 1
+    }
+    sleep 0.5
+}
+
+# publisher for at most $1 seconds, its report into $2
+start_pub() {
+    "$PUB" "$FRAMES" "$PORT" /pub "$1" "$HZ" $((FIRST_MS / 20)) > "$2" 2>&1 &
+    PUBPID=$!
+}
+
+stop_pub() {
+    [ -n "$PUBPID" ] || return 0
+    kill -TERM "$PUBPID" 2>/dev/null || true
+    wait "$PUBPID" 2>/dev/null || true
+    PUBPID=
+}
+
+stop_nginx() {
+    [ -n "$MASTER" ] || return 0
+    kill -QUIT "$MASTER" 2>/dev/null || true
+    wait "$MASTER" 2>/dev/null || true
+    MASTER=
+}
+
+SAMPLER=
+
+cleanup() {
+    stop_pub
+    stop_nginx
+    if [ -n "$SAMPLER" ]; then
+        kill "$SAMPLER" 2>/dev/null || true
+        wait "$SAMPLER" 2>/dev/null || true
+        SAMPLER=
+    fi
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cpu_ticks() {
+    local p t=0
+    for p in $WORKERS; do
+        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo $t
+}
+
+cpu_ns() {
+    local p t=0
+    for p in $WORKERS; do
+        t=$((t + $(awk '{print $1}' "/proc/$p/schedstat")))
+    done
+    echo $t
+}
+
+rss_kb() {
+    local p t=0
+    for p in $WORKERS; do
+        t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status")))
+    done
+    echo $t
+}
+
+field() {
+    sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"
+}
+
+errors_in_log() {
+    grep -cE '\[(error|crit|alert|emerg)\]' "$RUN/logs/error.log" || true
+}
+
+# Other work on the machine (builds, fuzzers, tests of other engineers)
+# skews every number here.  A sampler prints, about once a second,
+# "UNIX_TIME FOREIGN BUSY": CPU ticks used on the whole machine (/proc/stat)
+# and the part of them not used by this script's process tree (nginx,
+# publisher, load client, bench-ws.sh and all they start; a reaped
+# process's time is in its parent's cutime/cstime, so the tree's total
+# only grows).  "other%" is that foreign CPU in % of all cores.
+
+FOREIGN=$RUN/foreign.txt
+: > "$FOREIGN"
+awk -v root=$$ '
+function now(  t, c) {
+    c = "date +%s.%N"; c | getline t; close(c); return t
+}
+BEGIN {
+    pt = -1
+    for (;;) {
+        getline l < "/proc/stat"; close("/proc/stat")
+        split(l, f, " ")
+        busy = f[2] + f[3] + f[4] + f[7] + f[8] + f[9]
+        split("", par); split("", cpu)
+        c = "exec ls /proc"
+        while ((c | getline p) > 0) {
+            if (p !~ /^[0-9]+$/) continue
+            fn = "/proc/" p "/stat"
+            if ((getline st < fn) > 0) {
+                sub(/^.*\) /, "", st)
+                split(st, a, " ")
+                par[p] = a[2]; cpu[p] = a[12] + a[13] + a[14] + a[15]
+            }
+            close(fn)
+        }
+        close(c)
+        tree = 0
+        for (p in par) {
+            q = p
+            for (d = 0; d < 64 && q != root && (q in par); d++) q = par[q]
+            if (q == root) tree += cpu[p]
+        }
+        t = now()
+        if (pt >= 0) {
+            fo = (busy - pb) - (tree - pt)
+            printf "%s %d %d\n", t, (fo > 0 ? fo : 0), busy - pb
+            fflush()
+        }
+        pt = tree; pb = busy
+        system("sleep 1")
+    }
+}' >> "$FOREIGN" 2>/dev/null &
+SAMPLER=$!
+
+NCPU=$(nproc)
+CLK=$(getconf CLK_TCK)
+
+# foreign CPU in % of the machine between two Unix times
+other_pct() {
+    awk -v t0="$1" -v t1="$2" -v n="$NCPU" -v hz="$CLK" '
+        $1 > t0 && $1 <= t1 + 0.5 { f += $2 }
+        END { d = t1 - t0; printf "%.1f", (d > 0 ? f / (d * n * hz) * 100 : 0) }
+    ' "$FOREIGN"
+}
+
+# wait (at most QUIET s) until two successive samples show < 10 % foreign
+# CPU
+wait_quiet() {
+    local i q
+    [ "$QUIET" -gt 0 ] || return 0
+    for i in $(seq "$QUIET"); do
+        q=$(tail -2 "$FOREIGN" | awk -v n="$NCPU" -v hz="$CLK" '
+            { if ($2 < 0.1 * n * hz) k++ } END { print (NR == 2 && k == 2) }')
+        [ "$q" = 1 ] && return 0
+        [ "$i" = 3 ] && echo "# waiting for other work on the machine to" \
+            "end (at most $QUIET s)" >&2
+        sleep 1
+    done
+    echo "# warning: the machine is still busy with other work" >&2
+}
+
+sleep 2.2
+
+# --- check: nchan delivers the body as is, one text frame per POST ---------
+
+: > "$RUN/logs/error.log"
+start_nginx
+start_pub 4 "$RUN/pub-check.txt"
+sleep 0.3
+"$LOAD" -n 1 -t 2 "ws://127.0.0.1:$PORT/ws" > "$RUN/load-check.txt" 2>&1 || true
+stop_pub
+stop_nginx
+check_frames=$(field frames "$RUN/load-check.txt")
+check_bad=0
+for k in msg_other msg_untyped msg_binary msg_bad_json msg_bad_frame; do
+    v=$(field "$k" "$RUN/load-check.txt")
+    check_bad=$((check_bad + ${v:-1}))
+done
+largest=$(sed -n 's/.*largest \([0-9]*\) bytes.*/\1/p' "$RUN/load-check.txt")
+if [ "${check_frames:-0}" -lt 50 ] || [ "$check_bad" -ne 0 ]; then
+    echo "check failed: the load client does not see nchan's messages as" \
+         "frames:" >&2
+    cat "$RUN/load-check.txt" "$RUN/pub-check.txt" >&2
+    exit 1
+fi
+
+# --- 4/5. runs -------------------------------------------------------------
+
+hz=$(getconf CLK_TCK)
+row() {
+    printf '%6s %-9s %7s %7s %7s %7s %8s %8s %8s %7s %9s %10s %6s\n' "$@"
+}
+HEAD=$(row clients server ticks% 'ok>=98%' jit_p50 jit_p99 late_p50 \
+       late_p99 late_max us/msg KB/client B/client/s other%)
+NCHAN_VERSION=$(dpkg-query -W -f '${Version}' libnginx-mod-nchan \
+                2>/dev/null || echo '?')
+
+{
+echo "# nchan WebSocket benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "# $(nproc) cores, $(awk -F': *' '/^model name/ {print $2; exit}' \
+/proc/cpuinfo), nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///'), nchan" \
+"$NCHAN_VERSION, 2 workers"
+echo "# Dutch GP full frames ($NFRAMES precomputed, mean $FRAME_BYTES B)," \
+     "published at $HZ Hz over HTTP keep-alive, ${SECONDS_PER_RUN} s per" \
+     "run, load client on the same machine"
+echo "# check: 1 client, $check_frames frames, largest $largest B, text," \
+     "raw JSON (no nchan wrapping)"
+echo "$HEAD"
+} | tee "$RUN/nchan.txt"
+
+printf '%6s %7s %7s %8s %8s %8s %8s %8s %8s %8s %8s %5s\n' clients \
+    ingest_us pub_cpu pub_l50 pub_l99 pub_lmax pub_j99 rtt_p50 rtt_p99 \
+    rtt_max posts errs > "$RUN/pub.txt"
+echo "$HEAD" > "$RUN/nchan-rows.txt"
+
+for n in "${COUNTS[@]}"; do
+    wait_quiet
+    : > "$RUN/logs/error.log"
+    start_nginx
+    ramp=$(( (n + 1999) / 2000 ))
+    start_pub $((SECONDS_PER_RUN + ramp + 15)) "$RUN/pub-$n.txt"
+    "$LOAD" -q -n 2 -t 1 "ws://127.0.0.1:$PORT/ws" > /dev/null 2>&1 || true
+
+    # ingest alone: publisher running, no subscriber
+    i0=$(cpu_ns)
+    sleep 2
+    i1=$(cpu_ns)
+    ingest=$(awk -v d=$((i1 - i0)) -v p=$((2 * HZ)) \
+             'BEGIN { printf "%.1f", d / 1000 / p }')
+
+    rss0=$(rss_kb)
+    c0=$(cpu_ticks)
+    t0=$(date +%s.%N)
+    out=$RUN/load-$n.txt
+    "$LOAD" -q -n "$n" -t "$SECONDS_PER_RUN" -r 2000 \
+        "ws://127.0.0.1:$PORT/ws" > "$out" 2>&1 &
+    lp=$!
+    sleep $(( SECONDS_PER_RUN / 2 + 1 ))
+    rss1=$(rss_kb)
+    wait $lp || true
+    c1=$(cpu_ticks)
+    t1=$(date +%s.%N)
+    stop_pub
+    errs=$(errors_in_log)
+    stop_nginx
+
+    p=$RUN/pub-$n.txt
+    printf '%6s %7s %7s %8s %8s %8s %8s %8s %8s %8s %8s %5s\n' "$n" \
+        "$ingest" "$(field cpu_us_per_post "$p")" \
+        "$(field late_p50_us "$p")" "$(field late_p99_us "$p")" \
+        "$(field late_max_us "$p")" "$(field jit_p99_us "$p")" \
+        "$(field rtt_p50_us "$p")" "$(field rtt_p99_us "$p")" \
+        "$(field rtt_max_us "$p")" \
+        "$(field posts "$p")/$(field failed "$p")" "$errs" >> "$RUN/pub.txt"
+
+    frames=$(field frames "$out")
+    [ -n "$frames" ] || { echo "$n: load client failed:"; tail -5 "$out"; continue; }
+    msgs=$frames
+    us=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v m="$msgs" \
+         'BEGIN { printf "%.2f", m ? t / hz * 1e6 / m : 0 }')
+    line=$(row "$n" nchan \
+        "$(awk -v f="$(field tick_fraction "$out")" \
+           'BEGIN { printf "%.2f", f * 100 }')" \
+        "$(field clients_98 "$out")" "$(field jitter_p50_ms "$out")" \
+        "$(field jitter_p99_ms "$out")" "$(field late_p50_ms "$out")" \
+        "$(field late_p99_ms "$out")" "$(field late_max_ms "$out")" "$us" \
+        "$(( (rss1 - rss0) / n ))" \
+        "$(field client_bps_p50 "$out")" "$(other_pct "$t0" "$t1")")
+    echo "$line" | tee -a "$RUN/nchan.txt"
+    echo "$line" >> "$RUN/nchan-rows.txt"
+    if grep -q 'client_saturated=1' "$out"; then
+        echo "# $n: the load client used > 90% of a core" \
+            | tee -a "$RUN/nchan.txt"
+    fi
+done
+
+{
+echo
+echo "# publisher (not counted as server cost) and nchan's ingest alone:"
+echo "#   ingest_us  nginx workers' CPU per POST, no subscriber (2 s)"
+echo "#   pub_cpu    publisher CPU per POST, us; pub_l* lateness of the"
+echo "#              write against the 20 ms schedule, us; pub_j99 p99"
+echo "#              |interval - 20 ms|, us; rtt_* POST round trip, us;"
+echo "#              posts/failed; errs: [error]+ lines in nginx's log"
+cat "$RUN/pub.txt"
+} | tee -a "$RUN/nchan.txt"
+
+# --- 6. ours, then both ----------------------------------------------------
+
+[ "$RUN_WS" != 0 ] || exit 0
+
+stop_nginx
+echo
+echo "# scripts/bench-ws.sh $SECONDS_PER_RUN ${COUNTS[*]}"
+if port_busy "${BENCH_PORT:-8798}"; then
+    echo "# 127.0.0.1:${BENCH_PORT:-8798} is in use: not running" \
+         "bench-ws.sh (set BENCH_PORT)"
+    exit 1
+fi
+wait_quiet
+
+# each line with the time it came: a count's row closes its window (the
+# previous line opens it: nginx start, warm-up and the load run)
+stamp() {
+    local l
+    while IFS= read -r l; do
+        printf '%s %s\n' "$(date +%s.%N)" "$l" >> "$RUN/bench-ws.stamped"
+        printf '%s\n' "$l"
+    done
+}
+: > "$RUN/bench-ws.stamped"
+set -o pipefail
+# (its optional variants table is not part of this comparison)
+if ! env -u BENCH_VARIANTS "$ROOT/scripts/bench-ws.sh" "$SECONDS_PER_RUN" \
+        "${COUNTS[@]}" 2>&1 \
+        | stamp | tee "$RUN/bench-ws.txt"; then
+    echo "# scripts/bench-ws.sh failed; nchan's table is in $RUN/nchan.txt"
+    exit 1
+fi
+set +o pipefail
+
+echo
+echo "# side by side: f1_replay = ngx_f1_replay_module (bench-ws.sh)," \
+     "nchan = libnginx-mod-nchan + 50 Hz publisher"
+echo "# other%: CPU used by other work on the machine during the run, in %" \
+     "of all $NCPU cores (not this benchmark's processes)"
+echo "$HEAD"
+for n in "${COUNTS[@]}"; do
+    ws=$(awk -v n="$n" '$2 == n && NF == 12 { print; exit }' \
+         "$RUN/bench-ws.stamped")
+    if [ -n "$ws" ]; then
+        read -r -a w <<< "$ws"
+        tw0=$(awk -v n="$n" '$2 == n && NF == 12 { print prev; exit }
+                             { prev = $1 }' "$RUN/bench-ws.stamped")
+        row "${w[1]}" f1_replay "${w[@]:2}" "$(other_pct "$tw0" "${w[0]}")"
+    else
+        printf '%6s %-9s (no result)\n' "$n" f1_replay
+    fi
+    nc=$(awk -v n="$n" '$1 == n && $2 == "nchan"' "$RUN/nchan-rows.txt" \
+         | tail -1)
+    if [ -n "$nc" ]; then
+        echo "$nc"
+    else
+        printf '%6s %-9s (no result)\n' "$n" nchan
+    fi
+done

@@ -6,8 +6,8 @@
 /*
  * f1-replay-load: WebSocket load client for ngx_f1_replay_module.
  *
- *   f1-replay-load [-n CONNECTIONS] [-t SECONDS] [-r RAMP_PER_SEC] [-q]
- *                  ws://127.0.0.1:PORT/PATH
+ *   f1-replay-load [-n CONNECTIONS] [-t SECONDS] [-r RAMP_PER_SEC]
+ *                  [-m TEXT] [-z] [-q] ws://127.0.0.1:PORT/PATH
  *
  * One process, one thread, epoll, non-blocking sockets with TCP_NODELAY.
  * Opens CONNECTIONS WebSocket connections (RAMP_PER_SEC new connections a
@@ -15,27 +15,50 @@
  * a close (1000) on each, waits briefly for the server's close and prints
  * a report and a one-line "RESULT key=value ..." summary on stdout.
  *
+ * -m TEXT sends TEXT as one masked text frame on every connection right
+ * after its handshake, for example '{"type":"subscribe","format":"compact",
+ * "rate":10}'.  -z offers permessage-deflate (RFC 7692) with no context
+ * takeover either way; when the 101 accepts it, every message with RSV1 is
+ * inflated on its own (raw inflate of the payload and 00 00 ff ff, a reset
+ * stream per message) before it is parsed.  Nothing is sent compressed.
+ *
  * Loopback only: the host must be "localhost" or in 127.0.0.0/8 (no name
  * resolution is done).  CONNECTIONS <= 20000, SECONDS <= 600.
  *
  * Every text message goes through a yajl callback parser that stops as soon
- * as the top-level "type" (and for "frame" messages "tick" and "sent") are
- * known.  Percentiles come from fixed-size log-linear histograms (about
- * 1.6% relative error), so memory does not grow with the run length.
+ * as the top-level "type" (and for "frame" and compact "f" messages "tick"
+ * and "sent", for "hello" "tick_rate", for "subscribed" "rate") are known;
+ * "type" must come first, as the module sends it.  Percentiles come from
+ * fixed-size log-linear histograms (about 1.6% relative error), so memory
+ * does not grow with the run length.
  *
  * What is measured:
- *   frames/s     "frame" messages / time the connection was open, per client
- *   ticks        per client, over its whole life: missing = gaps in the
- *                increasing tick sequence, dup/out-of-order = tick not above
- *                the highest seen; a step back of more than 250 ticks starts
- *                a new sequence (a reset); expected = sum of (last - first
- *                + 1) over the sequences, received = expected - missing
- *   spread       every 100 ms, max - min of the latest tick of each open
- *                client
- *   jitter       |receive interval - 20 ms x tick step| between consecutive
- *                increasing ticks of one client (a missing tick is not also
- *                counted as 20 ms of jitter)
+ *   frames/s     "frame" and "f" messages / time the connection was open,
+ *                per client
+ *   ticks        per client, over its whole life, in steps of the tick
+ *                step: the hello's "tick_rate" (50 when absent) divided by
+ *                the "rate" of the last "subscribed" reply (a step of 1
+ *                before any);
+ *                a frame stands for tick / step.  missing = gaps in the
+ *                increasing sequence, dup/out-of-order = not above the
+ *                highest seen; a step back of more than 250 ticks starts a
+ *                new sequence (a reset), and so does a change of the step
+ *                (the switch itself is not counted as missing);
+ *                expected = sum of (last - first + 1) over the sequences,
+ *                received = expected - missing
+ *   spread       every 100 ms, max - min of the latest tick (the server's
+ *                tick number) of each open client; clients at a lower rate
+ *                can add up to their tick step - 1 to it
+ *   jitter       |receive interval - tick length x tick step| between
+ *                consecutive increasing ticks of one client (a missing tick
+ *                is not also counted as jitter); the tick length is 1 s /
+ *                the hello's "tick_rate" (20 ms when absent)
  *   lateness     CLOCK_REALTIME at receipt (ms) - "sent"
+ *   bytes        what recv() returned, handshake included: wire bytes,
+ *                compressed when permessage-deflate is on; message sizes
+ *                ("largest", payload, per-frame means) are after inflate,
+ *                and the inflated bytes of compressed messages are counted
+ *                separately
  *   spread, jitter and lateness are recorded only in the steady phase (after
  *   the last connection is up, before the close); the receive time of a
  *   message is taken after the read that completed it, so a busy client
@@ -72,6 +95,7 @@
 
 #include <openssl/evp.h>
 #include <yajl/yajl_parse.h>
+#include <zlib.h>
 
 
 #define NGX_F1_REPLAY_LOAD_MAX_CONNS     20000
@@ -81,7 +105,7 @@
 
 #define NGX_F1_REPLAY_LOAD_SEC           1000000000LL
 #define NGX_F1_REPLAY_LOAD_MS            1000000LL
-#define NGX_F1_REPLAY_LOAD_TICK_NS       (20 * NGX_F1_REPLAY_LOAD_MS)
+#define NGX_F1_REPLAY_LOAD_TICK_RATE     50
 #define NGX_F1_REPLAY_LOAD_SAMPLE_NS     (100 * NGX_F1_REPLAY_LOAD_MS)
 #define NGX_F1_REPLAY_LOAD_HS_TIMEOUT    (10 * NGX_F1_REPLAY_LOAD_SEC)
 #define NGX_F1_REPLAY_LOAD_CLOSE_WAIT    (2 * NGX_F1_REPLAY_LOAD_SEC)
@@ -98,6 +122,10 @@
 #define NGX_F1_REPLAY_LOAD_NERRNO        256
 #define NGX_F1_REPLAY_LOAD_NCODES        5000
 #define NGX_F1_REPLAY_LOAD_NSTATUS       600
+#define NGX_F1_REPLAY_LOAD_MSG_MAX       16384
+#define NGX_F1_REPLAY_LOAD_ZMSG_MAX      (16 * 1024 * 1024)
+#define NGX_F1_REPLAY_LOAD_INFLATE_MAX   (64 * 1024 * 1024)
+#define NGX_F1_REPLAY_LOAD_ZOUT_SIZE     65536
 
 #define NGX_F1_REPLAY_LOAD_GUID  "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -138,23 +166,28 @@
 
 /* message types; the order matches ngx_f1_replay_load_types */
 #define NGX_F1_REPLAY_LOAD_T_FRAME       0
-#define NGX_F1_REPLAY_LOAD_T_KNOWN       7
-#define NGX_F1_REPLAY_LOAD_T_OTHER       7
-#define NGX_F1_REPLAY_LOAD_T_UNTYPED     8
-#define NGX_F1_REPLAY_LOAD_T_BINARY      9
-#define NGX_F1_REPLAY_LOAD_T_BAD_JSON    10
-#define NGX_F1_REPLAY_LOAD_T_BAD_FRAME   11
-#define NGX_F1_REPLAY_LOAD_NTYPES        12
+#define NGX_F1_REPLAY_LOAD_T_HELLO       1
+#define NGX_F1_REPLAY_LOAD_T_SUBSCRIBED  7
+#define NGX_F1_REPLAY_LOAD_T_KNOWN       8
+#define NGX_F1_REPLAY_LOAD_T_OTHER       8
+#define NGX_F1_REPLAY_LOAD_T_UNTYPED     9
+#define NGX_F1_REPLAY_LOAD_T_BINARY      10
+#define NGX_F1_REPLAY_LOAD_T_BAD_JSON    11
+#define NGX_F1_REPLAY_LOAD_T_BAD_FRAME   12
+#define NGX_F1_REPLAY_LOAD_NTYPES        13
 
 /* top-level keys of interest */
 #define NGX_F1_REPLAY_LOAD_KEY_NONE      0
 #define NGX_F1_REPLAY_LOAD_KEY_TYPE      1
 #define NGX_F1_REPLAY_LOAD_KEY_TICK      2
 #define NGX_F1_REPLAY_LOAD_KEY_SENT      3
+#define NGX_F1_REPLAY_LOAD_KEY_RATE      4
+#define NGX_F1_REPLAY_LOAD_KEY_TICK_RATE 5
 
 #define NGX_F1_REPLAY_LOAD_GOT_TYPE      0x01
 #define NGX_F1_REPLAY_LOAD_GOT_TICK      0x02
 #define NGX_F1_REPLAY_LOAD_GOT_SENT      0x04
+#define NGX_F1_REPLAY_LOAD_GOT_RATE      0x08
 
 /* JSON parse state of the current message */
 #define NGX_F1_REPLAY_LOAD_JSON_NONE     0
@@ -197,6 +230,14 @@ typedef struct {
     unsigned char                ctl[125];
     uint64_t                     left;
     uint64_t                     msg_bytes;
+    uint64_t                     msg_wire;
+
+    /* permessage-deflate: negotiated, and the current message's payload */
+    uint8_t                      deflate;
+    uint8_t                      zmsg;
+    unsigned char               *zbuf;
+    size_t                       zlen;
+    size_t                       zcap;
 
     /* JSON of the current text message */
     yajl_handle                  yajl;
@@ -205,12 +246,18 @@ typedef struct {
     uint8_t                      key;
     uint8_t                      got;
     uint8_t                      type;
+    uint8_t                      compact;
     int64_t                      tick;
     double                       sent;
+    int64_t                      rate;
 
-    /* statistics */
+    /* statistics; seg_first and last_bucket are in tick steps */
     uint8_t                      have_tick;
+    uint8_t                      new_seg;
+    uint32_t                     tick_rate;
+    uint32_t                     step;
     int64_t                      seg_first;
+    int64_t                      last_bucket;
     int64_t                      last_tick;
     int64_t                      prev_ns;
     uint64_t                     frames;
@@ -230,6 +277,9 @@ typedef struct {
     double                       seconds;
     int                          ramp;
     int                          quiet;
+    int                          deflate;
+    const char                  *message;
+    size_t                       message_len;
     const char                  *url;
     char                         host[256];
     char                         path[2048];
@@ -242,6 +292,8 @@ typedef struct {
     int                          deadline_hit;
     ngx_f1_replay_load_conn_t   *conns;
     unsigned char               *buf;
+    unsigned char               *zout;
+    z_stream                     zs;
 
     /* clocks */
     int64_t                      now;
@@ -274,6 +326,16 @@ typedef struct {
     uint64_t                     bytes;
     uint64_t                     messages;
     uint64_t                     max_msg;
+    uint64_t                     sent_messages;
+    uint64_t                     compact;
+    uint64_t                     payload;
+    uint64_t                     frame_wire;
+    uint64_t                     frame_payload;
+    uint64_t                     deflate_conns;
+    uint64_t                     z_messages;
+    uint64_t                     z_wire;
+    uint64_t                     z_inflated;
+    uint64_t                     z_errors;
     uint64_t                     late_negative;
     double                       late_min;
     uint64_t                     prog_bytes;
@@ -309,6 +371,7 @@ static int ngx_f1_replay_load_handshake(ngx_f1_replay_load_conn_t *c,
     size_t *hdr_end);
 static int ngx_f1_replay_load_check_headers(ngx_f1_replay_load_conn_t *c,
     char *p);
+static int ngx_f1_replay_load_check_deflate(char *value);
 static int ngx_f1_replay_load_has_token(const char *list,
     const char *token);
 static int ngx_f1_replay_load_make_key(ngx_f1_replay_load_conn_t *c,
@@ -320,9 +383,13 @@ static int ngx_f1_replay_load_header(ngx_f1_replay_load_conn_t *c);
 static int ngx_f1_replay_load_frame_end(ngx_f1_replay_load_conn_t *c);
 static int ngx_f1_replay_load_control(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_message_start(ngx_f1_replay_load_conn_t *c);
-static void ngx_f1_replay_load_message_data(ngx_f1_replay_load_conn_t *c,
+static int ngx_f1_replay_load_message_data(ngx_f1_replay_load_conn_t *c,
     unsigned char *p, size_t len);
-static void ngx_f1_replay_load_message_end(ngx_f1_replay_load_conn_t *c);
+static void ngx_f1_replay_load_message_text(ngx_f1_replay_load_conn_t *c,
+    unsigned char *p, size_t len);
+static int ngx_f1_replay_load_inflate(ngx_f1_replay_load_conn_t *c);
+static int ngx_f1_replay_load_message_end(ngx_f1_replay_load_conn_t *c);
+static void ngx_f1_replay_load_set_step(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_record(ngx_f1_replay_load_conn_t *c);
 static int ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c,
     int op, const unsigned char *payload, size_t len);
@@ -381,7 +448,7 @@ static const char  *ngx_f1_replay_load_reasons[] = {
 
 static const char  *ngx_f1_replay_load_types[] = {
     "frame", "hello", "state", "predictions", "event", "clock", "error",
-    "other", "untyped", "binary", "bad_json", "bad_frame"
+    "subscribed", "other", "untyped", "binary", "bad_json", "bad_frame"
 };
 
 
@@ -445,6 +512,22 @@ main(int argc, char **argv)
         return 1;
     }
 
+    if (ld->deflate) {
+        ld->zout = malloc(NGX_F1_REPLAY_LOAD_ZOUT_SIZE);
+
+        /* raw inflate, the largest window: any server window fits */
+
+        if (ld->zout == NULL
+            || inflateInit2(&ld->zs, -MAX_WBITS) != Z_OK)
+        {
+            fprintf(stderr, "f1-replay-load: cannot set up inflate\n");
+            free(ld->zout);
+            free(ld->buf);
+            free(ld->conns);
+            return 1;
+        }
+    }
+
     for (i = 0; i < ld->n; i++) {
         ld->conns[i].fd = -1;
     }
@@ -452,6 +535,12 @@ main(int argc, char **argv)
     ld->ep = epoll_create1(EPOLL_CLOEXEC);
     if (ld->ep == -1) {
         perror("f1-replay-load: epoll_create1");
+
+        if (ld->deflate) {
+            inflateEnd(&ld->zs);
+        }
+
+        free(ld->zout);
         free(ld->buf);
         free(ld->conns);
         return 1;
@@ -473,8 +562,10 @@ main(int argc, char **argv)
 
     if (!ld->quiet) {
         fprintf(stderr, "f1-replay-load: %d connection(s) to %s:%d%s, "
-                "ramp %d/s, %.1f s after the last is up\n",
-                ld->n, ld->host, ld->port, ld->path, ld->ramp, ld->seconds);
+                "ramp %d/s, %.1f s after the last is up%s%s\n",
+                ld->n, ld->host, ld->port, ld->path, ld->ramp, ld->seconds,
+                ld->deflate ? ", offering permessage-deflate" : "",
+                ld->message ? ", sending -m after the handshake" : "");
     }
 
     while (ld->phase != NGX_F1_REPLAY_LOAD_END) {
@@ -533,6 +624,12 @@ main(int argc, char **argv)
     rc = ngx_f1_replay_load_report();
 
     close(ld->ep);
+
+    if (ld->deflate) {
+        inflateEnd(&ld->zs);
+    }
+
+    free(ld->zout);
     free(ld->buf);
     free(ld->conns);
 
@@ -553,7 +650,7 @@ ngx_f1_replay_load_options(int argc, char **argv)
     ld->seconds = 10;
     ld->ramp = NGX_F1_REPLAY_LOAD_DEF_RAMP;
 
-    while ((ch = getopt(argc, argv, "n:t:r:qh")) != -1) {
+    while ((ch = getopt(argc, argv, "n:t:r:m:zqh")) != -1) {
         switch (ch) {
 
         case 'n':
@@ -598,6 +695,23 @@ ngx_f1_replay_load_options(int argc, char **argv)
             ld->ramp = (int) v;
             break;
 
+        case 'm':
+            ld->message = optarg;
+            ld->message_len = strlen(optarg);
+
+            if (ld->message_len > NGX_F1_REPLAY_LOAD_MSG_MAX) {
+                fprintf(stderr, "f1-replay-load: -m message too long: "
+                        "%zu bytes, at most %d\n", ld->message_len,
+                        NGX_F1_REPLAY_LOAD_MSG_MAX);
+                return 2;
+            }
+
+            break;
+
+        case 'z':
+            ld->deflate = 1;
+            break;
+
         case 'q':
             ld->quiet = 1;
             break;
@@ -619,17 +733,26 @@ usage:
 
     fprintf(stderr,
             "usage: f1-replay-load [-n CONNECTIONS] [-t SECONDS] "
-            "[-r RAMP_PER_SEC] [-q]\n"
-            "                      ws://127.0.0.1:PORT/PATH\n"
+            "[-r RAMP_PER_SEC]\n"
+            "                      [-m TEXT] [-z] [-q] "
+            "ws://127.0.0.1:PORT/PATH\n"
             "  -n  connections to open (1..%d, default 1)\n"
             "  -t  seconds to stay connected after the last connection is "
             "up\n"
             "      (0..%d, default 10)\n"
             "  -r  new connections per second (1..%d, default %d)\n"
+            "  -m  a text message to send on each connection after the "
+            "handshake,\n"
+            "      e.g. '{\"type\":\"subscribe\",\"format\":\"compact\"}' "
+            "(at most %d bytes)\n"
+            "  -z  offer permessage-deflate (no context takeover) and "
+            "inflate\n"
+            "      compressed messages; byte counts stay wire bytes\n"
             "  -q  no progress lines on stderr\n"
             "  loopback targets only: localhost or 127.0.0.0/8\n",
             NGX_F1_REPLAY_LOAD_MAX_CONNS, NGX_F1_REPLAY_LOAD_MAX_SECONDS,
-            NGX_F1_REPLAY_LOAD_MAX_RAMP, NGX_F1_REPLAY_LOAD_DEF_RAMP);
+            NGX_F1_REPLAY_LOAD_MAX_RAMP, NGX_F1_REPLAY_LOAD_DEF_RAMP,
+            NGX_F1_REPLAY_LOAD_MSG_MAX);
 
     return 2;
 }
@@ -1216,9 +1339,14 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
                    "Connection: Upgrade\r\n"
                    "Sec-WebSocket-Key: %s\r\n"
                    "Sec-WebSocket-Version: 13\r\n"
+                   "%s"
                    "User-Agent: f1-replay-load\r\n"
                    "\r\n",
-                   ld->path, ld->host, ld->port, key);
+                   ld->path, ld->host, ld->port, key,
+                   ld->deflate ? "Sec-WebSocket-Extensions: permessage-deflate"
+                                 "; client_no_context_takeover"
+                                 "; server_no_context_takeover\r\n"
+                               : "");
 
     if (len < 0 || (size_t) len >= sizeof(req)) {
         ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_SOCKET);
@@ -1371,6 +1499,18 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
     c->hbuf = NULL;
     c->hlen = 0;
 
+    if (ld->message != NULL) {
+        if (ngx_f1_replay_load_send_frame(c, 0x01,
+                                          (const unsigned char *) ld->message,
+                                          ld->message_len)
+            != 0)
+        {
+            return;
+        }
+
+        ld->sent_messages++;
+    }
+
     if (n > 0) {
         ngx_f1_replay_load_frames(c, ld->buf, n);
     }
@@ -1440,9 +1580,14 @@ ngx_f1_replay_load_handshake(ngx_f1_replay_load_conn_t *c, size_t *hdr_end)
 
     c->state = NGX_F1_REPLAY_LOAD_OPEN;
     c->t_open = ld->now;
+    c->step = 1;
     ld->handshaking--;
     ld->established++;
     ld->live++;
+
+    if (c->deflate) {
+        ld->deflate_conns++;
+    }
 
     return 0;
 }
@@ -1493,15 +1638,113 @@ ngx_f1_replay_load_check_headers(ngx_f1_replay_load_conn_t *c, char *p)
         } else if (strcasecmp(name, "Sec-WebSocket-Accept") == 0) {
             accept = strcmp(value, c->accept) == 0;
 
-        } else if (strcasecmp(name, "Sec-WebSocket-Extensions") == 0
-                   || strcasecmp(name, "Sec-WebSocket-Protocol") == 0)
-        {
-            /* we asked for neither */
+        } else if (strcasecmp(name, "Sec-WebSocket-Extensions") == 0) {
+
+            /* only what was offered, and only once */
+
+            if (!ngx_f1_replay_load.deflate || c->deflate
+                || ngx_f1_replay_load_check_deflate(value) != 0)
+            {
+                return -1;
+            }
+
+            c->deflate = 1;
+
+        } else if (strcasecmp(name, "Sec-WebSocket-Protocol") == 0) {
+            /* we did not ask for one */
             return -1;
         }
     }
 
     return (upgrade && connection && accept) ? 0 : -1;
+}
+
+
+/*
+ * The server's answer to our permessage-deflate offer: that extension
+ * alone, with server_no_context_takeover (each message must inflate on
+ * its own: one inflate stream is shared by all connections), optionally
+ * client_no_context_takeover and server_max_window_bits (any window fits
+ * in ours); nothing else, each parameter at most once.
+ */
+
+static int
+ngx_f1_replay_load_check_deflate(char *value)
+{
+    int    i, server_nct, client_nct, bits;
+    char  *p, *t, *end, *save, *eq;
+    long   n;
+
+    if (strchr(value, ',') != NULL) {
+        return -1;
+    }
+
+    server_nct = 0;
+    client_nct = 0;
+    bits = 0;
+
+    for (i = 0, p = strtok_r(value, ";", &save);
+         p != NULL;
+         i++, p = strtok_r(NULL, ";", &save))
+    {
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+
+        t = p + strlen(p);
+        while (t > p && (t[-1] == ' ' || t[-1] == '\t')) {
+            *--t = '\0';
+        }
+
+        if (i == 0) {
+            if (strcasecmp(p, "permessage-deflate") != 0) {
+                return -1;
+            }
+
+            continue;
+        }
+
+        eq = strchr(p, '=');
+
+        if (eq == NULL) {
+            if (strcasecmp(p, "server_no_context_takeover") == 0
+                && !server_nct)
+            {
+                server_nct = 1;
+
+            } else if (strcasecmp(p, "client_no_context_takeover") == 0
+                       && !client_nct)
+            {
+                client_nct = 1;
+
+            } else {
+                return -1;
+            }
+
+            continue;
+        }
+
+        *eq++ = '\0';
+
+        t = eq + strlen(eq);
+        if (*eq == '"' && t - eq >= 2 && t[-1] == '"') {
+            *--t = '\0';
+            eq++;
+        }
+
+        errno = 0;
+        n = strtol(eq, &end, 10);
+
+        if (strcasecmp(p, "server_max_window_bits") != 0 || bits
+            || errno != 0 || end == eq || *end != '\0' || n < 8 || n > 15)
+        {
+            return -1;
+        }
+
+        bits = 1;
+    }
+
+    return (i > 0 && server_nct) ? 0 : -1;
 }
 
 
@@ -1575,8 +1818,8 @@ ngx_f1_replay_load_frames(ngx_f1_replay_load_conn_t *c, unsigned char *p,
             memcpy(c->ctl + c->ctl_len, p, take);
             c->ctl_len += take;
 
-        } else {
-            ngx_f1_replay_load_message_data(c, p, take);
+        } else if (ngx_f1_replay_load_message_data(c, p, take) != 0) {
+            return;
         }
 
         p += take;
@@ -1626,6 +1869,7 @@ static int
 ngx_f1_replay_load_header(ngx_f1_replay_load_conn_t *c)
 {
     int       i;
+    size_t    hsize;
     uint8_t   b0, b1, op;
     uint64_t  len;
 
@@ -1633,11 +1877,17 @@ ngx_f1_replay_load_header(ngx_f1_replay_load_conn_t *c)
     b1 = c->hdr[1];
     op = b0 & 0x0f;
 
+    hsize = c->hdr_len;
     c->hdr_len = 0;
 
-    /* no extensions were negotiated; servers must not mask */
+    /*
+     * servers must not mask; RSV1 only with permessage-deflate, on the
+     * first frame of a data message; RSV2 and RSV3 never
+     */
 
-    if ((b0 & 0x70) || (b1 & 0x80)) {
+    if ((b0 & 0x30) || (b1 & 0x80)
+        || ((b0 & 0x40) && (!c->deflate || (op != 0x01 && op != 0x02))))
+    {
         ngx_f1_replay_load_protocol_error(c);
         return -1;
     }
@@ -1681,10 +1931,15 @@ ngx_f1_replay_load_header(ngx_f1_replay_load_conn_t *c)
 
         c->msg = op;
         ngx_f1_replay_load_message_start(c);
+        c->zmsg = (b0 & 0x40) ? 1 : 0;
 
     } else {
         ngx_f1_replay_load_protocol_error(c);
         return -1;
+    }
+
+    if (!(op & 0x08)) {
+        c->msg_wire += hsize + len;
     }
 
     c->op = op;
@@ -1701,6 +1956,8 @@ ngx_f1_replay_load_header(ngx_f1_replay_load_conn_t *c)
 static int
 ngx_f1_replay_load_frame_end(ngx_f1_replay_load_conn_t *c)
 {
+    int  rc;
+
     c->in_payload = 0;
 
     if (c->op & 0x08) {
@@ -1708,8 +1965,9 @@ ngx_f1_replay_load_frame_end(ngx_f1_replay_load_conn_t *c)
     }
 
     if (c->fin) {
-        ngx_f1_replay_load_message_end(c);
+        rc = ngx_f1_replay_load_message_end(c);
         c->msg = 0;
+        return rc;
     }
 
     return 0;
@@ -1784,6 +2042,8 @@ static void
 ngx_f1_replay_load_message_start(ngx_f1_replay_load_conn_t *c)
 {
     c->msg_bytes = 0;
+    c->msg_wire = 0;
+    c->zlen = 0;
     c->json = NGX_F1_REPLAY_LOAD_JSON_NONE;
 
     if (c->msg != 0x01 || c->state != NGX_F1_REPLAY_LOAD_OPEN) {
@@ -1801,11 +2061,62 @@ ngx_f1_replay_load_message_start(ngx_f1_replay_load_conn_t *c)
     c->key = NGX_F1_REPLAY_LOAD_KEY_NONE;
     c->got = 0;
     c->type = NGX_F1_REPLAY_LOAD_T_OTHER;
+    c->compact = 0;
+}
+
+
+/* returns 0, or -1 when the connection has been ended */
+
+static int
+ngx_f1_replay_load_message_data(ngx_f1_replay_load_conn_t *c,
+    unsigned char *p, size_t len)
+{
+    size_t          cap;
+    unsigned char  *buf;
+
+    if (!c->zmsg) {
+        ngx_f1_replay_load_message_text(c, p, len);
+        return 0;
+    }
+
+    if (c->state != NGX_F1_REPLAY_LOAD_OPEN) {
+        return 0;
+    }
+
+    /* compressed: kept whole, inflated at the end, 4 bytes to spare */
+
+    if (len > NGX_F1_REPLAY_LOAD_ZMSG_MAX - c->zlen) {
+        ngx_f1_replay_load.z_errors++;
+        ngx_f1_replay_load_protocol_error(c);
+        return -1;
+    }
+
+    if (c->zlen + len + 4 > c->zcap) {
+        cap = c->zcap ? c->zcap : 1024;
+
+        while (cap < c->zlen + len + 4) {
+            cap *= 2;
+        }
+
+        buf = realloc(c->zbuf, cap);
+        if (buf == NULL) {
+            fprintf(stderr, "f1-replay-load: out of memory\n");
+            exit(1);
+        }
+
+        c->zbuf = buf;
+        c->zcap = cap;
+    }
+
+    memcpy(c->zbuf + c->zlen, p, len);
+    c->zlen += len;
+
+    return 0;
 }
 
 
 static void
-ngx_f1_replay_load_message_data(ngx_f1_replay_load_conn_t *c,
+ngx_f1_replay_load_message_text(ngx_f1_replay_load_conn_t *c,
     unsigned char *p, size_t len)
 {
     yajl_status  st;
@@ -1830,13 +2141,111 @@ ngx_f1_replay_load_message_data(ngx_f1_replay_load_conn_t *c,
 }
 
 
-static void
+/*
+ * A whole compressed message: no context takeover, so it inflates on its
+ * own with a reset stream, once the 00 00 ff ff the sender removed is put
+ * back.  All of it is inflated (to count the bytes) even when the JSON
+ * parser has already stopped.  Returns 0, or -1 when the connection has
+ * been ended.
+ */
+
+static int
+ngx_f1_replay_load_inflate(ngx_f1_replay_load_conn_t *c)
+{
+    int                    rc;
+    size_t                 n;
+    uint64_t               total;
+    z_stream              *zs;
+    ngx_f1_replay_load_t  *ld;
+
+    static const unsigned char  tail[4] = { 0x00, 0x00, 0xff, 0xff };
+
+    ld = &ngx_f1_replay_load;
+    zs = &ld->zs;
+
+    if (c->zbuf == NULL) {
+        /* an empty payload: still needs a buffer for the tail */
+        c->zbuf = malloc(1024);
+        if (c->zbuf == NULL) {
+            fprintf(stderr, "f1-replay-load: out of memory\n");
+            exit(1);
+        }
+
+        c->zcap = 1024;
+    }
+
+    memcpy(c->zbuf + c->zlen, tail, 4);
+
+    if (inflateReset(zs) != Z_OK) {
+        ld->z_errors++;
+        ngx_f1_replay_load_protocol_error(c);
+        return -1;
+    }
+
+    zs->next_in = c->zbuf;
+    zs->avail_in = (uInt) (c->zlen + 4);
+    total = 0;
+
+    for ( ;; ) {
+        zs->next_out = ld->zout;
+        zs->avail_out = NGX_F1_REPLAY_LOAD_ZOUT_SIZE;
+
+        rc = inflate(zs, Z_SYNC_FLUSH);
+
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+            break;
+        }
+
+        n = NGX_F1_REPLAY_LOAD_ZOUT_SIZE - zs->avail_out;
+        total += n;
+
+        if (total > NGX_F1_REPLAY_LOAD_INFLATE_MAX) {
+            rc = Z_DATA_ERROR;
+            break;
+        }
+
+        if (n > 0) {
+            ngx_f1_replay_load_message_text(c, ld->zout, n);
+        }
+
+        /* output to spare: all the input that can be used was used */
+
+        if (rc == Z_STREAM_END || zs->avail_out != 0) {
+            break;
+        }
+    }
+
+    if ((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+        || (rc != Z_STREAM_END && zs->avail_in != 0))
+    {
+        ld->z_errors++;
+        ngx_f1_replay_load_protocol_error(c);
+        return -1;
+    }
+
+    ld->z_messages++;
+    ld->z_wire += c->zlen;
+    ld->z_inflated += total;
+
+    return 0;
+}
+
+
+/* returns 0, or -1 when the connection has been ended */
+
+static int
 ngx_f1_replay_load_message_end(ngx_f1_replay_load_conn_t *c)
 {
     yajl_status            st;
     ngx_f1_replay_load_t  *ld;
 
     ld = &ngx_f1_replay_load;
+
+    if (c->zmsg && c->state == NGX_F1_REPLAY_LOAD_OPEN
+        && ngx_f1_replay_load_inflate(c) != 0)
+    {
+        return -1;
+    }
 
     if (c->json == NGX_F1_REPLAY_LOAD_JSON_PARSING) {
         st = yajl_complete_parse(c->yajl);
@@ -1850,10 +2259,11 @@ ngx_f1_replay_load_message_end(ngx_f1_replay_load_conn_t *c)
     }
 
     if (c->state != NGX_F1_REPLAY_LOAD_OPEN) {
-        return;
+        return 0;
     }
 
     ld->messages++;
+    ld->payload += c->msg_bytes;
 
     if (c->msg_bytes > ld->max_msg) {
         ld->max_msg = c->msg_bytes;
@@ -1861,34 +2271,83 @@ ngx_f1_replay_load_message_end(ngx_f1_replay_load_conn_t *c)
 
     if (c->msg == 0x02) {
         ld->types[NGX_F1_REPLAY_LOAD_T_BINARY]++;
-        return;
+        return 0;
     }
 
     if (c->json == NGX_F1_REPLAY_LOAD_JSON_ERROR) {
         ld->types[NGX_F1_REPLAY_LOAD_T_BAD_JSON]++;
-        return;
+        return 0;
     }
 
     if (!(c->got & NGX_F1_REPLAY_LOAD_GOT_TYPE)) {
         ld->types[NGX_F1_REPLAY_LOAD_T_UNTYPED]++;
-        return;
+        return 0;
+    }
+
+    if (c->got & NGX_F1_REPLAY_LOAD_GOT_RATE) {
+        if (c->type == NGX_F1_REPLAY_LOAD_T_HELLO) {
+            c->tick_rate = (uint32_t) c->rate;
+
+        } else if (c->type == NGX_F1_REPLAY_LOAD_T_SUBSCRIBED) {
+            ngx_f1_replay_load_set_step(c);
+        }
     }
 
     if (c->type != NGX_F1_REPLAY_LOAD_T_FRAME) {
         ld->types[c->type]++;
-        return;
+        return 0;
     }
 
     if ((c->got & (NGX_F1_REPLAY_LOAD_GOT_TICK | NGX_F1_REPLAY_LOAD_GOT_SENT))
         != (NGX_F1_REPLAY_LOAD_GOT_TICK | NGX_F1_REPLAY_LOAD_GOT_SENT))
     {
         ld->types[NGX_F1_REPLAY_LOAD_T_BAD_FRAME]++;
-        return;
+        return 0;
     }
 
     ld->types[NGX_F1_REPLAY_LOAD_T_FRAME]++;
+    ld->frame_wire += c->msg_wire;
+    ld->frame_payload += c->msg_bytes;
+
+    if (c->compact) {
+        ld->compact++;
+    }
 
     ngx_f1_replay_load_record(c);
+
+    return 0;
+}
+
+
+/*
+ * A "subscribed" reply: from the next frame on, one frame every
+ * tick_rate / rate ticks.  A new step starts a new sequence, so the ticks
+ * skipped by the switch itself are not counted as missing.
+ */
+
+static void
+ngx_f1_replay_load_set_step(ngx_f1_replay_load_conn_t *c)
+{
+    uint32_t  tick_rate, step;
+
+    tick_rate = c->tick_rate ? c->tick_rate : NGX_F1_REPLAY_LOAD_TICK_RATE;
+
+    if (c->rate < 1 || c->rate > tick_rate || tick_rate % c->rate != 0) {
+        return;
+    }
+
+    step = tick_rate / (uint32_t) c->rate;
+
+    if (step == c->step) {
+        return;
+    }
+
+    if (c->have_tick && !c->new_seg) {
+        c->expected += c->last_bucket - c->seg_first + 1;
+        c->new_seg = 1;
+    }
+
+    c->step = step;
 }
 
 
@@ -1896,16 +2355,20 @@ static void
 ngx_f1_replay_load_record(ngx_f1_replay_load_conn_t *c)
 {
     double                 late;
-    int64_t                interval, expect, d;
+    int64_t                interval, expect, d, bucket, tick_ns;
     ngx_f1_replay_load_t  *ld;
 
     ld = &ngx_f1_replay_load;
 
     c->frames++;
 
-    if (!c->have_tick) {
+    bucket = c->tick / (int64_t) c->step;
+
+    if (!c->have_tick || c->new_seg) {
         c->have_tick = 1;
-        c->seg_first = c->tick;
+        c->new_seg = 0;
+        c->seg_first = bucket;
+        c->last_bucket = bucket;
         c->last_tick = c->tick;
         c->prev_ns = ld->now;
         goto late;
@@ -1916,21 +2379,25 @@ ngx_f1_replay_load_record(ngx_f1_replay_load_conn_t *c)
         /* the stream restarted (a replay loop or a seek back) */
 
         c->resets++;
-        c->expected += c->last_tick - c->seg_first + 1;
-        c->seg_first = c->tick;
+        c->expected += c->last_bucket - c->seg_first + 1;
+        c->seg_first = bucket;
+        c->last_bucket = bucket;
         c->last_tick = c->tick;
         c->prev_ns = ld->now;
         goto late;
     }
 
-    if (c->tick <= c->last_tick) {
+    if (c->tick <= c->last_tick || bucket <= c->last_bucket) {
         c->dups++;
         goto late;
     }
 
     if (ld->phase == NGX_F1_REPLAY_LOAD_RUN) {
+        tick_ns = NGX_F1_REPLAY_LOAD_SEC
+                  / (c->tick_rate ? c->tick_rate
+                                  : NGX_F1_REPLAY_LOAD_TICK_RATE);
         interval = ld->now - c->prev_ns;
-        expect = (c->tick - c->last_tick) * NGX_F1_REPLAY_LOAD_TICK_NS;
+        expect = (c->tick - c->last_tick) * tick_ns;
         d = interval - expect;
         if (d < 0) {
             d = -d;
@@ -1939,7 +2406,8 @@ ngx_f1_replay_load_record(ngx_f1_replay_load_conn_t *c)
         ngx_f1_replay_load_hist_add(&ld->jitter, (uint64_t) d / 1000);
     }
 
-    c->missing += c->tick - c->last_tick - 1;
+    c->missing += bucket - c->last_bucket - 1;
+    c->last_bucket = bucket;
     c->last_tick = c->tick;
     c->prev_ns = ld->now;
 
@@ -1964,27 +2432,60 @@ late:
 }
 
 
+/* returns 0, or -1 when the connection has been ended */
+
 static int
 ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
     const unsigned char *payload, size_t len)
 {
-    size_t         i;
-    unsigned char  frame[2 + 4 + 125];
+    int             rc;
+    size_t          i, hlen;
+    unsigned char  *frame, *mask;
+    unsigned char   small[2 + 4 + 125];
 
-    /* only control frames are sent, always masked */
+    /* client frames are always masked; only -m is longer than 125 */
+
+    frame = small;
+
+    if (len > 125) {
+        frame = malloc(4 + 4 + len);
+        if (frame == NULL) {
+            fprintf(stderr, "f1-replay-load: out of memory\n");
+            exit(1);
+        }
+    }
 
     frame[0] = 0x80 | op;
-    frame[1] = 0x80 | (unsigned char) len;
 
-    if (getrandom(frame + 2, 4, 0) != 4) {
-        memset(frame + 2, 0x5a, 4);
+    if (len <= 125) {
+        frame[1] = 0x80 | (unsigned char) len;
+        hlen = 2;
+
+    } else {
+        /* at most NGX_F1_REPLAY_LOAD_MSG_MAX */
+        frame[1] = 0x80 | 126;
+        frame[2] = (unsigned char) (len >> 8);
+        frame[3] = (unsigned char) len;
+        hlen = 4;
+    }
+
+    mask = frame + hlen;
+
+    if (getrandom(mask, 4, 0) != 4) {
+        memset(mask, 0x5a, 4);
     }
 
     for (i = 0; i < len; i++) {
-        frame[6 + i] = payload[i] ^ frame[2 + (i & 3)];
+        mask[4 + i] = payload[i] ^ mask[i & 3];
     }
 
-    return ngx_f1_replay_load_send(c, frame, 6 + len);
+    rc = ngx_f1_replay_load_send(c, frame, hlen + 4 + len);
+
+    if (frame != small) {
+        free(frame);
+    }
+
+    return rc;
 }
 
 
@@ -2194,6 +2695,10 @@ ngx_f1_replay_load_end(ngx_f1_replay_load_conn_t *c, int reason)
 
     free(c->hbuf);
     c->hbuf = NULL;
+    free(c->zbuf);
+    c->zbuf = NULL;
+    c->zlen = 0;
+    c->zcap = 0;
     free(c->out);
     c->out = NULL;
     c->out_len = 0;
@@ -2212,7 +2717,11 @@ ngx_f1_replay_load_count_errno(int err)
 }
 
 
-/* yajl callbacks: only top-level "type", "tick" and "sent" are looked at */
+/*
+ * yajl callbacks: only top-level members are looked at, "type", then
+ * "tick" and "sent" of a frame, "tick_rate" of a hello, "rate" of a
+ * subscribed; returning 0 stops the parser
+ */
 
 static int
 ngx_f1_replay_load_json_more(ngx_f1_replay_load_conn_t *c)
@@ -2225,12 +2734,19 @@ ngx_f1_replay_load_json_more(ngx_f1_replay_load_conn_t *c)
         return 1;
     }
 
-    if (c->type != NGX_F1_REPLAY_LOAD_T_FRAME) {
+    switch (c->type) {
+
+    case NGX_F1_REPLAY_LOAD_T_FRAME:
+        return (c->got & NGX_F1_REPLAY_LOAD_GOT_TICK)
+               && (c->got & NGX_F1_REPLAY_LOAD_GOT_SENT) ? 0 : 1;
+
+    case NGX_F1_REPLAY_LOAD_T_HELLO:
+    case NGX_F1_REPLAY_LOAD_T_SUBSCRIBED:
+        return (c->got & NGX_F1_REPLAY_LOAD_GOT_RATE) ? 0 : 1;
+
+    default:
         return 0;
     }
-
-    return (c->got & NGX_F1_REPLAY_LOAD_GOT_TICK)
-           && (c->got & NGX_F1_REPLAY_LOAD_GOT_SENT) ? 0 : 1;
 }
 
 
@@ -2287,6 +2803,19 @@ ngx_f1_replay_load_json_number(void *ctx, const char *s, size_t len)
             c->sent = d;
             c->got |= NGX_F1_REPLAY_LOAD_GOT_SENT;
         }
+
+    } else if ((c->key == NGX_F1_REPLAY_LOAD_KEY_TICK_RATE
+                && c->type == NGX_F1_REPLAY_LOAD_T_HELLO)
+               || (c->key == NGX_F1_REPLAY_LOAD_KEY_RATE
+                   && c->type == NGX_F1_REPLAY_LOAD_T_SUBSCRIBED))
+    {
+        errno = 0;
+        ll = strtoll(buf, &end, 10);
+
+        if (errno == 0 && *end == '\0' && ll >= 1 && ll <= 1000000) {
+            c->rate = ll;
+            c->got |= NGX_F1_REPLAY_LOAD_GOT_RATE;
+        }
     }
 
     return ngx_f1_replay_load_json_more(c);
@@ -2306,7 +2835,13 @@ ngx_f1_replay_load_json_string(void *ctx, const unsigned char *s,
     if (c->depth == 1 && c->key == NGX_F1_REPLAY_LOAD_KEY_TYPE) {
         c->type = NGX_F1_REPLAY_LOAD_T_OTHER;
 
-        for (i = 0; i < NGX_F1_REPLAY_LOAD_T_KNOWN; i++) {
+        if (len == 1 && s[0] == 'f') {
+            /* a compact frame counts as a frame */
+            c->type = NGX_F1_REPLAY_LOAD_T_FRAME;
+            c->compact = 1;
+        }
+
+        for (i = 0; i < NGX_F1_REPLAY_LOAD_T_KNOWN && !c->compact; i++) {
             name = ngx_f1_replay_load_types[i];
 
             if (strlen(name) == len && memcmp(name, s, len) == 0) {
@@ -2355,6 +2890,12 @@ ngx_f1_replay_load_json_key(void *ctx, const unsigned char *s, size_t len)
 
     } else if (len == 4 && memcmp(s, "sent", 4) == 0) {
         c->key = NGX_F1_REPLAY_LOAD_KEY_SENT;
+
+    } else if (len == 4 && memcmp(s, "rate", 4) == 0) {
+        c->key = NGX_F1_REPLAY_LOAD_KEY_RATE;
+
+    } else if (len == 9 && memcmp(s, "tick_rate", 9) == 0) {
+        c->key = NGX_F1_REPLAY_LOAD_KEY_TICK_RATE;
 
     } else {
         c->key = NGX_F1_REPLAY_LOAD_KEY_NONE;
@@ -2534,6 +3075,7 @@ ngx_f1_replay_load_report(void)
 {
     int                          i, good, clients, any;
     double                       span, secs, run, cpu, frac;
+    double                       fwire, fpayload;
     double                      *fps, *bps;
     double                       fps_min, fps_p50, fps_max;
     double                       bps_min, bps_p50, bps_max;
@@ -2542,6 +3084,7 @@ ngx_f1_replay_load_report(void)
     long                         rss, hwm;
     uint64_t                     expected, received, missing, dups, resets;
     uint64_t                     by_server, frames;
+    uint32_t                     step_min, step_max;
     struct rusage                ru;
     ngx_f1_replay_load_t        *ld;
     ngx_f1_replay_load_conn_t   *c;
@@ -2566,6 +3109,8 @@ ngx_f1_replay_load_report(void)
     dups = 0;
     resets = 0;
     frames = 0;
+    step_min = 0;
+    step_max = 0;
 
     for (i = 0; i < ld->opened; i++) {
         c = &ld->conns[i];
@@ -2587,8 +3132,19 @@ ngx_f1_replay_load_report(void)
         dups += c->dups;
         resets += c->resets;
 
+        if (step_min == 0 || c->step < step_min) {
+            step_min = c->step;
+        }
+
+        if (c->step > step_max) {
+            step_max = c->step;
+        }
+
         if (c->have_tick) {
-            c->expected += c->last_tick - c->seg_first + 1;
+            if (!c->new_seg) {
+                c->expected += c->last_bucket - c->seg_first + 1;
+            }
+
             expected += c->expected;
             received += c->expected - c->missing;
 
@@ -2631,6 +3187,9 @@ ngx_f1_replay_load_report(void)
                     : 0;
 
     frac = expected ? (double) received / expected : 0;
+
+    fwire = frames ? (double) ld->frame_wire / frames : 0;
+    fpayload = frames ? (double) ld->frame_payload / frames : 0;
 
     getrusage(RUSAGE_SELF, &ru);
     cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
@@ -2686,10 +3245,16 @@ ngx_f1_replay_load_report(void)
            fps_min, fps_p50, fps_max, clients);
 
     printf("  ticks         expected %llu, received %llu (%.3f%%), "
-           "missing %llu, dup/out-of-order %llu, resets %llu\n",
+           "missing %llu, dup/out-of-order %llu, resets %llu",
            (unsigned long long) expected, (unsigned long long) received,
            frac * 100, (unsigned long long) missing,
            (unsigned long long) dups, (unsigned long long) resets);
+
+    if (step_max > 1) {
+        printf(" (in tick steps of %u..%u)", step_min, step_max);
+    }
+
+    printf("\n");
 
     printf("  clients >=98%% %d of %d established\n", good, ld->established);
 
@@ -2698,7 +3263,7 @@ ngx_f1_replay_load_report(void)
            sp50, sp99, spmax, (unsigned long long) ld->spread.count);
 
     printf("  jitter        p50 %.3f p99 %.3f max %.3f ms "
-           "(|interval - 20 ms x tick step|, %llu intervals)\n",
+           "(|interval - tick length x ticks|, %llu intervals)\n",
            j50, j99, jmax, (unsigned long long) ld->jitter.count);
 
     printf("  lateness      p50 %.3f p99 %.3f max %.3f ms "
@@ -2713,13 +3278,35 @@ ngx_f1_replay_load_report(void)
     printf(")\n");
 
     printf("  bytes         total %llu (%.2f MB/s overall), per client "
-           "B/s min %.0f p50 %.0f max %.0f\n",
+           "B/s min %.0f p50 %.0f max %.0f (on the wire)\n",
            (unsigned long long) ld->bytes,
            secs > 0 ? ld->bytes / secs / 1e6 : 0, bps_min, bps_p50,
            bps_max);
 
-    printf("  messages      %llu total, largest %llu bytes:",
+    printf("  frame size    mean %.1f bytes on the wire (with frame "
+           "headers), %.1f bytes of JSON\n", fwire, fpayload);
+
+    if (ld->deflate) {
+        printf("  deflate       accepted on %llu of %d established; %llu "
+               "compressed messages, %llu -> %llu bytes inflated (%.2fx), "
+               "%llu errors\n",
+               (unsigned long long) ld->deflate_conns, ld->established,
+               (unsigned long long) ld->z_messages,
+               (unsigned long long) ld->z_wire,
+               (unsigned long long) ld->z_inflated,
+               ld->z_wire ? (double) ld->z_inflated / ld->z_wire : 0,
+               (unsigned long long) ld->z_errors);
+    }
+
+    if (ld->message) {
+        printf("  sent          -m message on %llu connections (%zu "
+               "bytes)\n", (unsigned long long) ld->sent_messages,
+               ld->message_len);
+    }
+
+    printf("  messages      %llu total, %llu bytes, largest %llu bytes:",
            (unsigned long long) ld->messages,
+           (unsigned long long) ld->payload,
            (unsigned long long) ld->max_msg);
 
     any = 0;
@@ -2728,6 +3315,10 @@ ngx_f1_replay_load_report(void)
             printf(" %s %llu", ngx_f1_replay_load_types[i],
                    (unsigned long long) ld->types[i]);
             any = 1;
+        }
+
+        if (i == NGX_F1_REPLAY_LOAD_T_FRAME && ld->compact) {
+            printf(" (compact %llu)", (unsigned long long) ld->compact);
         }
     }
 
@@ -2774,6 +3365,21 @@ ngx_f1_replay_load_report(void)
     printf(" bytes=%llu client_bps_p50=%.0f frames=%llu",
            (unsigned long long) ld->bytes, bps_p50,
            (unsigned long long) frames);
+
+    printf(" messages=%llu payload_bytes=%llu frames_compact=%llu "
+           "frame_wire_mean=%.1f frame_payload_mean=%.1f "
+           "tick_step_min=%u tick_step_max=%u sent_messages=%llu "
+           "deflate_conns=%llu z_messages=%llu z_wire_bytes=%llu "
+           "z_inflated_bytes=%llu z_errors=%llu",
+           (unsigned long long) ld->messages,
+           (unsigned long long) ld->payload,
+           (unsigned long long) ld->compact, fwire, fpayload,
+           step_min, step_max, (unsigned long long) ld->sent_messages,
+           (unsigned long long) ld->deflate_conns,
+           (unsigned long long) ld->z_messages,
+           (unsigned long long) ld->z_wire,
+           (unsigned long long) ld->z_inflated,
+           (unsigned long long) ld->z_errors);
 
     for (i = 1; i < NGX_F1_REPLAY_LOAD_NTYPES; i++) {
         printf(" msg_%s=%llu", ngx_f1_replay_load_types[i],

@@ -441,3 +441,46 @@ qr/\x88\x02\x03\xea\z/
 qr/\{"type":"subscribed","drivers":\[1,2\],"channels":\["speed","gear"\],"rate":50,"format":"compact"\}.*\{"type":"f","tick":\d+,"t":\d+,"sent":[\d.]+,"c":\[\[2,null,null,0\],\[1,null,null,0\]\]\}.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
+
+
+
+=== TEST 27: server pings; no pong within f1_replay_pong_timeout: close 1001
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+        f1_replay_ping_interval 200ms;
+        f1_replay_pong_timeout 300ms;
+    }
+--- raw_request eval
+F1Fixture::ws_handshake('/ws')
+--- timeout: 5
+--- error_code: 101
+--- response_body_like eval
+qr/\x89[\x01-\x14]\d+.*\x88\x02\x03\xe9\z/s
+--- error_log
+no pong within 300 ms, closing
+--- no_error_log
+[warn]
+
+
+
+=== TEST 28: pongs keep the connection
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+        f1_replay_ping_interval 200ms;
+        f1_replay_pong_timeout 300ms;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws'),
+ F1Fixture::ws_frame(0xa, ''), F1Fixture::ws_frame(0xa, ''),
+ F1Fixture::ws_frame(0xa, ''), F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 0.25
+--- error_code: 101
+--- response_body_like eval
+qr/\x89.*\x88\x02\x03\xe8\z/s
+--- no_error_log
+no pong within
+[warn]

@@ -52,6 +52,12 @@ my %fx = (
 
 $ENV{"TEST_NGINX_FX_$_"} = $fx{$_} for keys %fx;
 
+our $info = <<'_EOC_';
+    location = /info {
+        f1_replay_info s;
+    }
+_EOC_
+
 data_dir();
 
 no_shuffle();
@@ -92,10 +98,7 @@ qr{\[emerg\] .*f1_replay_session "s": .*/TimingData\.jsonStream: file is empty}
 === TEST 4: truncated stream: the cut last line is skipped with a warning
 --- http_config
     f1_replay_session s path=$TEST_NGINX_FX_TRUNCATED zone=s:1m;
---- config
-    location = /info {
-        f1_replay_info s;
-    }
+--- config eval: $::info
 --- request
 GET /info
 --- response_body_like: "skipped_lines":1,
@@ -117,10 +120,7 @@ qr{\[emerg\] .*f1_replay_session "s": .*/SessionInfo\.jsonStream:1: .*\(truncate
 === TEST 6: corrupt time prefix: warning with file:line, line skipped
 --- http_config
     f1_replay_session s path=$TEST_NGINX_FX_BAD_TIME zone=s:1m;
---- config
-    location = /info {
-        f1_replay_info s;
-    }
+--- config eval: $::info
 --- request
 GET /info?t=00:03:20.000
 --- response_body_like: ^\{"t":200000,.*"lap":3,
@@ -132,10 +132,7 @@ qr{\[warn\] .*/LapCount\.jsonStream:2: .*, line skipped}
 === TEST 7: invalid JSON in a stream line: warning, line skipped
 --- http_config
     f1_replay_session s path=$TEST_NGINX_FX_BAD_JSON zone=s:1m;
---- config
-    location = /info {
-        f1_replay_info s;
-    }
+--- config eval: $::info
 --- request
 GET /info?t=00:02:30.000
 --- response_body_like: "track_status":\{"status":1,"message":"AllClear"
@@ -157,10 +154,7 @@ qr{\[emerg\] .*f1_replay_session "s": .*/SessionInfo\.jsonStream:1: }
 === TEST 9: bad base64 in CarData.z: warning, line skipped
 --- http_config
     f1_replay_session s path=$TEST_NGINX_FX_BAD_B64 zone=s:1m;
---- config
-    location = /info {
-        f1_replay_info s;
-    }
+--- config eval: $::info
 --- request
 GET /info
 --- response_body_like: "car_data":true,.*"skipped_lines":1,.*"car_samples":1,
@@ -172,10 +166,7 @@ qr{\[warn\] .*/CarData\.z\.jsonStream:2: .*base64.*, line skipped}
 === TEST 10: bad deflate data in CarData.z: warning, line skipped
 --- http_config
     f1_replay_session s path=$TEST_NGINX_FX_BAD_DEFLATE zone=s:1m;
---- config
-    location = /info {
-        f1_replay_info s;
-    }
+--- config eval: $::info
 --- request
 GET /info
 --- response_body_like: "skipped_lines":1,.*"car_samples":1,
@@ -187,10 +178,7 @@ qr{\[warn\] .*/CarData\.z\.jsonStream:2: .*inflate.*, line skipped}
 === TEST 11: wrong type in TimingData: warning, line skipped
 --- http_config
     f1_replay_session s path=$TEST_NGINX_FX_BAD_TYPE zone=s:1m;
---- config
-    location = /info {
-        f1_replay_info s;
-    }
+--- config eval: $::info
 --- request
 GET /info
 --- response_body_like: "skipped_lines":1,
@@ -202,10 +190,7 @@ qr{\[warn\] .*/TimingData\.jsonStream:2: car "1": "NumberOfLaps" is not a number
 === TEST 12: wrong type in Position.z: warning, line skipped
 --- http_config
     f1_replay_session s path=$TEST_NGINX_FX_BAD_XYZ zone=s:1m;
---- config
-    location = /info {
-        f1_replay_info s;
-    }
+--- config eval: $::info
 --- request
 GET /info
 --- response_body_like: "position_data":true,.*"position_samples":1,

@@ -30,6 +30,7 @@ static void ngx_f1_replay_warn(void *ctx, const char *msg);
 static ngx_int_t ngx_f1_replay_info_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_f1_replay_info_time(ngx_http_request_t *r,
     int32_t *t);
+static ngx_int_t ngx_f1_replay_init_process(ngx_cycle_t *cycle);
 static void ngx_f1_replay_exit_process(ngx_cycle_t *cycle);
 static void *ngx_f1_replay_create_main_conf(ngx_conf_t *cf);
 static void *ngx_f1_replay_create_loc_conf(ngx_conf_t *cf);
@@ -38,6 +39,8 @@ static char *ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static char *ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_f1_replay_handler(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_f1_replay_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_f1_replay_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -68,6 +71,13 @@ static ngx_command_t  ngx_f1_replay_commands[] = {
       ngx_f1_replay_handler,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_f1_replay_loc_conf_t, ws),
+      NULL },
+
+    { ngx_string("f1_replay_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_f1_replay_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("f1_replay_ping_interval"),
@@ -138,7 +148,7 @@ ngx_module_t  ngx_f1_replay_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_f1_replay_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_f1_replay_exit_process,            /* exit process */
@@ -254,6 +264,19 @@ ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     sh->session = (ngx_f1_replay_session_t *) p;
     sh->fingerprint = ctx->fingerprint;
     ctx->session = sh->session;
+
+    if (sh->slots == NULL) {
+        sh->slots = ngx_slab_calloc(shpool, NGX_MAX_PROCESSES
+                                            * sizeof(ngx_f1_replay_slot_t));
+        if (sh->slots == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "f1_replay_session \"%V\": zone \"%V\" is too "
+                          "small for the session and its counters (%uz "
+                          "bytes more)", &ctx->name, &shm_zone->shm.name,
+                          NGX_MAX_PROCESSES * sizeof(ngx_f1_replay_slot_t));
+            return NGX_ERROR;
+        }
+    }
 
     ngx_f1_replay_clock_setup(ctx, octx == NULL);
 
@@ -421,6 +444,40 @@ ngx_f1_replay_info_time(ngx_http_request_t *r, int32_t *t)
     }
 
     *t = (int32_t) n;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The worker takes its counter slot in every session's zone: counters
+ * go on from what the slot's earlier process counted; the clients gauge
+ * of a process that is gone is reset.
+ */
+
+static ngx_int_t
+ngx_f1_replay_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                      i;
+    ngx_f1_replay_slot_t           *slot;
+    ngx_f1_replay_main_conf_t      *fmcf;
+    ngx_f1_replay_session_conf_t  **sc;
+
+    fmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_f1_replay_module);
+    if (fmcf == NULL) {
+        return NGX_OK;
+    }
+
+    sc = fmcf->sessions.elts;
+
+    for (i = 0; i < fmcf->sessions.nelts; i++) {
+        slot = &sc[i]->sh->slots[ngx_process_slot];
+
+        if (slot->pid != (ngx_atomic_t) ngx_pid) {
+            slot->clients = 0;
+            slot->pid = (ngx_atomic_t) ngx_pid;
+        }
+    }
 
     return NGX_OK;
 }
@@ -702,6 +759,18 @@ ngx_f1_replay_handler(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = (cmd->offset == offsetof(ngx_f1_replay_loc_conf_t, ws))
                     ? ngx_f1_replay_ws_handler : ngx_f1_replay_info_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_f1_replay_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_f1_replay_status_handler;
 
     return NGX_CONF_OK;
 }

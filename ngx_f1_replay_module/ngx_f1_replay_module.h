@@ -19,11 +19,40 @@
 #include "ngx_f1_replay_session.h"
 
 
+#define NGX_F1_REPLAY_REFUSED_METHOD    0
+#define NGX_F1_REPLAY_REFUSED_UPGRADE   1   /* not a WebSocket request */
+#define NGX_F1_REPLAY_REFUSED_VERSION   2
+#define NGX_F1_REPLAY_REFUSED_BAD       3
+#define NGX_F1_REPLAY_REFUSED_ORIGIN    4
+#define NGX_F1_REPLAY_REFUSED_N         5
+
+#define NGX_F1_REPLAY_CLOSES_N          12  /* codes 1000-1011 */
+
+
+/*
+ * One worker's counters, in the zone at its process slot: cumulative
+ * (a process taking the slot over goes on adding), so totals stay exact
+ * across reloads and a killed worker; clients is a gauge, valid while
+ * pid lives.
+ */
+typedef struct {
+    ngx_atomic_t                   pid;
+    ngx_atomic_t                   clients;
+    ngx_atomic_t                   connections;
+    ngx_atomic_t                   messages;
+    ngx_atomic_t                   bytes;
+    ngx_atomic_t                   skipped;
+    ngx_atomic_t                   refused[NGX_F1_REPLAY_REFUSED_N];
+    ngx_atomic_t                   closes[NGX_F1_REPLAY_CLOSES_N];
+} ngx_f1_replay_slot_t;
+
+
 /* the zone's own header, allocated first in its slab pool */
 typedef struct {
     uint64_t                       fingerprint;
     ngx_f1_replay_session_t       *session;
     ngx_f1_replay_clock_t          clock;
+    ngx_f1_replay_slot_t          *slots;       /* NGX_MAX_PROCESSES */
 } ngx_f1_replay_shctx_t;
 
 
@@ -93,7 +122,13 @@ typedef struct {
 extern ngx_module_t  ngx_f1_replay_module;
 
 
+#define ngx_f1_replay_count(sc, field, n)                                     \
+    (void) ngx_atomic_fetch_add(                                              \
+               &(sc)->sh->slots[ngx_process_slot].field, n)
+
+
 ngx_int_t ngx_f1_replay_ws_handler(ngx_http_request_t *r);
+ngx_int_t ngx_f1_replay_status_handler(ngx_http_request_t *r);
 void ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc);
 
 

@@ -165,6 +165,16 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
 
     rc = ngx_f1_replay_ws_handshake(r, lcf, &accept, &proto);
 
+    if (rc != NGX_OK) {
+        ngx_f1_replay_count(sc, refused[
+            rc == NGX_HTTP_NOT_ALLOWED ? NGX_F1_REPLAY_REFUSED_METHOD
+            : rc == NGX_HTTP_FORBIDDEN ? NGX_F1_REPLAY_REFUSED_ORIGIN
+            : rc != NGX_F1_REPLAY_UPGRADE_REQUIRED ? NGX_F1_REPLAY_REFUSED_BAD
+            : ngx_f1_replay_ws_header_in(r, "Sec-WebSocket-Version", 21)
+              ? NGX_F1_REPLAY_REFUSED_VERSION
+              : NGX_F1_REPLAY_REFUSED_UPGRADE], 1);
+    }
+
     if (rc == NGX_F1_REPLAY_UPGRADE_REQUIRED) {
         return ngx_f1_replay_ws_upgrade_required(r);
     }
@@ -932,6 +942,9 @@ ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
     sc->nclients++;
     cl->listed = 1;
 
+    ngx_f1_replay_count(sc, clients, 1);
+    ngx_f1_replay_count(sc, connections, 1);
+
     if (!sc->tick_ev.timer_set) {
         next = ngx_f1_replay_clock_tick_start(&sc->sh->clock,
                    ngx_f1_replay_clock_tick(&sc->sh->clock,
@@ -1200,6 +1213,9 @@ ngx_f1_replay_ws_flush(ngx_f1_replay_client_t *cl)
             cl->close_sent = 1;
         }
 
+        ngx_f1_replay_count(cl->sc, messages, 1);
+        ngx_f1_replay_count(cl->sc, bytes, cl->cur->len);
+
         ngx_f1_replay_msg_release(cl->cur);
         cl->cur = NULL;
     }
@@ -1269,6 +1285,10 @@ ngx_f1_replay_ws_close(ngx_f1_replay_client_t *cl, ngx_uint_t code)
     }
 
     len = ngx_f1_replay_ws_close_frame(buf, (unsigned) code);
+
+    if (code >= 1000 && code < 1000 + NGX_F1_REPLAY_CLOSES_N) {
+        ngx_f1_replay_count(cl->sc, closes[code - 1000], 1);
+    }
 
     m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_CLOSE, buf + 2, len - 2,
                                  cl->request->connection->log);
@@ -1356,6 +1376,9 @@ ngx_f1_replay_ws_cleanup(void *data)
             len = ngx_f1_replay_ws_close_frame(buf,
                                                NGX_F1_REPLAY_WS_GOING_AWAY);
             (void) c->send(c, buf, len);
+
+            ngx_f1_replay_count(sc, closes[NGX_F1_REPLAY_WS_GOING_AWAY
+                                           - 1000], 1);
         }
     }
 
@@ -1368,6 +1391,8 @@ ngx_f1_replay_ws_cleanup(void *data)
         ngx_queue_remove(&cl->queue);
         cl->listed = 0;
         sc->nclients--;
+
+        ngx_f1_replay_count(sc, clients, (ngx_atomic_int_t) -1);
 
         if (sc->nclients == 0 && sc->tick_ev.timer_set) {
             ngx_del_timer(&sc->tick_ev);
@@ -1571,6 +1596,7 @@ ngx_f1_replay_ws_push(ngx_f1_replay_client_t *cl, ngx_f1_replay_msg_t *frame)
 
         ngx_f1_replay_msg_release(cl->next);
         cl->skipped++;
+        ngx_f1_replay_count(cl->sc, skipped, 1);
 
         if (++cl->skipped_in_row > cl->lcf->max_skipped) {
             ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,

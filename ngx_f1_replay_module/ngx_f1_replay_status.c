@@ -1,0 +1,449 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_f1_replay_module.h"
+
+
+/*
+ * f1_replay_status: every session's clock and zone, and the counters of
+ * every worker slot, as JSON (the default) or in the Prometheus text
+ * format (?format=prometheus, or an Accept header asking for text/plain).
+ */
+
+
+typedef struct {
+    ngx_atomic_uint_t              clients;
+    ngx_atomic_uint_t              connections;
+    ngx_atomic_uint_t              messages;
+    ngx_atomic_uint_t              bytes;
+    ngx_atomic_uint_t              skipped;
+    ngx_atomic_uint_t              refused[NGX_F1_REPLAY_REFUSED_N];
+    ngx_atomic_uint_t              closes[NGX_F1_REPLAY_CLOSES_N];
+} ngx_f1_replay_totals_t;
+
+
+static ngx_int_t ngx_f1_replay_status_json(ngx_http_request_t *r,
+    ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out);
+static ngx_int_t ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
+    ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out);
+static ngx_uint_t ngx_f1_replay_status_alive(ngx_atomic_uint_t pid);
+static void ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_totals_t *t);
+
+
+static const char *const  ngx_f1_replay_refused_names[] = {
+    "method", "not_websocket", "version", "bad_request", "origin"
+};
+
+
+ngx_int_t
+ngx_f1_replay_status_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc, prom;
+    ngx_str_t                   arg;
+    ngx_chain_t                 out;
+    ngx_table_elt_t            *accept;
+    ngx_f1_replay_main_conf_t  *fmcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    fmcf = ngx_http_get_module_main_conf(r, ngx_f1_replay_module);
+
+    prom = 0;
+
+    if (ngx_http_arg(r, (u_char *) "format", 6, &arg) == NGX_OK) {
+        prom = (arg.len == 10
+                && ngx_strncmp(arg.data, "prometheus", 10) == 0);
+
+    } else {
+        accept = r->headers_in.accept;
+        prom = (accept != NULL
+                && ngx_strlcasestrn(accept->value.data,
+                                    accept->value.data + accept->value.len,
+                                    (u_char *) "text/plain", 10 - 1)
+                   != NULL);
+    }
+
+    rc = prom ? ngx_f1_replay_status_prometheus(r, fmcf, &out)
+              : ngx_f1_replay_status_json(r, fmcf, &out);
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = out.buf->last - out.buf->pos;
+
+    if (prom) {
+        ngx_str_set(&r->headers_out.content_type,
+                    "text/plain; version=0.0.4");
+
+    } else {
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+    }
+
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* a pid still running: kill(pid, 0) (workers share their user) */
+
+static ngx_uint_t
+ngx_f1_replay_status_alive(ngx_atomic_uint_t pid)
+{
+    if (pid == 0) {
+        return 0;
+    }
+
+    return kill((ngx_pid_t) pid, 0) == 0 || ngx_errno == NGX_EPERM;
+}
+
+
+static void
+ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_totals_t *t)
+{
+    ngx_uint_t             i, k;
+    ngx_f1_replay_slot_t  *s;
+
+    ngx_memzero(t, sizeof(ngx_f1_replay_totals_t));
+
+    for (i = 0; i < NGX_MAX_PROCESSES; i++) {
+        s = &sc->sh->slots[i];
+
+        if (s->pid == 0) {
+            continue;
+        }
+
+        if (ngx_f1_replay_status_alive(s->pid)) {
+            t->clients += s->clients;
+        }
+
+        t->connections += s->connections;
+        t->messages += s->messages;
+        t->bytes += s->bytes;
+        t->skipped += s->skipped;
+
+        for (k = 0; k < NGX_F1_REPLAY_REFUSED_N; k++) {
+            t->refused[k] += s->refused[k];
+        }
+
+        for (k = 0; k < NGX_F1_REPLAY_CLOSES_N; k++) {
+            t->closes[k] += s->closes[k];
+        }
+    }
+}
+
+
+#define ngx_f1_replay_st(call)                                                \
+    if ((call) != yajl_gen_status_ok) {                                       \
+        goto failed;                                                          \
+    }
+
+#define ngx_f1_replay_st_key(g, key)                                          \
+    ngx_f1_replay_st(yajl_gen_string(g, (u_char *) key, sizeof(key) - 1))
+
+#define ngx_f1_replay_st_int(g, key, n)                                       \
+    ngx_f1_replay_st_key(g, key);                                             \
+    ngx_f1_replay_st(yajl_gen_integer(g, (long long) (n)))
+
+
+static ngx_int_t
+ngx_f1_replay_status_json(ngx_http_request_t *r,
+    ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out)
+{
+    u_char                          code[8];
+    size_t                          len;
+    uint64_t                        tick;
+    ngx_buf_t                      *b;
+    ngx_uint_t                      i, k;
+    yajl_gen                        g;
+    ngx_slab_pool_t                *shpool;
+    const unsigned char            *json;
+    ngx_f1_replay_slot_t           *s;
+    ngx_f1_replay_clock_t          *clk;
+    ngx_f1_replay_totals_t          t;
+    ngx_f1_replay_session_conf_t  **sc;
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_f1_replay_st(yajl_gen_map_open(g));
+    ngx_f1_replay_st_key(g, "sessions");
+    ngx_f1_replay_st(yajl_gen_array_open(g));
+
+    sc = fmcf->sessions.elts;
+
+    for (i = 0; i < fmcf->sessions.nelts; i++) {
+        clk = &sc[i]->sh->clock;
+        tick = ngx_f1_replay_clock_tick(clk, (int64_t) ngx_current_msec);
+        shpool = (ngx_slab_pool_t *) sc[i]->shm_zone->shm.addr;
+
+        ngx_f1_replay_st(yajl_gen_map_open(g));
+        ngx_f1_replay_st_key(g, "name");
+        ngx_f1_replay_st(yajl_gen_string(g, sc[i]->name.data,
+                                         sc[i]->name.len));
+
+        ngx_f1_replay_st_key(g, "clock");
+        ngx_f1_replay_st(yajl_gen_map_open(g));
+        ngx_f1_replay_st_int(g, "tick", tick);
+        ngx_f1_replay_st_int(g, "t",
+                             ngx_f1_replay_clock_session_time(clk, tick));
+        ngx_f1_replay_st_int(g, "tick_rate", sc[i]->rate);
+        ngx_f1_replay_st_int(g, "generation", clk->generation);
+        ngx_f1_replay_st(yajl_gen_map_close(g));
+
+        ngx_f1_replay_st_key(g, "zone");
+        ngx_f1_replay_st(yajl_gen_map_open(g));
+        ngx_f1_replay_st_int(g, "size", sc[i]->shm_zone->shm.size);
+        ngx_f1_replay_st_int(g, "free", shpool->pfree * ngx_pagesize);
+        ngx_f1_replay_st_int(g, "session_bytes", sc[i]->session->size);
+        ngx_f1_replay_st(yajl_gen_map_close(g));
+
+        ngx_f1_replay_status_sum(sc[i], &t);
+
+        ngx_f1_replay_st_key(g, "total");
+        ngx_f1_replay_st(yajl_gen_map_open(g));
+        ngx_f1_replay_st_int(g, "clients", t.clients);
+        ngx_f1_replay_st_int(g, "connections", t.connections);
+        ngx_f1_replay_st_int(g, "messages", t.messages);
+        ngx_f1_replay_st_int(g, "bytes", t.bytes);
+        ngx_f1_replay_st_int(g, "skipped_frames", t.skipped);
+
+        ngx_f1_replay_st_key(g, "refused");
+        ngx_f1_replay_st(yajl_gen_map_open(g));
+
+        for (k = 0; k < NGX_F1_REPLAY_REFUSED_N; k++) {
+            ngx_f1_replay_st(yajl_gen_string(g,
+                                 (u_char *) ngx_f1_replay_refused_names[k],
+                                 ngx_strlen(ngx_f1_replay_refused_names[k])));
+            ngx_f1_replay_st(yajl_gen_integer(g, (long long) t.refused[k]));
+        }
+
+        ngx_f1_replay_st(yajl_gen_map_close(g));
+
+        ngx_f1_replay_st_key(g, "closes");
+        ngx_f1_replay_st(yajl_gen_map_open(g));
+
+        for (k = 0; k < NGX_F1_REPLAY_CLOSES_N; k++) {
+            if (t.closes[k]) {
+                len = ngx_sprintf(code, "%ui", 1000 + k) - code;
+                ngx_f1_replay_st(yajl_gen_string(g, code, len));
+                ngx_f1_replay_st(yajl_gen_integer(g,
+                                                  (long long) t.closes[k]));
+            }
+        }
+
+        ngx_f1_replay_st(yajl_gen_map_close(g));
+        ngx_f1_replay_st(yajl_gen_map_close(g));
+
+        ngx_f1_replay_st_key(g, "workers");
+        ngx_f1_replay_st(yajl_gen_array_open(g));
+
+        for (k = 0; k < NGX_MAX_PROCESSES; k++) {
+            s = &sc[i]->sh->slots[k];
+
+            if (s->pid == 0) {
+                continue;
+            }
+
+            ngx_f1_replay_st(yajl_gen_map_open(g));
+            ngx_f1_replay_st_int(g, "slot", k);
+            ngx_f1_replay_st_int(g, "pid", s->pid);
+            ngx_f1_replay_st_key(g, "alive");
+            ngx_f1_replay_st(yajl_gen_bool(g,
+                                 ngx_f1_replay_status_alive(s->pid)));
+            ngx_f1_replay_st_int(g, "clients",
+                                 ngx_f1_replay_status_alive(s->pid)
+                                 ? s->clients : 0);
+            ngx_f1_replay_st_int(g, "connections", s->connections);
+            ngx_f1_replay_st_int(g, "messages", s->messages);
+            ngx_f1_replay_st_int(g, "bytes", s->bytes);
+            ngx_f1_replay_st_int(g, "skipped_frames", s->skipped);
+            ngx_f1_replay_st(yajl_gen_map_close(g));
+        }
+
+        ngx_f1_replay_st(yajl_gen_array_close(g));
+        ngx_f1_replay_st(yajl_gen_map_close(g));
+    }
+
+    ngx_f1_replay_st(yajl_gen_array_close(g));
+    ngx_f1_replay_st(yajl_gen_map_close(g));
+    ngx_f1_replay_st(yajl_gen_get_buf(g, &json, &len));
+
+    b = ngx_create_temp_buf(r->pool, len + 1);
+    if (b == NULL) {
+        goto failed;
+    }
+
+    b->last = ngx_cpymem(b->last, json, len);
+    *b->last++ = LF;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    yajl_gen_free(g);
+
+    out->buf = b;
+    out->next = NULL;
+
+    return NGX_OK;
+
+failed:
+
+    yajl_gen_free(g);
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
+    ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out)
+{
+    size_t                          size;
+    uint64_t                        tick;
+    ngx_buf_t                      *b;
+    ngx_str_t                      *name;
+    ngx_uint_t                      i, k;
+    ngx_slab_pool_t                *shpool;
+    ngx_f1_replay_slot_t           *s;
+    ngx_f1_replay_clock_t          *clk;
+    ngx_f1_replay_totals_t          t;
+    ngx_f1_replay_session_conf_t  **sc;
+
+    sc = fmcf->sessions.elts;
+
+    /* generous: a few hundred bytes of help and types, lines per slot */
+
+    size = 2048;
+
+    for (i = 0; i < fmcf->sessions.nelts; i++) {
+        size += (NGX_F1_REPLAY_REFUSED_N + NGX_F1_REPLAY_CLOSES_N + 8)
+                * (128 + sc[i]->name.len);
+
+        for (k = 0; k < NGX_MAX_PROCESSES; k++) {
+            if (sc[i]->sh->slots[k].pid) {
+                size += 6 * (128 + sc[i]->name.len);
+            }
+        }
+    }
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last,
+        "# TYPE f1_replay_clock_tick gauge\n"
+        "# TYPE f1_replay_clock_session_time_ms gauge\n"
+        "# TYPE f1_replay_zone_bytes gauge\n"
+        "# TYPE f1_replay_clients gauge\n"
+        "# TYPE f1_replay_connections_total counter\n"
+        "# TYPE f1_replay_messages_total counter\n"
+        "# TYPE f1_replay_bytes_total counter\n"
+        "# TYPE f1_replay_skipped_frames_total counter\n"
+        "# TYPE f1_replay_handshakes_refused_total counter\n"
+        "# TYPE f1_replay_closes_total counter\n",
+        sizeof("# TYPE f1_replay_clock_tick gauge\n"
+               "# TYPE f1_replay_clock_session_time_ms gauge\n"
+               "# TYPE f1_replay_zone_bytes gauge\n"
+               "# TYPE f1_replay_clients gauge\n"
+               "# TYPE f1_replay_connections_total counter\n"
+               "# TYPE f1_replay_messages_total counter\n"
+               "# TYPE f1_replay_bytes_total counter\n"
+               "# TYPE f1_replay_skipped_frames_total counter\n"
+               "# TYPE f1_replay_handshakes_refused_total counter\n"
+               "# TYPE f1_replay_closes_total counter\n") - 1);
+
+    for (i = 0; i < fmcf->sessions.nelts; i++) {
+        name = &sc[i]->name;
+        clk = &sc[i]->sh->clock;
+        tick = ngx_f1_replay_clock_tick(clk, (int64_t) ngx_current_msec);
+        shpool = (ngx_slab_pool_t *) sc[i]->shm_zone->shm.addr;
+
+        b->last = ngx_sprintf(b->last,
+                      "f1_replay_clock_tick{session=\"%V\"} %uL\n"
+                      "f1_replay_clock_session_time_ms{session=\"%V\"} %D\n"
+                      "f1_replay_zone_bytes{session=\"%V\",kind=\"size\"} "
+                      "%uz\n"
+                      "f1_replay_zone_bytes{session=\"%V\",kind=\"free\"} "
+                      "%ui\n",
+                      name, tick, name,
+                      ngx_f1_replay_clock_session_time(clk, tick),
+                      name, sc[i]->shm_zone->shm.size,
+                      name, shpool->pfree * ngx_pagesize);
+
+        for (k = 0; k < NGX_MAX_PROCESSES; k++) {
+            s = &sc[i]->sh->slots[k];
+
+            if (s->pid == 0) {
+                continue;
+            }
+
+            b->last = ngx_sprintf(b->last,
+                "f1_replay_clients{session=\"%V\",pid=\"%uA\"} %uA\n"
+                "f1_replay_connections_total{session=\"%V\",pid=\"%uA\"} "
+                "%uA\n"
+                "f1_replay_messages_total{session=\"%V\",pid=\"%uA\"} %uA\n"
+                "f1_replay_bytes_total{session=\"%V\",pid=\"%uA\"} %uA\n"
+                "f1_replay_skipped_frames_total{session=\"%V\",pid=\"%uA\"}"
+                " %uA\n",
+                name, s->pid,
+                ngx_f1_replay_status_alive(s->pid) ? s->clients : 0,
+                name, s->pid, s->connections,
+                name, s->pid, s->messages,
+                name, s->pid, s->bytes,
+                name, s->pid, s->skipped);
+        }
+
+        ngx_f1_replay_status_sum(sc[i], &t);
+
+        for (k = 0; k < NGX_F1_REPLAY_REFUSED_N; k++) {
+            b->last = ngx_sprintf(b->last,
+                          "f1_replay_handshakes_refused_total{session=\"%V\","
+                          "reason=\"%s\"} %uA\n",
+                          name, ngx_f1_replay_refused_names[k],
+                          t.refused[k]);
+        }
+
+        for (k = 0; k < NGX_F1_REPLAY_CLOSES_N; k++) {
+            if (t.closes[k]) {
+                b->last = ngx_sprintf(b->last,
+                              "f1_replay_closes_total{session=\"%V\","
+                              "code=\"%ui\"} %uA\n",
+                              name, 1000 + k, t.closes[k]);
+            }
+        }
+    }
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out->buf = b;
+    out->next = NULL;
+
+    return NGX_OK;
+}

@@ -1,0 +1,129 @@
+# f1_replay_status: the counters equal what the load client counted;
+# after kill -9 of a worker the counters and the clock are intact and
+# the respawned worker serves the same clock.  JSON and Prometheus.
+# Plain Test::More driving one nginx master (started and stopped by pid).
+
+use strict;
+use warnings;
+
+use Test::More;
+use JSON::PP;
+use HTTP::Tiny;
+use Time::HiRes qw(sleep);
+use FindBin;
+use lib $FindBin::Bin;
+use F1Fixture qw(data_dir tools nginx_prefix nginx_binary);
+
+my $data = data_dir();
+my $load = tools() . '/f1-replay-load';
+
+plan(skip_all => "recorded sessions not found in $data")
+    unless -d "$data/2025-dutch-grand-prix-race";
+plan(skip_all => "$load not built (make -C scripts)") unless -x $load;
+
+my $port = $ENV{TEST_NGINX_STATUS_PORT} || 1993;
+
+my $prefix = nginx_prefix(<<"END", master => 1);
+    f1_replay_session dutch
+        path=$data/2025-dutch-grand-prix-race zone=dutch:64m;
+    server {
+        listen 127.0.0.1:$port reuseport;
+        location = /ws {
+            f1_replay dutch;
+        }
+        location = /status {
+            f1_replay_status;
+        }
+    }
+END
+
+system('sed', '-i', 's/^worker_processes 1;/worker_processes 2;/',
+       "$prefix/conf/nginx.conf") == 0 or die;
+
+my $nginx = nginx_binary();
+my $pid = fork // die "fork: $!";
+
+if ($pid == 0) {
+    open STDERR, '>', "$prefix/logs/stderr.log" or die;
+    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
+    die "exec: $!";
+}
+
+sleep 1.5;
+
+sub status {
+    my ($query) = @_;
+
+    my $r = HTTP::Tiny->new(timeout => 5)
+                ->get("http://127.0.0.1:$port/status" . ($query // ''));
+    return $r->{content} if $query;
+    return decode_json($r->{content})->{sessions}[0];
+}
+
+sub result {
+    my ($out) = @_;
+
+    my ($line) = $out =~ /^RESULT (.*)$/m;
+    return { map { split /=/, $_, 2 } split ' ', $line // '' };
+}
+
+my $res = result(scalar `$load -q -n 20 -t 3 ws://127.0.0.1:$port/ws 2>&1`);
+my $s = status();
+
+is($res->{established}, 20, 'the load client had 20 connections');
+is($s->{total}{connections}, $res->{established},
+   'status: connections equal the load client\'s');
+is($s->{total}{messages}, $res->{messages} + $s->{total}{closes}{1000},
+   'status: messages equal the client\'s data messages plus the close '
+   . 'replies');
+cmp_ok($res->{bytes} - $s->{total}{bytes}, '>=', 20 * 150,
+       'status: bytes are the client\'s minus the 101 responses ...');
+cmp_ok($res->{bytes} - $s->{total}{bytes}, '<=', 20 * 300,
+       '... (150 to 300 bytes of 101 response each)');
+is($s->{total}{clients}, 0, 'no client connected now');
+is(scalar(grep { $_->{connections} } @{$s->{workers}}), 2,
+   'both workers served');
+
+my $prom = status('?format=prometheus');
+like($prom, qr/^f1_replay_connections_total\{session="dutch",pid="\d+"\} \d+$/m,
+     'Prometheus format');
+like($prom, qr/^f1_replay_closes_total\{session="dutch",code="1000"\} 20$/m,
+     '... with close codes');
+
+# kill -9 one worker: counters and clock survive, the new worker joins
+
+my $tick = $s->{clock}{tick};
+my ($victim) = map { $_->{pid} } grep { $_->{connections} }
+               @{$s->{workers}};
+kill 'KILL', $victim;
+sleep 1;
+
+$s = status();
+is($s->{total}{connections}, $res->{established},
+   'after kill -9: the counters are intact');
+cmp_ok($s->{clock}{tick}, '>', $tick, '... the clock goes on');
+is($s->{clock}{generation}, 1, '... it was not restarted');
+
+my @alive = grep { $_->{alive} } @{$s->{workers}};
+is(scalar @alive, 2, '... two live workers again');
+ok(!grep({ $_->{pid} == $victim } @alive), '... the killed one is not');
+
+$res = result(scalar `$load -q -n 20 -t 2 ws://127.0.0.1:$port/ws 2>&1`);
+cmp_ok($res->{spread_max} // 99, '<=', 1,
+       'clients of both workers, the respawned one too, share the clock');
+is(status()->{total}{connections}, 40, 'status counts them too');
+
+kill 'QUIT', $pid;
+waitpid($pid, 0);
+
+my @bad;
+for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
+    open my $fh, '<', $f or next;
+    push @bad, grep { /\[(crit|emerg|error)\]|Sanitizer|runtime error:/
+                      || (/\[alert\]/ && !/exited on signal 9/) } <$fh>;
+}
+is(scalar @bad, 0, 'no [alert] (but the killed worker), [crit], [error] '
+                   . 'or sanitizer report')
+    or diag(@bad);
+
+done_testing();

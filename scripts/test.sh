@@ -172,7 +172,8 @@ stage_prove_asan() {
     export LSAN_OPTIONS="suppressions=$ROOT/t/lsan.supp:print_suppressions=0\
 ${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0\
-:report_error_type=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+:report_error_type=1:suppressions=$ROOT/t/ubsan.supp\
+${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
     # a sanitized nginx loads an archive several times slower: give the
     # blocks without their own --- timeout more than the default 3 s
     export TEST_NGINX_TIMEOUT=${TEST_NGINX_TIMEOUT:-10}

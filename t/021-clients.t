@@ -12,7 +12,7 @@ use JSON::PP;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(data_dir nginx_prefix nginx_binary);
+use F1Fixture qw(wait_port data_dir nginx_prefix nginx_binary);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -63,6 +63,8 @@ sub log_lines {
 
     return @lines;
 }
+
+wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 
 for (1 .. 100) {
     last if log_lines(qr/start worker process/) >= 2;

@@ -11,7 +11,7 @@ use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(nginx_prefix nginx_binary);
+use F1Fixture qw(wait_port nginx_prefix nginx_binary);
 
 my $python = '/usr/bin/python3';
 my $node_path = '/usr/share/nodejs';
@@ -56,7 +56,8 @@ if ($pid == 0) {
     die "exec: $!";
 }
 
-sleep 0.8;
+wait_port($port) && wait_port($port + 1)
+    or die "nginx did not start: see $prefix/logs\n";
 
 sub run_check {
     my ($name, $cmd) = @_;

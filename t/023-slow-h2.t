@@ -13,7 +13,7 @@ use Socket qw(SOL_SOCKET SO_RCVBUF pack_sockaddr_in inet_aton);
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(data_dir nginx_prefix nginx_binary ws_handshake ws_close);
+use F1Fixture qw(wait_port data_dir nginx_prefix nginx_binary ws_handshake ws_close);
 
 my $data = data_dir();
 
@@ -48,7 +48,8 @@ if ($pid == 0) {
     die "exec: $!";
 }
 
-sleep 1.5;
+wait_port($port) or die "nginx did not start: see $prefix/logs\n";
+sleep 0.5;
 
 sub connect_ws {
     my ($rcvbuf) = @_;

@@ -12,7 +12,7 @@ use HTTP::Tiny;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(data_dir tools nginx_prefix nginx_binary);
+use F1Fixture qw(wait_port data_dir tools nginx_prefix nginx_binary);
 
 my $data = data_dir();
 my $load = tools() . '/f1-replay-load';
@@ -49,7 +49,8 @@ if ($pid == 0) {
     die "exec: $!";
 }
 
-sleep 1.5;
+wait_port($port) or die "nginx did not start: see $prefix/logs\n";
+sleep 0.5;
 
 sub status {
     my ($query) = @_;
@@ -73,9 +74,13 @@ my $s = status();
 is($res->{established}, 20, 'the load client had 20 connections');
 is($s->{total}{connections}, $res->{established},
    'status: connections equal the load client\'s');
-is($s->{total}{messages}, $res->{messages} + $s->{total}{closes}{1000},
-   'status: messages equal the client\'s data messages plus the close '
-   . 'replies');
+# a frame the server wrote while the client was sending its close
+# reaches the client, its bytes counted, but not as a message
+my $extra = $s->{total}{messages} - $s->{total}{closes}{1000}
+            - $res->{messages};
+ok($extra >= 0 && $extra <= 2 * 20,
+   "status: messages are the client's plus the close replies (and $extra "
+   . 'frames in flight at the clients\' closes)');
 cmp_ok($res->{bytes} - $s->{total}{bytes}, '>=', 20 * 150,
        'status: bytes are the client\'s minus the 101 responses ...');
 cmp_ok($res->{bytes} - $s->{total}{bytes}, '<=', 20 * 300,

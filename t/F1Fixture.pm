@@ -17,6 +17,8 @@ package F1Fixture;
 #                       rsv => bits, unmasked => 1, len => forced length
 #   ws_close($code)     a masked close frame
 #   ws_deflate($text)   permessage-deflate payload of a message (RFC 7692)
+#   wait_port($port)    until 127.0.0.1:$port accepts (at most 60 s: a
+#                       sanitizer nginx loads a session slowly)
 #   nginx_prefix($http) a temporary nginx prefix with conf/nginx.conf for
 #                       the plain-Perl tests that drive nginx themselves
 #                       (nginx -t, reload): $TEST_NGINX_BINARY and
@@ -34,7 +36,7 @@ use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
 
 our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary
-                    ws_handshake ws_frame ws_close ws_deflate);
+                    ws_handshake ws_frame ws_close ws_deflate wait_port);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
 my $root = dirname($t_dir);
@@ -118,6 +120,25 @@ sub ws_close {
     my ($code) = @_;
 
     return ws_frame(0x8, defined $code ? pack('n', $code) : '');
+}
+
+sub wait_port {
+    my ($port) = @_;
+
+    require IO::Socket::INET;
+    require Time::HiRes;
+
+    for (1 .. 600) {
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                      Timeout => 1);
+        if ($s) {
+            close $s;
+            return 1;
+        }
+        Time::HiRes::sleep(0.1);
+    }
+
+    return 0;
 }
 
 sub nginx_binary {

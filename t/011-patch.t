@@ -1,13 +1,15 @@
 # TimingData / TimingAppData lines are partial updates of one state
 # object: objects merge by key, a list sent whole is later patched by
 # index, later values override earlier ones.  The hand-written archive in
-# t/fixtures/patch is checked through f1_replay_info?t=.
+# t/fixtures/patch (made into an archive by F1Fixture::fixture) is checked
+# through f1_replay_info?t=.
 
 use Test::Nginx::Socket 'no_plan';
 use FindBin;
 use lib $FindBin::Bin;
+use F1Fixture;
 
-$ENV{TEST_NGINX_FIXTURE} = "$FindBin::Bin/fixtures/patch";
+$ENV{TEST_NGINX_FIXTURE} = F1Fixture::fixture();
 
 our $http_config = <<'_EOC_';
     f1_replay_session fx path=$TEST_NGINX_FIXTURE zone=fx:1m;

@@ -35,7 +35,7 @@ END
 
 my ($rc, $out);
 
-($rc, $out) = nginx_t("$FindBin::Bin/fixtures/patch");
+($rc, $out) = nginx_t(fixture());
 is($rc, 0, 'a good archive passes nginx -t');
 like($out, qr/test is successful/, '... and says so');
 unlike($out, qr/\[(warn|error|alert|crit|emerg)\]/, '... quietly');

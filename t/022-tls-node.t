@@ -22,7 +22,7 @@ plan(skip_all => 'openssl not installed')
     unless system('openssl version >/dev/null 2>&1') == 0;
 
 my $port = $ENV{TEST_NGINX_TLS_PORT} || 1988;
-my $fixture = "$FindBin::Bin/fixtures/patch";
+my $fixture = F1Fixture::fixture();
 my $certs = tempdir('f1-tls-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
 system("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"

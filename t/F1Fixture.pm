@@ -6,9 +6,12 @@ package F1Fixture;
 #   data_dir()          the real recorded sessions: $TEST_NGINX_DATA, else
 #                       $F1_REPLAY_DATA, else ../shared/data beside the repo;
 #                       exported back as $TEST_NGINX_DATA for the configs
-#   fixture(%topics)    a temporary archive: the hand-written t/fixtures/patch
-#                       archive with topics replaced (Topic => text) or
-#                       removed (Topic => undef); returns its directory
+#   fixture(%topics)    a temporary archive: the hand-written topics of
+#                       t/fixtures/patch (<Topic>.txt, so that no file in
+#                       the repository looks like recorded data) as
+#                       <Topic>.jsonStream, with topics replaced (Topic =>
+#                       text) or removed (Topic => undef); returns its
+#                       directory
 #   z_line($t, $json)   one .z line: time + JSON string of base64 raw DEFLATE
 #   tools()             build/tools (f1-replay-inspect, unit tests)
 #   ws_handshake($path, %headers)  a WebSocket opening handshake (the RFC's
@@ -191,8 +194,9 @@ sub fixture {
     chmod 0755, $dir;
 
     opendir my $dh, $base or die "$base: $!";
-    for my $f (grep { /\.jsonStream$/ } readdir $dh) {
-        copy("$base/$f", "$dir/$f") or die "copy $f: $!";
+    for my $f (grep { /\.txt$/ } readdir $dh) {
+        (my $topic = $f) =~ s/\.txt$/.jsonStream/;
+        copy("$base/$f", "$dir/$topic") or die "copy $f: $!";
     }
     closedir $dh;
 

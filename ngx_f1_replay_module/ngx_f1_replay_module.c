@@ -541,7 +541,6 @@ ngx_f1_replay_create_loc_conf(ngx_conf_t *cf)
      *
      *     flcf->info = NULL;
      *     flcf->ws = NULL;
-     *     flcf->predictions = { 0, NULL };
      */
 
     flcf->ping_interval = NGX_CONF_UNSET_MSEC;
@@ -549,6 +548,7 @@ ngx_f1_replay_create_loc_conf(ngx_conf_t *cf)
     flcf->max_message = NGX_CONF_UNSET_SIZE;
     flcf->max_skipped = NGX_CONF_UNSET_UINT;
     flcf->origins = NGX_CONF_UNSET_PTR;
+    flcf->predictions = NGX_CONF_UNSET_PTR;
 
     return flcf;
 }
@@ -574,7 +574,7 @@ ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_message, prev->max_message, 4096);
     ngx_conf_merge_uint_value(conf->max_skipped, prev->max_skipped, 250);
     ngx_conf_merge_ptr_value(conf->origins, prev->origins, NULL);
-    ngx_conf_merge_str_value(conf->predictions, prev->predictions, "");
+    ngx_conf_merge_ptr_value(conf->predictions, prev->predictions, NULL);
 
     return NGX_CONF_OK;
 }
@@ -831,7 +831,7 @@ ngx_f1_replay_predictions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     const unsigned char   *json;
     ngx_f1_replay_json_t  *doc;
 
-    if (flcf->predictions.data) {
+    if (flcf->predictions != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
 
@@ -920,16 +920,13 @@ ngx_f1_replay_predictions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_f1_replay_json_free(doc);
 
-    flcf->predictions.data = ngx_pnalloc(cf->pool, len);
-    if (flcf->predictions.data == NULL) {
-        yajl_gen_free(g);
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memcpy(flcf->predictions.data, json, len);
-    flcf->predictions.len = len;
+    flcf->predictions = ngx_f1_replay_ws_msg_pool(cf->pool, json, len);
 
     yajl_gen_free(g);
+
+    if (flcf->predictions == NULL) {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -98,6 +98,9 @@ typedef struct {
     yajl_gen                       gen;
     ngx_queue_t                    subs;         /* ngx_f1_replay_sub_t */
     ngx_uint_t                     nsubs;
+    uint64_t                       greet_tick;   /* of hello and state */
+    ngx_f1_replay_msg_t           *hello;
+    ngx_f1_replay_msg_t           *state;
     void                          *deflate;      /* z_stream, lazily */
 } ngx_f1_replay_session_conf_t;
 
@@ -115,7 +118,7 @@ typedef struct {
     size_t                         max_message;
     ngx_uint_t                     max_skipped;
     ngx_array_t                   *origins;      /* ngx_str_t */
-    ngx_str_t                      predictions;  /* a whole text frame */
+    ngx_f1_replay_msg_t           *predictions;  /* built at config */
 } ngx_f1_replay_loc_conf_t;
 
 
@@ -130,6 +133,8 @@ extern ngx_module_t  ngx_f1_replay_module;
 ngx_int_t ngx_f1_replay_ws_handler(ngx_http_request_t *r);
 ngx_int_t ngx_f1_replay_status_handler(ngx_http_request_t *r);
 void ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc);
+ngx_f1_replay_msg_t *ngx_f1_replay_ws_msg_pool(ngx_pool_t *pool,
+    const u_char *text, size_t len);
 
 
 #endif /* _NGX_F1_REPLAY_MODULE_H_INCLUDED_ */

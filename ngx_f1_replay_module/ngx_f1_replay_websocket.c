@@ -92,6 +92,8 @@ typedef struct {
 
 static ngx_int_t ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
     ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *accept, ngx_str_t *proto);
+static ngx_int_t ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc,
+    uint64_t tick, ngx_log_t *log);
 static ngx_int_t ngx_f1_replay_ws_upgrade_required(ngx_http_request_t *r);
 static ngx_uint_t ngx_f1_replay_ws_deflate_offer(ngx_http_request_t *r);
 static ngx_f1_replay_msg_t *ngx_f1_replay_ws_deflate(
@@ -146,14 +148,11 @@ static void ngx_f1_replay_msg_release(ngx_f1_replay_msg_t *m);
 ngx_int_t
 ngx_f1_replay_ws_handler(ngx_http_request_t *r)
 {
-    int32_t                        t;
     uint64_t                       tick;
     ngx_int_t                      rc;
     ngx_str_t                      accept, proto;
-    yajl_gen                       g;
     ngx_connection_t              *c;
     ngx_http_cleanup_t            *cln;
-    ngx_f1_replay_msg_t           *m;
     ngx_f1_replay_client_t        *cl;
     ngx_f1_replay_loc_conf_t      *lcf;
     ngx_f1_replay_session_conf_t  *sc;
@@ -208,45 +207,33 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
     cl->timer.log = c->log;
     cl->timer.cancelable = 1;
 
-    /* hello, state and predictions go first, in this order */
+    /*
+     * hello, state and predictions go first, in this order; clients
+     * connecting in the same tick share one encoding of them
+     */
 
     tick = ngx_f1_replay_clock_tick(&sc->sh->clock,
                                     (int64_t) ngx_current_msec);
-    t = ngx_f1_replay_clock_session_time(&sc->sh->clock, tick);
 
-    g = yajl_gen_alloc(NULL);
-    if (g == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (sc->hello == NULL || sc->greet_tick != tick) {
+        if (ngx_f1_replay_ws_greeting(sc, tick, c->log) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
-    if (ngx_f1_replay_session_hello(sc->session, (unsigned) sc->rate, tick,
-                                    t, g)
-        != 0
-        || (m = ngx_f1_replay_msg_gen(g, c->log)) == NULL
-        || ngx_f1_replay_ws_queue(cl, m) != NGX_OK)
+    sc->hello->refs++;
+    sc->state->refs++;
+
+    if (ngx_f1_replay_ws_queue(cl, sc->hello) != NGX_OK
+        || ngx_f1_replay_ws_queue(cl, sc->state) != NGX_OK)
     {
-        yajl_gen_free(g);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    yajl_gen_reset(g, NULL);
-    yajl_gen_clear(g);
+    if (lcf->predictions) {
+        lcf->predictions->refs++;
 
-    if (ngx_f1_replay_session_state(sc->session, t, "state", g) != 0
-        || (m = ngx_f1_replay_msg_gen(g, c->log)) == NULL
-        || ngx_f1_replay_ws_queue(cl, m) != NGX_OK)
-    {
-        yajl_gen_free(g);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    yajl_gen_free(g);
-
-    if (lcf->predictions.len) {
-        m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_TEXT,
-                                     lcf->predictions.data,
-                                     lcf->predictions.len, c->log);
-        if (m == NULL || ngx_f1_replay_ws_queue(cl, m) != NGX_OK) {
+        if (ngx_f1_replay_ws_queue(cl, lcf->predictions) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -503,6 +490,66 @@ ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
             }
         }
     }
+
+    return NGX_OK;
+}
+
+
+/* the hello and state messages of a tick, encoded once per worker */
+
+static ngx_int_t
+ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
+    ngx_log_t *log)
+{
+    int32_t               t;
+    yajl_gen              g;
+    ngx_int_t             rc;
+    ngx_f1_replay_msg_t  *hello, *state;
+
+    t = ngx_f1_replay_clock_session_time(&sc->sh->clock, tick);
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NGX_ERROR;
+    }
+
+    hello = NULL;
+    state = NULL;
+    rc = NGX_ERROR;
+
+    if (ngx_f1_replay_session_hello(sc->session, (unsigned) sc->rate, tick,
+                                    t, g)
+        == 0
+        && (hello = ngx_f1_replay_msg_gen(g, log)) != NULL)
+    {
+        yajl_gen_reset(g, NULL);
+        yajl_gen_clear(g);
+
+        if (ngx_f1_replay_session_state(sc->session, t, "state", g) == 0
+            && (state = ngx_f1_replay_msg_gen(g, log)) != NULL)
+        {
+            rc = NGX_OK;
+        }
+    }
+
+    yajl_gen_free(g);
+
+    if (rc != NGX_OK) {
+        if (hello) {
+            ngx_f1_replay_msg_release(hello);
+        }
+
+        return NGX_ERROR;
+    }
+
+    if (sc->hello) {
+        ngx_f1_replay_msg_release(sc->hello);
+        ngx_f1_replay_msg_release(sc->state);
+    }
+
+    sc->hello = hello;
+    sc->state = state;
+    sc->greet_tick = tick;
 
     return NGX_OK;
 }
@@ -1640,6 +1687,13 @@ ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc)
         sc->gen = NULL;
     }
 
+    if (sc->hello) {
+        ngx_f1_replay_msg_release(sc->hello);
+        ngx_f1_replay_msg_release(sc->state);
+        sc->hello = NULL;
+        sc->state = NULL;
+    }
+
     if (sc->deflate) {
         deflateEnd(sc->deflate);
         ngx_free(sc->deflate);
@@ -2087,6 +2141,35 @@ ngx_f1_replay_ws_reply(ngx_f1_replay_client_t *cl, yajl_gen g)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A text message built at configuration time in the configuration's
+ * pool: the reference the configuration holds is never released.
+ */
+
+ngx_f1_replay_msg_t *
+ngx_f1_replay_ws_msg_pool(ngx_pool_t *pool, const u_char *text, size_t len)
+{
+    size_t                hlen;
+    u_char                hdr[NGX_F1_REPLAY_WS_HEADER_MAX];
+    ngx_f1_replay_msg_t  *m;
+
+    hlen = ngx_f1_replay_ws_header(hdr, NGX_F1_REPLAY_WS_TEXT, len);
+
+    m = ngx_palloc(pool, sizeof(ngx_f1_replay_msg_t) + hlen + len);
+    if (m == NULL) {
+        return NULL;
+    }
+
+    m->refs = 1;
+    m->len = hlen + len;
+    m->data = (u_char *) (m + 1);
+
+    ngx_memcpy(ngx_cpymem(m->data, hdr, hlen), text, len);
+
+    return m;
 }
 
 

@@ -6,8 +6,9 @@ use Test::Nginx::Socket 'no_plan';
 use FindBin;
 use lib $FindBin::Bin;
 use F1Fixture qw(ws_handshake ws_frame ws_close);
+use File::Temp ();
 
-$ENV{TEST_NGINX_FIXTURE} = "$FindBin::Bin/fixtures/patch";
+$ENV{TEST_NGINX_FIXTURE} = F1Fixture::fixture();
 
 # the clock starts at lights-out (00:00:30): events 1 s and 1.5 s later
 $ENV{TEST_NGINX_FX_EVENTS} = F1Fixture::fixture(
@@ -32,6 +33,17 @@ our $config = <<'_EOC_';
         f1_replay_allow_origin https://app.example;
     }
 _EOC_
+
+# a predictions document, and a broken one
+my $pdir = File::Temp::tempdir('f1-pred-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $pdir;
+open my $pf, '>', "$pdir/good.json" or die;
+print $pf '{"model":"hand","pit_window":{"81":[20,28]},"p":0.25}';
+close $pf;
+open $pf, '>', "$pdir/bad.json" or die;
+print $pf '{"model":';
+close $pf;
+$ENV{TEST_NGINX_PREDICTIONS} = $pdir;
 
 no_shuffle();
 run_tests();
@@ -484,3 +496,34 @@ qr/\x89.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 no pong within
 [warn]
+
+
+
+=== TEST 29: predictions from a file: after hello and state, before frames
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+        f1_replay_predictions $TEST_NGINX_PREDICTIONS/good.json;
+    }
+--- raw_request eval
+[F1Fixture::ws_handshake('/ws'), F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 0.2
+--- error_code: 101
+--- response_body_like eval
+qr/^\x81\x7e..\{"type":"hello",.*\x81\x7e..\{"type":"state",.*\x81.\{"type":"predictions","source":"file","data":\{"model":"hand","pit_window":\{"81":\[20,28\]\},"p":0.25\}\}\x81.{1,3}\{"type":"frame",.*\x88\x02\x03\xe8\z/s
+--- no_error_log
+[warn]
+
+
+
+=== TEST 30: an invalid predictions file fails the configuration
+--- http_config eval: $::http_config
+--- config
+    location = /ws {
+        f1_replay fx;
+        f1_replay_predictions $TEST_NGINX_PREDICTIONS/bad.json;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*invalid JSON in predictions file ".*/bad\.json": }

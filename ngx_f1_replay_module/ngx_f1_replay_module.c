@@ -24,8 +24,8 @@ typedef struct {
 
 static ngx_int_t ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_f1_replay_clock_setup(ngx_f1_replay_session_conf_t *ctx,
-    ngx_uint_t fresh);
+static ngx_int_t ngx_f1_replay_clock_setup(ngx_f1_replay_session_conf_t *ctx,
+    ngx_slab_pool_t *shpool, ngx_log_t *log, ngx_uint_t fresh);
 static void ngx_f1_replay_warn(void *ctx, const char *msg);
 static ngx_int_t ngx_f1_replay_info_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_f1_replay_info_time(ngx_http_request_t *r,
@@ -53,7 +53,7 @@ static ngx_f1_replay_session_conf_t *ngx_f1_replay_find_session(
 static ngx_command_t  ngx_f1_replay_commands[] = {
 
     { ngx_string("f1_replay_session"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3|NGX_CONF_TAKE4,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
       ngx_f1_replay_session,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -71,6 +71,20 @@ static ngx_command_t  ngx_f1_replay_commands[] = {
       ngx_f1_replay_handler,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_f1_replay_loc_conf_t, ws),
+      NULL },
+
+    { ngx_string("f1_replay_control"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_f1_replay_handler,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_f1_replay_loc_conf_t, control),
+      NULL },
+
+    { ngx_string("f1_replay_max_delay"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_f1_replay_loc_conf_t, max_delay),
       NULL },
 
     { ngx_string("f1_replay_status"),
@@ -187,7 +201,11 @@ ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
             ctx->sh = sh;
             ctx->session = sh->session;
 
-            ngx_f1_replay_clock_setup(ctx, 0);
+            if (ngx_f1_replay_clock_setup(ctx, shpool, shm_zone->shm.log, 0)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
 
             ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
                           "f1_replay_session \"%V\": archive unchanged, "
@@ -278,9 +296,8 @@ ngx_f1_replay_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         }
     }
 
-    ngx_f1_replay_clock_setup(ctx, octx == NULL);
-
-    return NGX_OK;
+    return ngx_f1_replay_clock_setup(ctx, shpool, shm_zone->shm.log,
+                                     octx == NULL);
 
 too_small:
 
@@ -293,19 +310,24 @@ too_small:
 
 
 /*
- * A new zone starts its clock at the replay start (lights-out, else the
- * first data).  A kept zone keeps its clock, so a reload never jumps;
- * only a new tick rate or a reloaded archive restarts the tick count,
- * from the session time being played.
+ * A new zone starts its clock at the configured start (lights-out by
+ * default), or, with an anchor, at the monotonic moment matching the
+ * anchor's UTC time, so that instances configured alike agree on every
+ * tick.  A kept zone keeps its clock (and what control did to it), so a
+ * reload never jumps; a changed rate, start, anchor, loop or archive
+ * makes a new clock, which goes on from the session time being played
+ * unless anchored.
  */
 
-static void
+static ngx_int_t
 ngx_f1_replay_clock_setup(ngx_f1_replay_session_conf_t *ctx,
-    ngx_uint_t fresh)
+    ngx_slab_pool_t *shpool, ngx_log_t *log, ngx_uint_t fresh)
 {
+    char                      buf[16];
     int32_t                   start, t;
-    int64_t                   now;
+    int64_t                   now, epoch;
     uint32_t                  tick_ms;
+    struct timeval            tv;
     ngx_f1_replay_clock_t    *clk;
     ngx_f1_replay_session_t  *s;
 
@@ -314,24 +336,90 @@ ngx_f1_replay_clock_setup(ngx_f1_replay_session_conf_t *ctx,
     now = (int64_t) ngx_current_msec;
     tick_ms = (uint32_t) (1000 / ctx->rate);
 
-    start = (s->lights_out_ms != NGX_F1_REPLAY_NO_TIME) ? s->lights_out_ms
-                                                        : s->start_ms;
+    switch (ctx->start) {
 
-    if (fresh) {
-        ngx_f1_replay_clock_init(clk, now, tick_ms, start, start, s->end_ms);
-        return;
+    case NGX_F1_REPLAY_START_FORMATION:
+        start = ngx_f1_replay_session_formation(s);
+
+        if (start == NGX_F1_REPLAY_NO_TIME) {
+            ngx_log_error(NGX_LOG_EMERG, log, 0,
+                          "f1_replay_session \"%V\": start=formation: "
+                          "no formation lap in the car data of \"%V\" "
+                          "(the field moving, then standing on the grid "
+                          "before lights-out); use start=HH:MM:SS",
+                          &ctx->name, &ctx->path);
+            return NGX_ERROR;
+        }
+
+        break;
+
+    case NGX_F1_REPLAY_START_TIME:
+        start = ctx->start_ms;
+
+        if (start < s->start_ms || start >= s->end_ms) {
+            ngx_f1_replay_session_format_time(s->end_ms, buf, sizeof(buf));
+            ngx_log_error(NGX_LOG_EMERG, log, 0,
+                          "f1_replay_session \"%V\": start is outside the "
+                          "session \"%V\", which ends at %s",
+                          &ctx->name, &ctx->path, buf);
+            return NGX_ERROR;
+        }
+
+        break;
+
+    default: /* NGX_F1_REPLAY_START_LIGHTS_OUT */
+        start = (s->lights_out_ms != NGX_F1_REPLAY_NO_TIME)
+                ? s->lights_out_ms : s->start_ms;
     }
 
-    if (clk->tick_ms == tick_ms && clk->end_ms == s->end_ms
-        && clk->loop_from_ms == start)
+    if (!fresh
+        && clk->tick_ms == tick_ms && clk->end_ms == s->end_ms
+        && clk->start_ms == start && clk->anchor_ms == ctx->anchor_ms
+        && clk->loop == (uint32_t) ctx->loop)
     {
-        return;
+        return NGX_OK;
     }
 
-    t = ngx_f1_replay_clock_session_time(clk,
-                                         ngx_f1_replay_clock_tick(clk, now));
+    t = start;
+    epoch = now;
 
-    ngx_f1_replay_clock_init(clk, now, tick_ms, t, start, s->end_ms);
+    if (ctx->anchor_ms) {
+
+        /* the monotonic moment of the anchor's UTC time */
+
+        ngx_gettimeofday(&tv);
+        epoch = now + ctx->anchor_ms
+                - ((int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000);
+
+    } else if (!fresh) {
+        t = ngx_f1_replay_clock_session_time(clk,
+                ngx_f1_replay_clock_tick(clk, now));
+
+        if (t < start || t >= s->end_ms) {
+            t = start;
+        }
+    }
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    ngx_f1_replay_clock_init(clk, epoch, tick_ms, start, t, s->start_ms,
+                             s->end_ms, (unsigned) ctx->loop);
+    clk->anchor_ms = ctx->anchor_ms;
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/* this worker's copy of the shared clock, refreshed if it changed */
+
+ngx_f1_replay_clock_t *
+ngx_f1_replay_clock(ngx_f1_replay_session_conf_t *sc)
+{
+    (void) ngx_f1_replay_clock_sync(&sc->clock, &sc->sh->clock);
+
+    return &sc->clock;
 }
 
 
@@ -568,6 +656,18 @@ ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->ws = prev->ws;
     }
 
+    if (conf->control == NULL) {
+        conf->control = prev->control;
+    }
+
+    ngx_conf_merge_msec_value(conf->max_delay, prev->max_delay, 120000);
+
+    if (conf->max_delay > 3600000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "f1_replay_max_delay is at most 1h");
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_merge_msec_value(conf->ping_interval, prev->ping_interval,
                               30000);
     ngx_conf_merge_msec_value(conf->pong_timeout, prev->pong_timeout, 10000);
@@ -580,7 +680,11 @@ ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
-/* f1_replay_session <name> path=<dir> zone=<zone>:<size> [rate=<n>] */
+/*
+ * f1_replay_session <name> path=<dir> zone=<zone>:<size> [rate=<n>]
+ *     [start=lights_out|formation|HH:MM:SS[.mmm]]
+ *     [anchor=<UTC time, ISO 8601>] [loop=on|off]
+ */
 
 static char *
 ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -590,7 +694,11 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                           err[1024];
     u_char                        *p;
     ssize_t                        size;
+    int32_t                        start_ms;
+    int64_t                        anchor_ms;
     ngx_int_t                      rate;
+    ngx_uint_t                     start, loop;
+    u_char                         tbuf[12];
     ngx_str_t                     *value, path, zone, s;
     ngx_uint_t                     i;
     ngx_f1_replay_session_conf_t  *sc, **scp;
@@ -607,6 +715,10 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_null(&zone);
     size = 0;
     rate = 50;
+    start = NGX_F1_REPLAY_START_LIGHTS_OUT;
+    start_ms = 0;
+    anchor_ms = 0;
+    loop = 1;
 
     for (i = 2; i < cf->args->nelts; i++) {
 
@@ -664,6 +776,68 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "start=", 6) == 0) {
+            s.data = value[i].data + 6;
+            s.len = value[i].len - 6;
+
+            if (s.len == 10 && ngx_strncmp(s.data, "lights_out", 10) == 0) {
+                start = NGX_F1_REPLAY_START_LIGHTS_OUT;
+                continue;
+            }
+
+            if (s.len == 9 && ngx_strncmp(s.data, "formation", 9) == 0) {
+                start = NGX_F1_REPLAY_START_FORMATION;
+                continue;
+            }
+
+            /* HH:MM:SS or HH:MM:SS.mmm */
+
+            if (s.len == 8) {
+                ngx_memcpy(tbuf, s.data, 8);
+                ngx_memcpy(tbuf + 8, ".000", 4);
+                s.data = tbuf;
+                s.len = 12;
+            }
+
+            if (ngx_f1_replay_parse_time(s.data, s.len, &start_ms) != 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid start \"%V\": lights_out, "
+                                   "formation or a session time "
+                                   "HH:MM:SS[.mmm]", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            start = NGX_F1_REPLAY_START_TIME;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "anchor=", 7) == 0) {
+            if (ngx_f1_replay_parse_utc((char *) value[i].data + 7,
+                                        value[i].len - 7, &anchor_ms)
+                != 0
+                || value[i].data[value[i].len - 1] != 'Z'
+                || anchor_ms <= 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid anchor \"%V\": a UTC time "
+                                   "such as 2026-11-25T18:00:00Z",
+                                   &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "loop=on") == 0) {
+            loop = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "loop=off") == 0) {
+            loop = 0;
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\"", &value[i]);
         return NGX_CONF_ERROR;
@@ -694,6 +868,10 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     sc->name = value[1];
     sc->rate = (ngx_uint_t) rate;
+    sc->start = start;
+    sc->start_ms = start_ms;
+    sc->anchor_ms = anchor_ms;
+    sc->loop = loop;
 
     /* ngx_conf_full_name() result is NUL-terminated */
     sc->path = path;
@@ -757,8 +935,11 @@ ngx_f1_replay_handler(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = (cmd->offset == offsetof(ngx_f1_replay_loc_conf_t, ws))
-                    ? ngx_f1_replay_ws_handler : ngx_f1_replay_info_handler;
+    clcf->handler =
+        (cmd->offset == offsetof(ngx_f1_replay_loc_conf_t, ws))
+        ? ngx_f1_replay_ws_handler
+        : (cmd->offset == offsetof(ngx_f1_replay_loc_conf_t, control))
+          ? ngx_f1_replay_control_handler : ngx_f1_replay_info_handler;
 
     return NGX_CONF_OK;
 }

@@ -28,6 +28,10 @@
 
 #define NGX_F1_REPLAY_CLOSES_N          12  /* codes 1000-1011 */
 
+#define NGX_F1_REPLAY_START_LIGHTS_OUT  0
+#define NGX_F1_REPLAY_START_FORMATION   1
+#define NGX_F1_REPLAY_START_TIME        2
+
 
 /*
  * One worker's counters, in the zone at its process slot: cumulative
@@ -64,15 +68,33 @@ typedef struct {
 } ngx_f1_replay_msg_t;
 
 
+#define NGX_F1_REPLAY_EVENTS_MAX        64  /* per tick */
+#define NGX_F1_REPLAY_PENDING_MAX       (NGX_F1_REPLAY_EVENTS_MAX + 2)
+
+
 /*
- * A distinct subscription (cars, channels, rate) of a worker's clients:
- * its frame is encoded once per tick for all who share it.
+ * A distinct subscription (cars, channels, rate, delay) of a worker's
+ * clients: its frame is encoded once per tick for all who share it.  It
+ * keeps where its view of the clock (delay ticks behind) was at the
+ * last tick, to tell its clients about changes: a clock message, a
+ * state after a jump, the race events passed.
  */
 typedef struct {
     ngx_queue_t                    queue;
     ngx_f1_replay_filter_t         filter;
     ngx_uint_t                     divisor;      /* every n-th tick */
+    uint64_t                       delay;        /* ticks behind */
     ngx_uint_t                     refs;
+
+    ngx_uint_t                     started;      /* the fields below set */
+    uint64_t                       seg;          /* clock segment */
+    uint64_t                       jump;
+    ngx_uint_t                     state;
+    int32_t                        last_t;
+    ngx_uint_t                     playing;      /* frames this tick */
+    ngx_f1_replay_msg_t           *pending[NGX_F1_REPLAY_PENDING_MAX];
+    ngx_uint_t                     npending;     /* before the frame */
+
     uint64_t                       bucket;       /* tick / divisor */
     ngx_f1_replay_msg_t           *frame;        /* of bucket */
     uint64_t                       zbucket;
@@ -85,9 +107,16 @@ typedef struct {
     ngx_str_t                      path;         /* NUL-terminated */
     uint64_t                       fingerprint;
     ngx_uint_t                     rate;         /* ticks per second */
+    ngx_uint_t                     start;        /* START_LIGHTS_OUT ... */
+    int32_t                        start_ms;     /* START_TIME */
+    int64_t                        anchor_ms;    /* UTC, 0 if none */
+    ngx_flag_t                     loop;
     ngx_shm_zone_t                *shm_zone;
     ngx_f1_replay_shctx_t         *sh;
     ngx_f1_replay_session_t       *session;
+
+    /* this worker's copy of the clock, refreshed when it changes */
+    ngx_f1_replay_clock_t          clock;
 
     /* this worker's clients of the session and its tick */
     ngx_queue_t                    clients;
@@ -101,6 +130,16 @@ typedef struct {
     uint64_t                       greet_tick;   /* of hello and state */
     ngx_f1_replay_msg_t           *hello;
     ngx_f1_replay_msg_t           *state;
+
+    /* messages of this tick shared by subscriptions with one delay */
+    uint64_t                       cache_tick;
+    int32_t                        cached_state_t;
+    ngx_f1_replay_msg_t           *cached_state;
+    uint64_t                       cached_clock_key[2];
+    ngx_f1_replay_msg_t           *cached_clock;
+    int32_t                        cached_events[2];   /* (from, to] */
+    ngx_f1_replay_msg_t           *events[NGX_F1_REPLAY_EVENTS_MAX];
+    ngx_uint_t                     nevents;
     void                          *deflate;      /* z_stream, lazily */
 } ngx_f1_replay_session_conf_t;
 
@@ -113,6 +152,8 @@ typedef struct {
 typedef struct {
     ngx_f1_replay_session_conf_t  *info;
     ngx_f1_replay_session_conf_t  *ws;
+    ngx_f1_replay_session_conf_t  *control;
+    ngx_msec_t                     max_delay;
     ngx_msec_t                     ping_interval;
     ngx_msec_t                     pong_timeout;
     size_t                         max_message;
@@ -132,6 +173,8 @@ extern ngx_module_t  ngx_f1_replay_module;
 
 ngx_int_t ngx_f1_replay_ws_handler(ngx_http_request_t *r);
 ngx_int_t ngx_f1_replay_status_handler(ngx_http_request_t *r);
+ngx_int_t ngx_f1_replay_control_handler(ngx_http_request_t *r);
+ngx_f1_replay_clock_t *ngx_f1_replay_clock(ngx_f1_replay_session_conf_t *sc);
 void ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc);
 ngx_f1_replay_msg_t *ngx_f1_replay_ws_msg_pool(ngx_pool_t *pool,
     const u_char *text, size_t len);

@@ -67,6 +67,129 @@ static const char *const  ngx_f1_replay_utc0_sources[] = {
 };
 
 
+/*
+ * Walking back from lights-out a second at a time: the field stands on
+ * the grid, before that it runs the formation lap, before that it
+ * stands again.  A car is moving at more than 30 km/h in its latest
+ * sample of the last 2 s; the field is moving when half of the cars
+ * with a sample are.
+ */
+
+#define NGX_F1_REPLAY_FORMATION_SCAN    (20 * 60 * 1000)
+#define NGX_F1_REPLAY_FORMATION_MIN     60000
+#define NGX_F1_REPLAY_GRID_MIN          5000
+#define NGX_F1_REPLAY_MOVING_KMH        30
+
+int32_t
+ngx_f1_replay_session_formation(const ngx_f1_replay_session_t *s)
+{
+    long                           k;
+    int32_t                        t, lo, still, first;
+    unsigned                       i, seen, moving;
+    const ngx_f1_replay_car_t     *car;
+    const ngx_f1_replay_driver_t  *d;
+
+    if (s->lights_out_ms == NGX_F1_REPLAY_NO_TIME) {
+        return NGX_F1_REPLAY_NO_TIME;
+    }
+
+    d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t);
+
+    lo = s->lights_out_ms - NGX_F1_REPLAY_FORMATION_SCAN;
+    if (lo < s->start_ms) {
+        lo = s->start_ms;
+    }
+
+    still = 0;
+    first = NGX_F1_REPLAY_NO_TIME;
+
+    for (t = s->lights_out_ms - 1000; t >= lo; t -= 1000) {
+        seen = 0;
+        moving = 0;
+
+        for (i = 0; i < s->drivers.n; i++) {
+            car = ngx_f1_replay_items(s, d[i].car, ngx_f1_replay_car_t);
+            k = ngx_f1_replay_session_find(car, d[i].car.n,
+                                           sizeof(ngx_f1_replay_car_t), t);
+
+            if (k < 0 || t - car[k].t > 2000) {
+                continue;
+            }
+
+            seen++;
+            moving += car[k].speed > NGX_F1_REPLAY_MOVING_KMH;
+        }
+
+        if (seen < 2) {
+            return NGX_F1_REPLAY_NO_TIME;
+        }
+
+        if (first == NGX_F1_REPLAY_NO_TIME) {
+
+            /* on the grid, waiting for the lights */
+
+            if (moving * 2 < seen) {
+                still += 1000;
+                continue;
+            }
+
+            if (still < NGX_F1_REPLAY_GRID_MIN) {
+                return NGX_F1_REPLAY_NO_TIME;
+            }
+        }
+
+        if (moving * 2 >= seen) {
+            first = t;
+            continue;
+        }
+
+        /* standing before the formation lap: it began just after */
+
+        return (s->lights_out_ms - first >= NGX_F1_REPLAY_FORMATION_MIN)
+               ? first : NGX_F1_REPLAY_NO_TIME;
+    }
+
+    return NGX_F1_REPLAY_NO_TIME;
+}
+
+
+int32_t
+ngx_f1_replay_session_lap_start(const ngx_f1_replay_session_t *s,
+    unsigned lap)
+{
+    uint32_t                          i;
+    const ngx_f1_replay_lap_count_t  *lc;
+
+    if (lap == 1 && s->lights_out_ms != NGX_F1_REPLAY_NO_TIME) {
+        return s->lights_out_ms;
+    }
+
+    lc = ngx_f1_replay_items(s, s->lap_count, ngx_f1_replay_lap_count_t);
+
+    for (i = 0; i < s->lap_count.n; i++) {
+        if (lc[i].current >= lap) {
+            return lc[i].current == lap ? lc[i].t : NGX_F1_REPLAY_NO_TIME;
+        }
+    }
+
+    return NGX_F1_REPLAY_NO_TIME;
+}
+
+
+unsigned
+ngx_f1_replay_session_lap_at(const ngx_f1_replay_session_t *s, int32_t t)
+{
+    long                              k;
+    const ngx_f1_replay_lap_count_t  *lc;
+
+    lc = ngx_f1_replay_items(s, s->lap_count, ngx_f1_replay_lap_count_t);
+    k = ngx_f1_replay_session_find(lc, s->lap_count.n,
+                                   sizeof(ngx_f1_replay_lap_count_t), t);
+
+    return k < 0 ? 0 : lc[k].current;
+}
+
+
 const char *
 ngx_f1_replay_tyre_name(unsigned compound)
 {
@@ -801,7 +924,8 @@ ngx_f1_replay_session_state(const ngx_f1_replay_session_t *s, int32_t t,
 
 int
 ngx_f1_replay_session_hello(const ngx_f1_replay_session_t *s,
-    unsigned tick_rate, uint64_t tick, int32_t t, yajl_gen g)
+    unsigned tick_rate, const ngx_f1_replay_clock_t *clk,
+    const ngx_f1_replay_clock_pos_t *pos, int32_t delay_ms, yajl_gen g)
 {
     char                           buf[16];
     uint32_t                       i;
@@ -847,16 +971,68 @@ ngx_f1_replay_session_hello(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_gen_kint(g, "tick_rate", tick_rate);
 
     ngx_f1_replay_gen_key(g, "clock");
-    ngx_f1_replay_gen(yajl_gen_map_open(g));
-    ngx_f1_replay_gen_kint(g, "tick", tick);
-    ngx_f1_replay_gen_kint(g, "t", t);
-    ngx_f1_replay_gen_key(g, "time");
-    if (ngx_f1_replay_gen_time(g, t) != 0) {
+    if (ngx_f1_replay_session_clock(s, clk, pos, delay_ms, NULL, g) != 0) {
         return -1;
     }
-    ngx_f1_replay_gen_kint(g, "speed", 1);
-    ngx_f1_replay_gen_kbool(g, "paused", 0);
+
     ngx_f1_replay_gen(yajl_gen_map_close(g));
+
+    return 0;
+}
+
+
+int
+ngx_f1_replay_session_clock(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_clock_t *clk, const ngx_f1_replay_clock_pos_t *pos,
+    int32_t delay_ms, const char *type, yajl_gen g)
+{
+    ngx_f1_replay_gen(yajl_gen_map_open(g));
+
+    if (type) {
+        ngx_f1_replay_gen_kstr(g, "type", type);
+    }
+
+    ngx_f1_replay_gen_kint(g, "tick", pos->tick);
+    ngx_f1_replay_gen_kint(g, "t", pos->t);
+    ngx_f1_replay_gen_key(g, "time");
+    if (ngx_f1_replay_gen_time(g, pos->t) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_kint(g, "lap", ngx_f1_replay_session_lap_at(s, pos->t));
+    ngx_f1_replay_gen_kstr(g, "state",
+                           ngx_f1_replay_clock_state_name(pos->state));
+    ngx_f1_replay_gen_key(g, "speed");
+    ngx_f1_replay_gen(yajl_gen_double(g, (pos->speed ? pos->speed
+                                          : clk->seg[pos->seg
+                                              % NGX_F1_REPLAY_CLOCK_SEGS]
+                                            .resume_speed)
+                                         / 1000.0));
+    ngx_f1_replay_gen_kbool(g, "loop", pos->loop);
+    ngx_f1_replay_gen_kstr(g, "reason",
+                           ngx_f1_replay_clock_op_name(pos->reason));
+    ngx_f1_replay_gen_kint(g, "change", pos->seg);
+    ngx_f1_replay_gen_kint(g, "delay_ms", delay_ms);
+
+    ngx_f1_replay_gen_key(g, "start");
+    if (ngx_f1_replay_gen_time(g, clk->start_ms) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_key(g, "end");
+    if (ngx_f1_replay_gen_time(g, clk->end_ms) != 0) {
+        return -1;
+    }
+
+    ngx_f1_replay_gen_key(g, "anchor");
+    if (clk->anchor_ms) {
+        if (ngx_f1_replay_gen_utc(g, clk->anchor_ms) != 0) {
+            return -1;
+        }
+
+    } else {
+        ngx_f1_replay_gen(yajl_gen_null(g));
+    }
 
     ngx_f1_replay_gen(yajl_gen_map_close(g));
 

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <yajl/yajl_gen.h>
 
+#include "ngx_f1_replay_clock.h"
+
 
 #define NGX_F1_REPLAY_SESSION_MAGIC    0x46315250  /* "F1RP" */
 #define NGX_F1_REPLAY_SESSION_VERSION  1
@@ -260,6 +262,20 @@ long ngx_f1_replay_session_find(const void *items, size_t n, size_t size,
 
 const char *ngx_f1_replay_tyre_name(unsigned compound);
 
+/*
+ * The start of the formation lap, found in the car data before
+ * lights-out (the field moving, then standing on the grid), or NO_TIME
+ */
+int32_t ngx_f1_replay_session_formation(const ngx_f1_replay_session_t *s);
+
+/* the moment the leader began lap n (1 is lights-out), or NO_TIME */
+int32_t ngx_f1_replay_session_lap_start(const ngx_f1_replay_session_t *s,
+    unsigned lap);
+
+/* the leader's lap (LapCount) at t, 0 before the first */
+unsigned ngx_f1_replay_session_lap_at(const ngx_f1_replay_session_t *s,
+    int32_t t);
+
 /* "HH:MM:SS.mmm" */
 void ngx_f1_replay_session_format_time(int32_t t, char *buf, size_t len);
 
@@ -284,7 +300,17 @@ int ngx_f1_replay_session_events(const ngx_f1_replay_session_t *s,
 
 /* the WebSocket "hello": metadata, drivers, outline, tick rate, clock */
 int ngx_f1_replay_session_hello(const ngx_f1_replay_session_t *s,
-    unsigned tick_rate, uint64_t tick, int32_t t, yajl_gen g);
+    unsigned tick_rate, const ngx_f1_replay_clock_t *clk,
+    const ngx_f1_replay_clock_pos_t *pos, int32_t delay_ms, yajl_gen g);
+
+/*
+ * The clock at a position as a JSON object ("type" first if set): tick,
+ * session time, lap, state, speed, loop, what changed it last, the
+ * client's delay, start, end and anchor
+ */
+int ngx_f1_replay_session_clock(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_clock_t *clk, const ngx_f1_replay_clock_pos_t *pos,
+    int32_t delay_ms, const char *type, yajl_gen g);
 
 
 #endif /* _NGX_F1_REPLAY_SESSION_H_INCLUDED_ */

@@ -184,6 +184,7 @@ ngx_f1_replay_status_json(ngx_http_request_t *r,
     ngx_f1_replay_slot_t           *s;
     ngx_f1_replay_clock_t          *clk;
     ngx_f1_replay_totals_t          t;
+    ngx_f1_replay_clock_pos_t       pos;
     ngx_f1_replay_session_conf_t  **sc;
 
     g = yajl_gen_alloc(NULL);
@@ -198,8 +199,9 @@ ngx_f1_replay_status_json(ngx_http_request_t *r,
     sc = fmcf->sessions.elts;
 
     for (i = 0; i < fmcf->sessions.nelts; i++) {
-        clk = &sc[i]->sh->clock;
+        clk = ngx_f1_replay_clock(sc[i]);
         tick = ngx_f1_replay_clock_tick(clk, (int64_t) ngx_current_msec);
+        ngx_f1_replay_clock_at(clk, tick, (int64_t) ngx_current_msec, &pos);
         shpool = (ngx_slab_pool_t *) sc[i]->shm_zone->shm.addr;
 
         ngx_f1_replay_st(yajl_gen_map_open(g));
@@ -207,14 +209,15 @@ ngx_f1_replay_status_json(ngx_http_request_t *r,
         ngx_f1_replay_st(yajl_gen_string(g, sc[i]->name.data,
                                          sc[i]->name.len));
 
-        ngx_f1_replay_st_key(g, "clock");
-        ngx_f1_replay_st(yajl_gen_map_open(g));
-        ngx_f1_replay_st_int(g, "tick", tick);
-        ngx_f1_replay_st_int(g, "t",
-                             ngx_f1_replay_clock_session_time(clk, tick));
         ngx_f1_replay_st_int(g, "tick_rate", sc[i]->rate);
-        ngx_f1_replay_st_int(g, "generation", clk->generation);
-        ngx_f1_replay_st(yajl_gen_map_close(g));
+
+        ngx_f1_replay_st_key(g, "clock");
+        if (ngx_f1_replay_session_clock(sc[i]->session, clk, &pos, 0, NULL,
+                                        g)
+            != 0)
+        {
+            goto failed;
+        }
 
         ngx_f1_replay_st_key(g, "zone");
         ngx_f1_replay_st(yajl_gen_map_open(g));
@@ -332,6 +335,7 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
     ngx_f1_replay_slot_t           *s;
     ngx_f1_replay_clock_t          *clk;
     ngx_f1_replay_totals_t          t;
+    ngx_f1_replay_clock_pos_t       pos;
     ngx_f1_replay_session_conf_t  **sc;
 
     sc = fmcf->sessions.elts;
@@ -359,6 +363,9 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
     b->last = ngx_cpymem(b->last,
         "# TYPE f1_replay_clock_tick gauge\n"
         "# TYPE f1_replay_clock_session_time_ms gauge\n"
+        "# TYPE f1_replay_clock_speed gauge\n"
+        "# TYPE f1_replay_clock_state gauge\n"
+        "# TYPE f1_replay_clock_changes_total counter\n"
         "# TYPE f1_replay_zone_bytes gauge\n"
         "# TYPE f1_replay_clients gauge\n"
         "# TYPE f1_replay_connections_total counter\n"
@@ -369,6 +376,9 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
         "# TYPE f1_replay_closes_total counter\n",
         sizeof("# TYPE f1_replay_clock_tick gauge\n"
                "# TYPE f1_replay_clock_session_time_ms gauge\n"
+               "# TYPE f1_replay_clock_speed gauge\n"
+               "# TYPE f1_replay_clock_state gauge\n"
+               "# TYPE f1_replay_clock_changes_total counter\n"
                "# TYPE f1_replay_zone_bytes gauge\n"
                "# TYPE f1_replay_clients gauge\n"
                "# TYPE f1_replay_connections_total counter\n"
@@ -380,19 +390,26 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
 
     for (i = 0; i < fmcf->sessions.nelts; i++) {
         name = &sc[i]->name;
-        clk = &sc[i]->sh->clock;
+        clk = ngx_f1_replay_clock(sc[i]);
         tick = ngx_f1_replay_clock_tick(clk, (int64_t) ngx_current_msec);
+        ngx_f1_replay_clock_at(clk, tick, (int64_t) ngx_current_msec, &pos);
         shpool = (ngx_slab_pool_t *) sc[i]->shm_zone->shm.addr;
 
         b->last = ngx_sprintf(b->last,
                       "f1_replay_clock_tick{session=\"%V\"} %uL\n"
                       "f1_replay_clock_session_time_ms{session=\"%V\"} %D\n"
+                      "f1_replay_clock_speed{session=\"%V\"} %ui.%03ui\n"
+                      "f1_replay_clock_state{session=\"%V\",state=\"%s\"} 1\n"
+                      "f1_replay_clock_changes_total{session=\"%V\"} %uL\n"
                       "f1_replay_zone_bytes{session=\"%V\",kind=\"size\"} "
                       "%uz\n"
                       "f1_replay_zone_bytes{session=\"%V\",kind=\"free\"} "
                       "%ui\n",
-                      name, tick, name,
-                      ngx_f1_replay_clock_session_time(clk, tick),
+                      name, tick, name, pos.t,
+                      name, (ngx_uint_t) pos.speed / 1000,
+                      (ngx_uint_t) pos.speed % 1000,
+                      name, ngx_f1_replay_clock_state_name(pos.state),
+                      name, clk->generation - 1,
                       name, sc[i]->shm_zone->shm.size,
                       name, shpool->pfree * ngx_pagesize);
 

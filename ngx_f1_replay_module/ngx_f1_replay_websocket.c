@@ -29,8 +29,7 @@
  */
 
 
-#define NGX_F1_REPLAY_CTL_MAX      64    /* control, hello, events */
-#define NGX_F1_REPLAY_EVENTS_MAX   64    /* per tick */
+#define NGX_F1_REPLAY_CTL_MAX      80    /* control, hello, events */
 #define NGX_F1_REPLAY_EVENTS_SPAN  2000  /* ms of events a tick may carry */
 #define NGX_F1_REPLAY_SUBS_MAX     256   /* distinct, per worker */
 #define NGX_F1_REPLAY_BAD_MAX      5     /* invalid messages, then 1008 */
@@ -51,8 +50,7 @@ static u_char  ngx_f1_replay_rbuf[NGX_F1_REPLAY_RBUF_SIZE];
 
 
 typedef struct {
-    ngx_f1_replay_msg_t           *msg[NGX_F1_REPLAY_EVENTS_MAX];
-    ngx_uint_t                     n;
+    ngx_f1_replay_session_conf_t  *sc;
     ngx_log_t                     *log;
 } ngx_f1_replay_events_ctx_t;
 
@@ -91,9 +89,13 @@ typedef struct {
 
 
 static ngx_int_t ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
-    ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *accept, ngx_str_t *proto);
+    ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *accept, ngx_str_t *proto,
+    uint64_t *delay);
+static ngx_int_t ngx_f1_replay_ws_delay(ngx_f1_replay_loc_conf_t *lcf,
+    ngx_str_t *value, uint64_t *delay);
 static ngx_int_t ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc,
-    uint64_t tick, ngx_log_t *log);
+    uint64_t tick, uint64_t delay, ngx_f1_replay_msg_t **hello,
+    ngx_f1_replay_msg_t **state, ngx_log_t *log);
 static ngx_int_t ngx_f1_replay_ws_upgrade_required(ngx_http_request_t *r);
 static ngx_uint_t ngx_f1_replay_ws_deflate_offer(ngx_http_request_t *r);
 static ngx_f1_replay_msg_t *ngx_f1_replay_ws_deflate(
@@ -107,7 +109,8 @@ static ngx_int_t ngx_f1_replay_ws_has_token(ngx_str_t *value,
     const char *token, size_t len);
 static ngx_int_t ngx_f1_replay_ws_add_header(ngx_http_request_t *r,
     const char *name, size_t nlen, ngx_str_t *value);
-static ngx_int_t ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl);
+static ngx_int_t ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl,
+    uint64_t delay);
 static void ngx_f1_replay_ws_read(ngx_http_request_t *r);
 static void ngx_f1_replay_ws_write(ngx_http_request_t *r);
 static ngx_int_t ngx_f1_replay_ws_input(ngx_f1_replay_client_t *cl,
@@ -121,19 +124,31 @@ static void ngx_f1_replay_ws_finalize(ngx_f1_replay_client_t *cl);
 static void ngx_f1_replay_ws_cleanup(void *data);
 static void ngx_f1_replay_ws_timer(ngx_event_t *ev);
 static void ngx_f1_replay_ws_tick(ngx_event_t *ev);
+static void ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_sub_t *sub, uint64_t tick, int64_t now, double sent,
+    ngx_log_t *log);
+static ngx_int_t ngx_f1_replay_ws_pend(ngx_f1_replay_sub_t *sub,
+    ngx_f1_replay_msg_t *m);
+static ngx_f1_replay_msg_t *ngx_f1_replay_ws_clock_msg(
+    ngx_f1_replay_session_conf_t *sc, ngx_f1_replay_clock_pos_t *pos,
+    uint64_t delay, ngx_log_t *log);
+static ngx_f1_replay_msg_t *ngx_f1_replay_ws_state_msg(
+    ngx_f1_replay_session_conf_t *sc, int32_t t, ngx_log_t *log);
+static void ngx_f1_replay_ws_uncache(ngx_f1_replay_session_conf_t *sc);
 static void ngx_f1_replay_ws_push(ngx_f1_replay_client_t *cl,
     ngx_f1_replay_msg_t *frame);
 static int ngx_f1_replay_ws_event(void *data, yajl_gen g);
-static void ngx_f1_replay_ws_events(ngx_f1_replay_session_conf_t *sc,
-    int32_t t);
+static ngx_int_t ngx_f1_replay_ws_events(ngx_f1_replay_session_conf_t *sc,
+    int32_t from, int32_t to, ngx_log_t *log);
 static ngx_int_t ngx_f1_replay_ws_subscribe(ngx_f1_replay_client_t *cl,
     u_char *text, size_t len);
 static ngx_int_t ngx_f1_replay_ws_parse_sub(ngx_f1_replay_client_t *cl,
     ngx_f1_replay_json_t *doc, ngx_f1_replay_filter_t *f,
-    ngx_uint_t *divisor, const char **err);
+    ngx_uint_t *divisor, uint64_t *delay, const char **err);
+static ngx_int_t ngx_f1_replay_ws_rejoin(ngx_f1_replay_client_t *cl);
 static ngx_f1_replay_sub_t *ngx_f1_replay_sub_get(
     ngx_f1_replay_session_conf_t *sc, ngx_f1_replay_filter_t *f,
-    ngx_uint_t divisor);
+    ngx_uint_t divisor, uint64_t delay);
 static void ngx_f1_replay_sub_put(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_sub_t *sub);
 static ngx_int_t ngx_f1_replay_ws_reply(ngx_f1_replay_client_t *cl,
@@ -148,9 +163,10 @@ static void ngx_f1_replay_msg_release(ngx_f1_replay_msg_t *m);
 ngx_int_t
 ngx_f1_replay_ws_handler(ngx_http_request_t *r)
 {
-    uint64_t                       tick;
+    uint64_t                       tick, delay;
     ngx_int_t                      rc;
     ngx_str_t                      accept, proto;
+    ngx_f1_replay_msg_t           *hello, *state;
     ngx_connection_t              *c;
     ngx_http_cleanup_t            *cln;
     ngx_f1_replay_client_t        *cl;
@@ -162,7 +178,7 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
     sc = lcf->ws;
     c = r->connection;
 
-    rc = ngx_f1_replay_ws_handshake(r, lcf, &accept, &proto);
+    rc = ngx_f1_replay_ws_handshake(r, lcf, &accept, &proto, &delay);
 
     if (rc != NGX_OK) {
         ngx_f1_replay_count(sc, refused[
@@ -208,25 +224,26 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
     cl->timer.cancelable = 1;
 
     /*
-     * hello, state and predictions go first, in this order; clients
-     * connecting in the same tick share one encoding of them
+     * hello (with the clock), state and predictions go first, in this
+     * order; clients without a delay connecting in the same tick share
+     * one encoding of them
      */
 
-    tick = ngx_f1_replay_clock_tick(&sc->sh->clock,
+    tick = ngx_f1_replay_clock_tick(ngx_f1_replay_clock(sc),
                                     (int64_t) ngx_current_msec);
 
-    if (sc->hello == NULL || sc->greet_tick != tick) {
-        if (ngx_f1_replay_ws_greeting(sc, tick, c->log) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    if (ngx_f1_replay_ws_greeting(sc, tick, delay, &hello, &state, c->log)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    sc->hello->refs++;
-    sc->state->refs++;
+    if (ngx_f1_replay_ws_queue(cl, hello) != NGX_OK) {
+        ngx_f1_replay_msg_release(state);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    if (ngx_f1_replay_ws_queue(cl, sc->hello) != NGX_OK
-        || ngx_f1_replay_ws_queue(cl, sc->state) != NGX_OK)
-    {
+    if (ngx_f1_replay_ws_queue(cl, state) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -309,7 +326,7 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
 
     cl->in_handler = 1;
 
-    if (ngx_f1_replay_ws_start(cl) != NGX_OK) {
+    if (ngx_f1_replay_ws_start(cl, delay) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_CLOSE);
         return NGX_DONE;
     }
@@ -344,10 +361,11 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
 
 static ngx_int_t
 ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
-    ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *accept, ngx_str_t *proto)
+    ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *accept, ngx_str_t *proto,
+    uint64_t *delay)
 {
     u_char           *p, *last;
-    ngx_str_t        *origin;
+    ngx_str_t        *origin, arg;
     ngx_uint_t        i;
     ngx_table_elt_t  *h, *key, *version;
 
@@ -355,6 +373,19 @@ ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
 
     if (r->method != NGX_HTTP_GET) {
         return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    /* ?delay=<seconds>: the replay as it was that long ago */
+
+    *delay = 0;
+
+    if (ngx_http_arg(r, (u_char *) "delay", 5, &arg) == NGX_OK
+        && ngx_f1_replay_ws_delay(lcf, &arg, delay) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "f1_replay: invalid delay \"%V\" (0 to %M ms)",
+                      &arg, lcf->max_delay);
+        return NGX_HTTP_BAD_REQUEST;
     }
 
 #if (NGX_HTTP_V2)
@@ -495,38 +526,82 @@ ngx_f1_replay_ws_handshake(ngx_http_request_t *r,
 }
 
 
-/* the hello and state messages of a tick, encoded once per worker */
+/*
+ * A delay in seconds, up to 3 decimals, at most f1_replay_max_delay, as
+ * whole ticks
+ */
+
+static ngx_int_t
+ngx_f1_replay_ws_delay(ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *value,
+    uint64_t *delay)
+{
+    ngx_int_t  ms;
+
+    ms = ngx_atofp(value->data, value->len, 3);
+
+    if (ms == NGX_ERROR || (ngx_msec_t) ms > lcf->max_delay) {
+        return NGX_ERROR;
+    }
+
+    *delay = (uint64_t) ms * lcf->ws->rate / 1000;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The hello and state messages of a tick, for a client delay ticks
+ * behind; without a delay, encoded once per tick per worker
+ */
 
 static ngx_int_t
 ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
+    uint64_t delay, ngx_f1_replay_msg_t **hello, ngx_f1_replay_msg_t **state,
     ngx_log_t *log)
 {
-    int32_t               t;
-    yajl_gen              g;
-    ngx_int_t             rc;
-    ngx_f1_replay_msg_t  *hello, *state;
+    int64_t                    now;
+    uint64_t                   vt;
+    yajl_gen                   g;
+    ngx_int_t                  rc;
+    ngx_f1_replay_msg_t       *h, *st;
+    ngx_f1_replay_clock_t     *clk;
+    ngx_f1_replay_clock_pos_t  pos;
 
-    t = ngx_f1_replay_clock_session_time(&sc->sh->clock, tick);
+    if (delay == 0 && sc->hello && sc->greet_tick == tick) {
+        sc->hello->refs++;
+        sc->state->refs++;
+        *hello = sc->hello;
+        *state = sc->state;
+        return NGX_OK;
+    }
+
+    clk = &sc->clock;
+    now = (int64_t) ngx_current_msec;
+    vt = tick > delay ? tick - delay : 0;
+
+    ngx_f1_replay_clock_at(clk, vt,
+                           now - (int64_t) (delay * clk->tick_ms), &pos);
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
         return NGX_ERROR;
     }
 
-    hello = NULL;
-    state = NULL;
+    h = NULL;
+    st = NULL;
     rc = NGX_ERROR;
 
-    if (ngx_f1_replay_session_hello(sc->session, (unsigned) sc->rate, tick,
-                                    t, g)
+    if (ngx_f1_replay_session_hello(sc->session, (unsigned) sc->rate, clk,
+                                    &pos, (int32_t) (delay * clk->tick_ms),
+                                    g)
         == 0
-        && (hello = ngx_f1_replay_msg_gen(g, log)) != NULL)
+        && (h = ngx_f1_replay_msg_gen(g, log)) != NULL)
     {
         yajl_gen_reset(g, NULL);
         yajl_gen_clear(g);
 
-        if (ngx_f1_replay_session_state(sc->session, t, "state", g) == 0
-            && (state = ngx_f1_replay_msg_gen(g, log)) != NULL)
+        if (ngx_f1_replay_session_state(sc->session, pos.t, "state", g) == 0
+            && (st = ngx_f1_replay_msg_gen(g, log)) != NULL)
         {
             rc = NGX_OK;
         }
@@ -535,11 +610,18 @@ ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
     yajl_gen_free(g);
 
     if (rc != NGX_OK) {
-        if (hello) {
-            ngx_f1_replay_msg_release(hello);
+        if (h) {
+            ngx_f1_replay_msg_release(h);
         }
 
         return NGX_ERROR;
+    }
+
+    *hello = h;
+    *state = st;
+
+    if (delay) {
+        return NGX_OK;
     }
 
     if (sc->hello) {
@@ -547,8 +629,11 @@ ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
         ngx_f1_replay_msg_release(sc->state);
     }
 
-    sc->hello = hello;
-    sc->state = state;
+    h->refs++;
+    st->refs++;
+
+    sc->hello = h;
+    sc->state = st;
     sc->greet_tick = tick;
 
     return NGX_OK;
@@ -947,7 +1032,7 @@ ngx_f1_replay_ws_add_header(ngx_http_request_t *r, const char *name,
 /* the client joins its session's list; the worker's tick starts */
 
 static ngx_int_t
-ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
+ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl, uint64_t delay)
 {
     int64_t                        next;
     ngx_f1_replay_filter_t         all;
@@ -978,7 +1063,7 @@ ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
 
     ngx_f1_replay_filter_all(&all);
 
-    cl->sub = ngx_f1_replay_sub_get(sc, &all, 1);
+    cl->sub = ngx_f1_replay_sub_get(sc, &all, 1, delay);
     if (cl->sub == NULL) {
         return NGX_ERROR;
     }
@@ -993,8 +1078,8 @@ ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl)
     ngx_f1_replay_count(sc, connections, 1);
 
     if (!sc->tick_ev.timer_set) {
-        next = ngx_f1_replay_clock_tick_start(&sc->sh->clock,
-                   ngx_f1_replay_clock_tick(&sc->sh->clock,
+        next = ngx_f1_replay_clock_tick_start(&sc->clock,
+                   ngx_f1_replay_clock_tick(&sc->clock,
                                             (int64_t) ngx_current_msec)
                    + 1);
         ngx_add_timer(&sc->tick_ev,
@@ -1515,7 +1600,9 @@ ngx_f1_replay_ws_timer(ngx_event_t *ev)
 /*
  * The worker's tick: the current tick comes from the shared clock and
  * this worker's monotonic time; a late timer sends the current tick and
- * skips the missed ones.  The frame is encoded once for every client.
+ * skips the missed ones.  Each subscription works out its view of the
+ * clock once (its messages and frame), then every client gets its
+ * subscription's: clock, state and events first, then the frame.
  */
 
 static void
@@ -1524,9 +1611,9 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
     ngx_f1_replay_session_conf_t  *sc = ev->data;
 
     double                   sent;
-    int32_t                  t;
     int64_t                  now, next;
-    uint64_t                 tick, bucket;
+    uint64_t                 tick;
+    ngx_uint_t               i;
     ngx_time_t              *tp;
     ngx_queue_t             *q, *qn;
     ngx_f1_replay_sub_t     *sub;
@@ -1534,20 +1621,22 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
     ngx_f1_replay_clock_t   *clk;
     ngx_f1_replay_client_t  *cl;
 
-    clk = &sc->sh->clock;
+    clk = ngx_f1_replay_clock(sc);
     now = (int64_t) ngx_current_msec;
     tick = ngx_f1_replay_clock_tick(clk, now);
-    t = ngx_f1_replay_clock_session_time(clk, tick);
 
     tp = ngx_timeofday();
     sent = (double) tp->sec * 1000 + tp->msec;
 
-    if (tick != sc->tick) {
-        ngx_f1_replay_ws_events(sc, t);
-    }
-
     sc->tick = tick;
-    sc->last_t = t;
+
+    for (q = ngx_queue_head(&sc->subs);
+         q != ngx_queue_sentinel(&sc->subs);
+         q = ngx_queue_next(q))
+    {
+        sub = ngx_queue_data(q, ngx_f1_replay_sub_t, queue);
+        ngx_f1_replay_ws_view(sc, sub, tick, now, sent, ev->log);
+    }
 
     for (q = ngx_queue_head(&sc->clients);
          q != ngx_queue_sentinel(&sc->clients);
@@ -1558,43 +1647,28 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
 
         cl = ngx_queue_data(q, ngx_f1_replay_client_t, queue);
         sub = cl->sub;
-        bucket = tick / sub->divisor;
 
-        if (bucket == cl->bucket) {
+        for (i = 0; i < sub->npending && !cl->closing; i++) {
+            sub->pending[i]->refs++;
+
+            if (ngx_f1_replay_ws_queue(cl, sub->pending[i]) != NGX_OK) {
+                ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                              "f1_replay: client too slow for messages");
+                ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
+            }
+        }
+
+        if (!sub->playing || sub->frame == NULL
+            || cl->bucket == sub->bucket)
+        {
+            if (sub->npending) {
+                (void) ngx_f1_replay_ws_flush(cl);
+            }
+
             continue;
         }
 
-        if (sub->frame == NULL || sub->bucket != bucket) {
-
-            /* the first client of this subscription in this tick */
-
-            yajl_gen_reset(sc->gen, NULL);
-            yajl_gen_clear(sc->gen);
-
-            frame = NULL;
-
-            if (ngx_f1_replay_frame_encode(sc->session, tick, t, sent,
-                                           &sub->filter, sc->gen)
-                == 0)
-            {
-                frame = ngx_f1_replay_msg_gen(sc->gen, ev->log);
-            }
-
-            if (frame == NULL) {
-                ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
-                              "f1_replay: cannot encode tick %uL", tick);
-                break;
-            }
-
-            if (sub->frame) {
-                ngx_f1_replay_msg_release(sub->frame);
-            }
-
-            sub->frame = frame;
-            sub->bucket = bucket;
-        }
-
-        cl->bucket = bucket;
+        cl->bucket = sub->bucket;
 
         if (!cl->deflate) {
             ngx_f1_replay_ws_push(cl, sub->frame);
@@ -1603,7 +1677,7 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
 
         /* compressed once per subscription and tick, like the frame */
 
-        if (sub->zframe == NULL || sub->zbucket != bucket) {
+        if (sub->zframe == NULL || sub->zbucket != sub->bucket) {
             frame = ngx_f1_replay_ws_deflate(sc, sub->frame, ev->log);
             if (frame == NULL) {
                 ngx_f1_replay_ws_push(cl, sub->frame);
@@ -1615,18 +1689,255 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
             }
 
             sub->zframe = frame;
-            sub->zbucket = bucket;
+            sub->zbucket = sub->bucket;
         }
 
         ngx_f1_replay_ws_push(cl, sub->zframe);
     }
 
+    for (q = ngx_queue_head(&sc->subs);
+         q != ngx_queue_sentinel(&sc->subs);
+         q = ngx_queue_next(q))
+    {
+        sub = ngx_queue_data(q, ngx_f1_replay_sub_t, queue);
+
+        for (i = 0; i < sub->npending; i++) {
+            ngx_f1_replay_msg_release(sub->pending[i]);
+        }
+
+        sub->npending = 0;
+    }
+
+    ngx_f1_replay_ws_uncache(sc);
+
     if (sc->nclients == 0) {
         return;
     }
 
-    next = ngx_f1_replay_clock_tick_start(clk, tick + 1);
-    ngx_add_timer(ev, (ngx_msec_t) ngx_max(next - now, 1));
+    next = ngx_f1_replay_clock_tick_start(clk, tick + 1) - now;
+
+    if (now < clk->epoch_ms) {
+
+        /* waiting for an anchor: look at the clock now and then */
+
+        next = ngx_min(next, 1000);
+    }
+
+    ngx_add_timer(ev, (ngx_msec_t) ngx_max(next, 1));
+}
+
+
+/*
+ * A subscription's view of the clock at this tick, delay ticks behind:
+ * a clock message when the segment or the state changed, a state after
+ * a jump (seek, restart, loop), else the race events passed, and the
+ * frame while playing.
+ */
+
+static void
+ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_sub_t *sub, uint64_t tick, int64_t now, double sent,
+    ngx_log_t *log)
+{
+    uint64_t                   vt, bucket;
+    ngx_uint_t                 i;
+    ngx_f1_replay_msg_t       *m;
+    ngx_f1_replay_clock_t     *clk;
+    ngx_f1_replay_clock_pos_t  pos;
+
+    clk = &sc->clock;
+    vt = tick > sub->delay ? tick - sub->delay : 0;
+
+    ngx_f1_replay_clock_at(clk, vt,
+                           now - (int64_t) (sub->delay * clk->tick_ms), &pos);
+
+    if (sub->started) {
+
+        if (pos.seg != sub->seg || pos.state != sub->state) {
+            m = ngx_f1_replay_ws_clock_msg(sc, &pos, sub->delay, log);
+            if (m) {
+                (void) ngx_f1_replay_ws_pend(sub, m);
+            }
+        }
+
+        if (pos.jump != sub->jump || pos.t < sub->last_t) {
+            m = ngx_f1_replay_ws_state_msg(sc, pos.t, log);
+            if (m) {
+                (void) ngx_f1_replay_ws_pend(sub, m);
+            }
+
+        } else if (pos.t > sub->last_t
+                   && pos.t - sub->last_t <= NGX_F1_REPLAY_EVENTS_SPAN
+                   && ngx_f1_replay_ws_events(sc, sub->last_t, pos.t, log)
+                      == NGX_OK)
+        {
+            for (i = 0; i < sc->nevents; i++) {
+                if (ngx_f1_replay_ws_pend(sub, sc->events[i]) != NGX_OK) {
+                    break;
+                }
+            }
+        }
+    }
+
+    sub->started = 1;
+    sub->seg = pos.seg;
+    sub->jump = pos.jump;
+    sub->state = pos.state;
+    sub->last_t = pos.t;
+    sub->playing = (pos.state == NGX_F1_REPLAY_PLAYING);
+
+    if (!sub->playing) {
+        return;
+    }
+
+    bucket = vt / sub->divisor;
+
+    if (sub->frame && sub->bucket == bucket) {
+        return;
+    }
+
+    /* the first client of this subscription in this tick */
+
+    yajl_gen_reset(sc->gen, NULL);
+    yajl_gen_clear(sc->gen);
+
+    m = NULL;
+
+    if (ngx_f1_replay_frame_encode(sc->session, vt, pos.t, sent,
+                                   &sub->filter, sc->gen)
+        == 0)
+    {
+        m = ngx_f1_replay_msg_gen(sc->gen, log);
+    }
+
+    if (m == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "f1_replay: cannot encode tick %uL", vt);
+        sub->playing = 0;
+        return;
+    }
+
+    if (sub->frame) {
+        ngx_f1_replay_msg_release(sub->frame);
+    }
+
+    sub->frame = m;
+    sub->bucket = bucket;
+}
+
+
+/* a message for the subscription's clients, before the frame */
+
+static ngx_int_t
+ngx_f1_replay_ws_pend(ngx_f1_replay_sub_t *sub, ngx_f1_replay_msg_t *m)
+{
+    if (sub->npending == NGX_F1_REPLAY_PENDING_MAX) {
+        return NGX_ERROR;
+    }
+
+    m->refs++;
+    sub->pending[sub->npending++] = m;
+
+    return NGX_OK;
+}
+
+
+/* the clock message of a position, shared within the tick */
+
+static ngx_f1_replay_msg_t *
+ngx_f1_replay_ws_clock_msg(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_clock_pos_t *pos, uint64_t delay, ngx_log_t *log)
+{
+    uint64_t  key;
+
+    key = pos->seg * 4 + pos->state;
+
+    if (sc->cached_clock
+        && sc->cached_clock_key[0] == pos->tick
+        && sc->cached_clock_key[1] == key)
+    {
+        return sc->cached_clock;
+    }
+
+    yajl_gen_reset(sc->gen, NULL);
+    yajl_gen_clear(sc->gen);
+
+    if (ngx_f1_replay_session_clock(sc->session, &sc->clock, pos,
+                                    (int32_t) (delay * sc->clock.tick_ms),
+                                    "clock", sc->gen)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "f1_replay: cannot encode the clock");
+        return NULL;
+    }
+
+    if (sc->cached_clock) {
+        ngx_f1_replay_msg_release(sc->cached_clock);
+    }
+
+    sc->cached_clock = ngx_f1_replay_msg_gen(sc->gen, log);
+    sc->cached_clock_key[0] = pos->tick;
+    sc->cached_clock_key[1] = key;
+
+    return sc->cached_clock;
+}
+
+
+/* the state message at a session time, shared within the tick */
+
+static ngx_f1_replay_msg_t *
+ngx_f1_replay_ws_state_msg(ngx_f1_replay_session_conf_t *sc, int32_t t,
+    ngx_log_t *log)
+{
+    if (sc->cached_state && sc->cached_state_t == t) {
+        return sc->cached_state;
+    }
+
+    yajl_gen_reset(sc->gen, NULL);
+    yajl_gen_clear(sc->gen);
+
+    if (ngx_f1_replay_session_state(sc->session, t, "state", sc->gen) != 0) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "f1_replay: cannot encode the state at %D ms", t);
+        return NULL;
+    }
+
+    if (sc->cached_state) {
+        ngx_f1_replay_msg_release(sc->cached_state);
+    }
+
+    sc->cached_state = ngx_f1_replay_msg_gen(sc->gen, log);
+    sc->cached_state_t = t;
+
+    return sc->cached_state;
+}
+
+
+/* the tick is over: its shared messages go */
+
+static void
+ngx_f1_replay_ws_uncache(ngx_f1_replay_session_conf_t *sc)
+{
+    ngx_uint_t  i;
+
+    if (sc->cached_clock) {
+        ngx_f1_replay_msg_release(sc->cached_clock);
+        sc->cached_clock = NULL;
+    }
+
+    if (sc->cached_state) {
+        ngx_f1_replay_msg_release(sc->cached_state);
+        sc->cached_state = NULL;
+    }
+
+    for (i = 0; i < sc->nevents; i++) {
+        ngx_f1_replay_msg_release(sc->events[i]);
+    }
+
+    sc->nevents = 0;
+    sc->cached_events[0] = 0;
+    sc->cached_events[1] = 0;
 }
 
 
@@ -1707,65 +2018,45 @@ ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc)
 
 
 /*
- * The race events the clock passed since this worker's last tick,
- * encoded once and queued to every client, after the frame in flight.
- * Not after a pause of the worker (no clients), a loop or a jump: the
- * state message a client gets on connect covers those.
+ * The race events in the session times (from, to], encoded once per
+ * tick for the subscriptions that passed them.  Not after a pause of
+ * the worker (no clients) or a jump: the state message covers those.
  */
 
-static void
-ngx_f1_replay_ws_events(ngx_f1_replay_session_conf_t *sc, int32_t t)
+static ngx_int_t
+ngx_f1_replay_ws_events(ngx_f1_replay_session_conf_t *sc, int32_t from,
+    int32_t to, ngx_log_t *log)
 {
     ngx_uint_t                  i;
-    ngx_queue_t                *q, *qn;
-    ngx_f1_replay_client_t     *cl;
     ngx_f1_replay_events_ctx_t  ctx;
 
-    if (sc->tick == 0 || t <= sc->last_t
-        || t - sc->last_t > NGX_F1_REPLAY_EVENTS_SPAN)
-    {
-        return;
+    if (sc->cached_events[0] == from && sc->cached_events[1] == to) {
+        return NGX_OK;
     }
 
-    ctx.n = 0;
-    ctx.log = sc->tick_ev.log;
+    for (i = 0; i < sc->nevents; i++) {
+        ngx_f1_replay_msg_release(sc->events[i]);
+    }
+
+    sc->nevents = 0;
+    sc->cached_events[0] = from;
+    sc->cached_events[1] = to;
+
+    ctx.sc = sc;
+    ctx.log = log;
 
     yajl_gen_reset(sc->gen, NULL);
     yajl_gen_clear(sc->gen);
 
-    if (ngx_f1_replay_session_events(sc->session, sc->last_t, t, sc->gen,
+    if (ngx_f1_replay_session_events(sc->session, from, to, sc->gen,
                                      ngx_f1_replay_ws_event, &ctx)
         != 0)
     {
-        ngx_log_error(NGX_LOG_ALERT, ctx.log, 0,
-                      "f1_replay: cannot encode the events before %D ms", t);
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "f1_replay: cannot encode the events before %D ms", to);
     }
 
-    for (q = ngx_queue_head(&sc->clients);
-         q != ngx_queue_sentinel(&sc->clients);
-         q = qn)
-    {
-        qn = ngx_queue_next(q);
-        cl = ngx_queue_data(q, ngx_f1_replay_client_t, queue);
-
-        for (i = 0; i < ctx.n && !cl->closing; i++) {
-            ctx.msg[i]->refs++;
-
-            if (ngx_f1_replay_ws_queue(cl, ctx.msg[i]) != NGX_OK) {
-                ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
-                              "f1_replay: client too slow for events");
-                ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
-            }
-        }
-
-        if (ctx.n) {
-            (void) ngx_f1_replay_ws_flush(cl);
-        }
-    }
-
-    for (i = 0; i < ctx.n; i++) {
-        ngx_f1_replay_msg_release(ctx.msg[i]);
-    }
+    return NGX_OK;
 }
 
 
@@ -1774,15 +2065,18 @@ ngx_f1_replay_ws_event(void *data, yajl_gen g)
 {
     ngx_f1_replay_events_ctx_t  *ctx = data;
 
-    ngx_f1_replay_msg_t  *m;
+    ngx_f1_replay_msg_t           *m;
+    ngx_f1_replay_session_conf_t  *sc;
 
-    if (ctx->n < NGX_F1_REPLAY_EVENTS_MAX) {
+    sc = ctx->sc;
+
+    if (sc->nevents < NGX_F1_REPLAY_EVENTS_MAX) {
         m = ngx_f1_replay_msg_gen(g, ctx->log);
         if (m == NULL) {
             return -1;
         }
 
-        ctx->msg[ctx->n++] = m;
+        sc->events[sc->nevents++] = m;
     }
 
     yajl_gen_reset(g, NULL);
@@ -1806,8 +2100,9 @@ ngx_f1_replay_ws_subscribe(ngx_f1_replay_client_t *cl, u_char *text,
     size_t len)
 {
     char                    jerr[128];
+    uint64_t                delay;
     ngx_int_t               rc;
-    ngx_uint_t              i, divisor, n;
+    ngx_uint_t              i, divisor, n, jump;
     yajl_gen                g;
     const char             *err;
     ngx_f1_replay_sub_t    *sub;
@@ -1819,21 +2114,25 @@ ngx_f1_replay_ws_subscribe(ngx_f1_replay_client_t *cl, u_char *text,
     };
 
     err = NULL;
+    jump = 0;
+    delay = cl->sub->delay;
 
     doc = ngx_f1_replay_json_parse(text, len, jerr, sizeof(jerr));
 
     if (doc == NULL) {
         err = "the message is not JSON";
 
-    } else if (ngx_f1_replay_ws_parse_sub(cl, doc, &f, &divisor, &err)
+    } else if (ngx_f1_replay_ws_parse_sub(cl, doc, &f, &divisor, &delay,
+                                          &err)
                == NGX_OK)
     {
-        sub = ngx_f1_replay_sub_get(cl->sc, &f, divisor);
+        sub = ngx_f1_replay_sub_get(cl->sc, &f, divisor, delay);
 
         if (sub == NULL) {
             err = "too many distinct subscriptions on this server";
 
         } else {
+            jump = (delay != cl->sub->delay);
             ngx_f1_replay_sub_put(cl->sc, cl->sub);
             cl->sub = sub;
             cl->bucket = UINT64_MAX;
@@ -1926,22 +2225,86 @@ ngx_f1_replay_ws_subscribe(ngx_f1_replay_client_t *cl, u_char *text,
               ? yajl_gen_string(g, (u_char *) "compact", 7)
               : yajl_gen_string(g, (u_char *) "json", 4))
              == yajl_gen_status_ok
+          && yajl_gen_string(g, (u_char *) "delay_ms", 8)
+             == yajl_gen_status_ok
+          && yajl_gen_integer(g, (long long) (sub->delay * 1000
+                                              / cl->sc->rate))
+             == yajl_gen_status_ok
           && yajl_gen_map_close(g) == yajl_gen_status_ok)
          ? ngx_f1_replay_ws_reply(cl, g) : NGX_ERROR;
 
     yajl_gen_free(g);
 
+    if (rc == NGX_OK && jump) {
+        rc = ngx_f1_replay_ws_rejoin(cl);
+    }
+
     return rc;
+}
+
+
+/*
+ * A client whose delay changed sees another moment: the clock and the
+ * state at that moment, before its next frame
+ */
+
+static ngx_int_t
+ngx_f1_replay_ws_rejoin(ngx_f1_replay_client_t *cl)
+{
+    int64_t                        now;
+    uint64_t                       vt, delay;
+    ngx_f1_replay_msg_t           *m;
+    ngx_f1_replay_clock_t         *clk;
+    ngx_f1_replay_clock_pos_t      pos;
+    ngx_f1_replay_session_conf_t  *sc;
+
+    sc = cl->sc;
+    clk = ngx_f1_replay_clock(sc);
+    now = (int64_t) ngx_current_msec;
+    delay = cl->sub->delay;
+    vt = ngx_f1_replay_clock_tick(clk, now);
+    vt = vt > delay ? vt - delay : 0;
+
+    ngx_f1_replay_clock_at(clk, vt,
+                           now - (int64_t) (delay * clk->tick_ms), &pos);
+
+    m = ngx_f1_replay_ws_clock_msg(sc, &pos, delay,
+                                   cl->request->connection->log);
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    m->refs++;
+
+    if (ngx_f1_replay_ws_queue(cl, m) != NGX_OK) {
+        ngx_f1_replay_ws_uncache(sc);
+        return NGX_OK;
+    }
+
+    m = ngx_f1_replay_ws_state_msg(sc, pos.t, cl->request->connection->log);
+    if (m == NULL) {
+        ngx_f1_replay_ws_uncache(sc);
+        return NGX_ERROR;
+    }
+
+    m->refs++;
+    (void) ngx_f1_replay_ws_queue(cl, m);
+
+    ngx_f1_replay_ws_uncache(sc);
+
+    return NGX_OK;
 }
 
 
 static ngx_int_t
 ngx_f1_replay_ws_parse_sub(ngx_f1_replay_client_t *cl,
     ngx_f1_replay_json_t *doc, ngx_f1_replay_filter_t *f,
-    ngx_uint_t *divisor, const char **err)
+    ngx_uint_t *divisor, uint64_t *delay, const char **err)
 {
+    u_char                 buf[32];
     double                 d;
     size_t                 i;
+    ngx_str_t              value;
     ngx_uint_t             n, rate;
     const char            *s;
     ngx_f1_replay_json_t  *v;
@@ -2052,6 +2415,26 @@ ngx_f1_replay_ws_parse_sub(ngx_f1_replay_client_t *cl,
 
     *divisor = cl->sc->rate / rate;
 
+    v = ngx_f1_replay_json_get(doc, "delay");
+
+    if (v != NULL && v->type != NGX_F1_REPLAY_JSON_NULL) {
+        value.data = buf;
+        value.len = (v->type == NGX_F1_REPLAY_JSON_NUMBER && v->number >= 0
+                     && v->number < 1e6)
+                    ? (size_t) (ngx_snprintf(buf, sizeof(buf), "%.3f",
+                                             v->number)
+                                - buf)
+                    : 0;
+
+        if (value.len == 0
+            || ngx_f1_replay_ws_delay(cl->lcf, &value, delay) != NGX_OK)
+        {
+            *err = "\"delay\" must be a number of seconds, from 0 to "
+                   "f1_replay_max_delay";
+            return NGX_DECLINED;
+        }
+    }
+
     return NGX_OK;
 }
 
@@ -2060,7 +2443,7 @@ ngx_f1_replay_ws_parse_sub(ngx_f1_replay_client_t *cl,
 
 static ngx_f1_replay_sub_t *
 ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
-    ngx_f1_replay_filter_t *f, ngx_uint_t divisor)
+    ngx_f1_replay_filter_t *f, ngx_uint_t divisor, uint64_t delay)
 {
     ngx_queue_t          *q;
     ngx_f1_replay_sub_t  *sub;
@@ -2071,7 +2454,7 @@ ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
     {
         sub = ngx_queue_data(q, ngx_f1_replay_sub_t, queue);
 
-        if (sub->divisor == divisor
+        if (sub->divisor == divisor && sub->delay == delay
             && ngx_memcmp(&sub->filter, f, sizeof(ngx_f1_replay_filter_t))
                == 0)
         {
@@ -2091,6 +2474,7 @@ ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
 
     sub->filter = *f;
     sub->divisor = divisor;
+    sub->delay = delay;
     sub->refs = 1;
 
     ngx_queue_insert_tail(&sc->subs, &sub->queue);

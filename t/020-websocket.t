@@ -332,7 +332,7 @@ qr/\x88\x02\x03\xe8\z/
 --- raw_request_middle_delay: 0.3
 --- error_code: 101
 --- response_body_like eval
-qr/\{"type":"subscribed","drivers":\[2\],"channels":\["speed","drs"\],"rate":10,"format":"json"\}.*\x88\x02\x03\xe8\z/s
+qr/\{"type":"subscribed","drivers":\[2\],"channels":\["speed","drs"\],"rate":10,"format":"json","delay_ms":0\}.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 
@@ -410,7 +410,7 @@ qr/\{"type":"event","event":"weather","t":31000,"time":"00:00:31.000","air_temp"
 --- response_headers
 Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover
 --- response_body_like eval
-qr/^\x81\x7e..\{"type":"hello",.*\{"type":"subscribed","drivers":\[1,2\],.*"rate":10,"format":"json"\}.*\xc1.*\x88\x02\x03\xe8\z/s
+qr/^\x81\x7e..\{"type":"hello",.*\{"type":"subscribed","drivers":\[1,2\],.*"rate":10,"format":"json","delay_ms":0\}.*\xc1.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 
@@ -450,7 +450,7 @@ qr/\x88\x02\x03\xea\z/
 --- raw_request_middle_delay: 0.3
 --- error_code: 101
 --- response_body_like eval
-qr/\{"type":"subscribed","drivers":\[1,2\],"channels":\["speed","gear"\],"rate":50,"format":"compact"\}.*\{"type":"f","tick":\d+,"t":\d+,"sent":[\d.]+,"c":\[\[2,null,null,0\],\[1,null,null,0\]\]\}.*\x88\x02\x03\xe8\z/s
+qr/\{"type":"subscribed","drivers":\[1,2\],"channels":\["speed","gear"\],"rate":50,"format":"compact","delay_ms":0\}.*\{"type":"f","tick":\d+,"t":\d+,"sent":[\d.]+,"c":\[\[2,null,null,0\],\[1,null,null,0\]\]\}.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 

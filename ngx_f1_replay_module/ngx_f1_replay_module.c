@@ -632,6 +632,7 @@ ngx_f1_replay_create_loc_conf(ngx_conf_t *cf)
      */
 
     flcf->ping_interval = NGX_CONF_UNSET_MSEC;
+    flcf->max_delay = NGX_CONF_UNSET_MSEC;
     flcf->pong_timeout = NGX_CONF_UNSET_MSEC;
     flcf->max_message = NGX_CONF_UNSET_SIZE;
     flcf->max_skipped = NGX_CONF_UNSET_UINT;

@@ -1,0 +1,432 @@
+#!/usr/bin/python3
+"""Replay control checks for t/025-control.t, with raw WebSocket clients
+(asyncio streams, so server pings are seen) and plain HTTP.
+
+    control_check.py ops HOST PORT N STATEFILE   N clients; pause, resume,
+                                                 speed, seek (t, lap),
+                                                 restart, loop off to the
+                                                 end, loop on; the state
+                                                 after the seek to STATEFILE
+    control_check.py delay HOST PORT             a client 2 s behind another
+                                                 across a seek
+    control_check.py anchor HOST PORT1 PORT2 S   one client on each of two
+                                                 instances: same ticks
+
+Prints one JSON line of results; exits 1 on a failed check, with the
+reasons on stderr.
+"""
+
+import asyncio
+import base64
+import json
+import os
+import struct
+import sys
+import time
+import urllib.error
+import urllib.request
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+
+
+class Client:
+    """A strict, minimal RFC 6455 client: records every message with its
+    arrival time, answers pings and counts them."""
+
+    def __init__(self, name):
+        self.name = name
+        self.msgs = []          # (arrival, dict)
+        self.pings = []         # arrival times
+        self.close = None
+
+    async def connect(self, host, port, path):
+        self.reader, self.writer = await asyncio.open_connection(host, port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.writer.write((
+            "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n" % (path, host, port, key)
+        ).encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = head.split(b" ", 2)[1]
+        if status != b"101":
+            raise RuntimeError("%s: handshake answered %s" % (self.name,
+                                                               status))
+        self.task = asyncio.ensure_future(self.run())
+
+    async def frame(self):
+        b0, b1 = await self.reader.readexactly(2)
+        n = b1 & 0x7f
+        if b1 & 0x80:
+            fail("%s: a masked server frame" % self.name)
+        if n == 126:
+            n = struct.unpack("!H", await self.reader.readexactly(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", await self.reader.readexactly(8))[0]
+        return b0 & 0x0f, await self.reader.readexactly(n)
+
+    def send(self, opcode, payload):
+        mask = os.urandom(4)
+        n = len(payload)
+        if n < 126:
+            hdr = bytes([0x80 | opcode, 0x80 | n])
+        else:
+            hdr = bytes([0x80 | opcode, 0x80 | 126]) + struct.pack("!H", n)
+        body = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+        self.writer.write(hdr + mask + body)
+
+    async def run(self):
+        try:
+            while True:
+                op, payload = await self.frame()
+                now = time.monotonic()
+                if op == 1:
+                    self.msgs.append((now, json.loads(payload)))
+                elif op == 9:
+                    self.pings.append(now)
+                    self.send(10, payload)
+                elif op == 8:
+                    self.close = struct.unpack("!H", payload[:2])[0]
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+
+    def subscribe(self, **kw):
+        kw["type"] = "subscribe"
+        self.send(1, json.dumps(kw).encode())
+
+    def since(self, t0):
+        return [(a, m) for a, m in self.msgs if a >= t0]
+
+    async def stop(self):
+        self.send(8, struct.pack("!H", 1000))
+        try:
+            await asyncio.wait_for(self.task, 2)
+        except asyncio.TimeoutError:
+            fail("%s: no close answer" % self.name)
+        self.writer.close()
+
+
+def post(base, body, path="/control/"):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"},
+                                 method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def control(base, body):
+    status, clock = post(base, body)
+    if status != 200 or clock.get("type") != "clock":
+        fail("control %r: %d %r" % (body, status, clock))
+        return {}
+    return clock
+
+
+def after_change(c, change):
+    """the messages from the clock message of a change on"""
+    for i, (a, m) in enumerate(c.msgs):
+        if m["type"] == "clock" and m["change"] == change:
+            return c.msgs[i:]
+    fail("%s: no clock message for change %d" % (c.name, change))
+    return []
+
+
+def frames(msgs):
+    return [m for a, m in msgs if m["type"] == "frame"]
+
+
+def check_change(clients, clock, what, state):
+    """every client got the clock message of the change, at its tick,
+    before any frame of that tick on"""
+    for c in clients:
+        msgs = after_change(c, clock["change"])
+        if not msgs:
+            continue
+        m = msgs[0][1]
+        if m["tick"] != clock["tick"] or m["state"] != state \
+                or m["t"] != clock["t"] or m["reason"] != what:
+            fail("%s: %s clock %r, control said %r" % (c.name, what, m,
+                                                        clock))
+        earlier = [x for a, x in c.msgs[:len(c.msgs) - len(msgs)]
+                   if x["type"] == "frame" and x["tick"] >= clock["tick"]]
+        if earlier:
+            fail("%s: %s: frame of tick %d before the clock message"
+                 % (c.name, what, earlier[0]["tick"]))
+    return clock
+
+
+async def ops(host, port, n, statefile):
+    base = "http://%s:%d" % (host, port)
+    clients = [Client("client %d" % i) for i in range(n)]
+    for c in clients:
+        await c.connect(host, port, "/ws")
+    await asyncio.sleep(1)
+    res = {"clients": n}
+
+    # pause: frames stop, pings go on
+
+    clock = check_change(clients, control(base, {"action": "pause"}),
+                         "pause", "paused")
+    await asyncio.sleep(2.5)
+    for c in clients:
+        msgs = after_change(c, clock.get("change", -1))
+        f = frames(msgs)
+        if f:
+            fail("%s: %d frames while paused" % (c.name, len(f)))
+        pings = [p for p in c.pings if p >= msgs[0][0]] if msgs else []
+        if len(pings) < 2:
+            fail("%s: %d pings while paused" % (c.name, len(pings)))
+        if c.close is not None:
+            fail("%s: closed while paused" % c.name)
+    paused_t = clock.get("t")
+    res["paused_pings"] = min(len(c.pings) for c in clients)
+
+    # resume: from the paused moment
+
+    clock = check_change(clients, control(base, {"action": "resume"}),
+                         "resume", "playing")
+    if clock.get("t") != paused_t:
+        fail("resume at %r, paused at %r" % (clock.get("t"), paused_t))
+    await asyncio.sleep(1)
+    for c in clients:
+        f = frames(after_change(c, clock.get("change", -1)))
+        if not f or f[0]["tick"] != clock["tick"] or f[0]["t"] != paused_t:
+            fail("%s: first frame after resume %r" % (c.name, f[:1]))
+
+    # speed: 4x, ticks and session time monotonic across the change
+
+    t0 = time.monotonic()
+    clock = check_change(clients, control(base, {"action": "speed",
+                                                 "speed": 4}),
+                         "speed", "playing")
+    await asyncio.sleep(1)
+    for c in clients:
+        f = [m for a, m in c.msgs if m["type"] == "frame"
+             and a >= t0 - 0.5]
+        for p, q in zip(f, f[1:]):
+            if q["tick"] <= p["tick"] or q["t"] <= p["t"]:
+                fail("%s: went back across the speed change: %r then %r"
+                     % (c.name, p, q))
+                break
+            step = 80 if p["tick"] >= clock["tick"] else 20
+            if q["t"] - p["t"] != step * (q["tick"] - p["tick"]):
+                fail("%s: %d ms for %d ticks at tick %d" % (
+                    c.name, q["t"] - p["t"], q["tick"] - p["tick"],
+                    q["tick"]))
+                break
+    res["speed"] = clock.get("speed")
+    control(base, {"action": "speed", "speed": 1})
+
+    # seek: clock, then the state at the target, then frames from there
+
+    clock = check_change(clients, control(base, {"action": "seek",
+                                                 "t": "00:45:00.000"}),
+                         "seek", "playing")
+    await asyncio.sleep(0.5)
+    for c in clients:
+        msgs = after_change(c, clock.get("change", -1))
+        kinds = [m["type"] for a, m in msgs[:3]]
+        if kinds != ["clock", "state", "frame"]:
+            fail("%s: after the seek %r" % (c.name, kinds))
+            continue
+        if msgs[1][1]["t"] != 2700000 or msgs[2][1]["t"] != 2700000:
+            fail("%s: seek state/frame at %d/%d" % (
+                c.name, msgs[1][1]["t"], msgs[2][1]["t"]))
+    msgs = after_change(clients[0], clock.get("change", -1))
+    if len(msgs) > 1:
+        with open(statefile, "w") as f:
+            json.dump(msgs[1][1], f)
+
+    # seek to a lap: the moment the leader began it
+
+    clock = check_change(clients, control(base, {"action": "seek",
+                                                 "lap": 30}),
+                         "seek", "playing")
+    res["lap30"] = clock.get("t")
+    res["lap30_lap"] = clock.get("lap")
+    await asyncio.sleep(0.3)
+    for c in clients:
+        msgs = after_change(c, clock.get("change", -1))
+        if len(msgs) < 2 or msgs[1][1]["type"] != "state" \
+                or msgs[1][1]["t"] != clock.get("t"):
+            fail("%s: no state at lap 30" % c.name)
+
+    # restart: back to the start
+
+    clock = check_change(clients, control(base, {"action": "restart"}),
+                         "restart", "playing")
+    res["restart"] = clock.get("time")
+
+    # loop off, near the end: a final clock message, frames stop
+
+    control(base, {"action": "loop", "loop": False})
+    end = clock.get("end")
+    h, m, s = end.split(":")
+    end_ms = (int(h) * 3600 + int(m) * 60) * 1000 + int(float(s) * 1000)
+    clock = control(base, {"action": "seek", "t": end_ms - 1000})
+    await asyncio.sleep(2)
+    for c in clients:
+        msgs = after_change(c, clock.get("change", -1))
+        ended = [i for i, (a, m) in enumerate(msgs)
+                 if m["type"] == "clock" and m["state"] == "ended"]
+        if not ended:
+            fail("%s: no final clock message" % c.name)
+            continue
+        if frames(msgs[ended[0]:]):
+            fail("%s: frames after the end" % c.name)
+        if msgs[ended[0]][1]["t"] != end_ms:
+            fail("%s: ended at %r" % (c.name, msgs[ended[0]][1]))
+    status, cl = post(base, {"action": "loop", "loop": True})
+    res["loop_on"] = cl.get("time")
+
+    # invalid requests: 400 and a JSON reason; the clock does not move
+
+    before = json.loads(urllib.request.urlopen(base + "/control/").read())
+    bad = [{"action": "fly"}, {"action": "speed", "speed": 0.1},
+           {"action": "speed", "speed": 51}, {"action": "seek"},
+           {"action": "seek", "t": "99:00:00"}, {"action": "seek",
+                                                 "lap": 999},
+           {"action": "seek", "t": 1, "lap": 2}, {"action": "loop",
+                                                  "loop": "maybe"},
+           ["pause"], "pause"]
+    res["bad"] = []
+    for b in bad:
+        status, body = post(base, b)
+        res["bad"].append(status)
+        if status != 400 or not isinstance(body, dict) \
+                or not body.get("error"):
+            fail("invalid %r: %d %r" % (b, status, body))
+    after = json.loads(urllib.request.urlopen(base + "/control/").read())
+    if after["change"] != before["change"]:
+        fail("invalid requests changed the clock")
+
+    for c in clients:
+        await c.stop()
+        if c.close != 1000:
+            fail("%s: close %r" % (c.name, c.close))
+    return res
+
+
+async def delay(host, port):
+    base = "http://%s:%d" % (host, port)
+    a = Client("live")
+    b = Client("delayed")
+    await a.connect(host, port, "/ws")
+    await b.connect(host, port, "/ws?delay=2")
+    await asyncio.sleep(0.5)
+    hello = b.msgs[0][1]
+    if hello["type"] != "hello" or hello["clock"]["delay_ms"] != 2000:
+        fail("delayed hello %r" % hello.get("clock"))
+
+    clock = control(base, {"action": "seek", "t": "00:50:00"})
+    await asyncio.sleep(3)
+
+    ma = after_change(a, clock.get("change", -1))
+    mb = after_change(b, clock.get("change", -1))
+    res = {}
+    if ma and mb:
+        res["lag"] = round(mb[0][0] - ma[0][0], 3)
+        if not 1.9 <= res["lag"] <= 2.3:
+            fail("the delayed client saw the seek %.3f s later" % res["lag"])
+        if mb[0][1]["tick"] != ma[0][1]["tick"] \
+                or [m["type"] for x, m in mb[:2]] != ["clock", "state"] \
+                or mb[1][1]["t"] != 3000000:
+            fail("delayed seek messages %r" % [m for x, m in mb[:2]])
+
+    # the same tick shows the same moment, whoever sees it when
+
+    fa = {m["tick"]: m["t"] for m in frames(a.msgs)}
+    fb = {m["tick"]: m["t"] for m in frames(b.msgs)}
+    common = set(fa) & set(fb)
+    res["common_ticks"] = len(common)
+    if len(common) < 100:
+        fail("only %d ticks seen by both" % len(common))
+    diff = [t for t in common if fa[t] != fb[t]]
+    if diff:
+        fail("%d ticks differ, e.g. %d: %d vs %d" % (
+            len(diff), diff[0], fa[diff[0]], fb[diff[0]]))
+
+    # a subscription can change the delay: clock and state again
+
+    n = len(b.msgs)
+    b.subscribe(delay=0)
+    await asyncio.sleep(0.3)
+    kinds = [m["type"] for x, m in b.msgs[n:n + 3]]
+    if kinds != ["subscribed", "clock", "state"] \
+            or b.msgs[n][1]["delay_ms"] != 0:
+        fail("delay change by subscription: %r" % kinds)
+    b.subscribe(delay=3600)
+    await asyncio.sleep(0.3)
+    if b.msgs[-1][1]["type"] != "error":
+        fail("a delay above f1_replay_max_delay was accepted")
+
+    await a.stop()
+    await b.stop()
+    return res
+
+
+async def anchor(host, port1, port2, seconds):
+    a = Client("instance 1")
+    b = Client("instance 2")
+    await a.connect(host, port1, "/ws")
+    await b.connect(host, port2, "/ws")
+    await asyncio.sleep(seconds)
+    await a.stop()
+    await b.stop()
+
+    fa = [(x, m) for x, m in a.msgs if m["type"] == "frame"]
+    fb = [(x, m) for x, m in b.msgs if m["type"] == "frame"]
+    res = {"frames": [len(fa), len(fb)]}
+
+    # at each frame from one, the tick the other was at
+
+    worst = 0
+    j = 0
+    for x, m in fa:
+        while j + 1 < len(fb) and fb[j + 1][0] <= x:
+            j += 1
+        if fb and fb[j][0] <= x:
+            worst = max(worst, abs(m["tick"] - fb[j][1]["tick"]))
+    res["max_tick_diff"] = worst
+    if worst > 1:
+        fail("the instances were %d ticks apart" % worst)
+
+    ta = {m["tick"]: m["t"] for x, m in fa}
+    tb = {m["tick"]: m["t"] for x, m in fb}
+    common = set(ta) & set(tb)
+    res["common_ticks"] = len(common)
+    if len(common) < seconds * 40:
+        fail("only %d ticks in common" % len(common))
+    if any(ta[t] != tb[t] for t in common):
+        fail("the same tick shows different session times")
+    return res
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "ops":
+        res = asyncio.run(ops(sys.argv[2], int(sys.argv[3]),
+                              int(sys.argv[4]), sys.argv[5]))
+    elif mode == "delay":
+        res = asyncio.run(delay(sys.argv[2], int(sys.argv[3])))
+    elif mode == "anchor":
+        res = asyncio.run(anchor(sys.argv[2], int(sys.argv[3]),
+                                 int(sys.argv[4]), float(sys.argv[5])))
+    else:
+        sys.exit("usage: see the docstring")
+    print(json.dumps(res))
+    for f in failures[:20]:
+        print("FAIL: " + f, file=sys.stderr)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

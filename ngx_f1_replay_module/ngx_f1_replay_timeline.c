@@ -148,7 +148,8 @@ static int ngx_f1_replay_tl_fastest(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_vec_t *v);
 static int ngx_f1_replay_tl_track_status(const ngx_f1_replay_session_t *s,
     int32_t t);
-static int ngx_f1_replay_tl_excluded(const ngx_f1_replay_tl_car_t *c);
+static int ngx_f1_replay_tl_excluded(const ngx_f1_replay_tl_car_t *c,
+    int32_t t);
 static int ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_vec_t *v);
 static int ngx_f1_replay_tl_cmp(const void *one, const void *two);
@@ -791,7 +792,7 @@ ngx_f1_replay_tl_track_status(const ngx_f1_replay_session_t *s, int32_t t)
 /* a car that cannot take part in an overtake at this instant */
 
 static int
-ngx_f1_replay_tl_excluded(const ngx_f1_replay_tl_car_t *c)
+ngx_f1_replay_tl_excluded(const ngx_f1_replay_tl_car_t *c, int32_t t)
 {
     uint8_t   flags;
     uint32_t  k;
@@ -813,8 +814,13 @@ ngx_f1_replay_tl_excluded(const ngx_f1_replay_tl_car_t *c)
     /*
      * on its in-lap: it enters the pit lane before it next crosses the
      * line (positions change at line crossings, so a car slowing for its
-     * stop, or crawling to it, is "passed" before its InPit shows)
+     * stop, or crawling to it, is "passed" before its InPit shows).  A
+     * car crossing the line now was judged on the lap it completes.
      */
+
+    if (c->crossing == t) {
+        return 0;
+    }
 
     for (k = c->next; k < c->n; k++) {
         if (c->st[k].flags & NGX_F1_REPLAY_IN_PIT) {
@@ -943,7 +949,7 @@ ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
             pa = c->st[c->next - 1].position;
 
             if (pa == 0 || c->prev_pos == 0 || pa >= c->prev_pos
-                || ngx_f1_replay_tl_excluded(c))
+                || ngx_f1_replay_tl_excluded(c, t))
             {
                 continue;
             }
@@ -960,7 +966,7 @@ ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
                 /* was between A's new and old places, is now behind A */
 
                 if (b->prev_pos < pa || b->prev_pos >= c->prev_pos
-                    || pb <= pa || ngx_f1_replay_tl_excluded(b))
+                    || pb <= pa || ngx_f1_replay_tl_excluded(b, t))
                 {
                     continue;
                 }

@@ -563,8 +563,8 @@ ngx_f1_replay_tl_finish(const ngx_f1_replay_session_t *s,
  * since the conversion does not detect them), and the block does not
  * tell "0" from a missing field.  The age test is what separates, in the
  * Dutch GP, the stops onto another used set of the same compound (PIA
- * and NOR's second stops, LAW's third, SAI's third and fourth) from a
- * pass through the pit lane on the same set.
+ * and NOR's second stops, ANT and LAW's third, SAI's third and fourth)
+ * from a pass through the pit lane on the same set.
  */
 
 static int

@@ -58,8 +58,9 @@ typedef struct {
 
 
 /*
- * The events of s, malloc'ed (free() them), sorted by (t, type, driver);
- * the index is the event id.  Returns 0, or -1 (out of memory).
+ * The events of s, malloc'ed (free() them; NULL when there are none),
+ * sorted by (t, type, driver); the index is the event id.  Returns 0, or
+ * -1 (out of memory).
  */
 int ngx_f1_replay_timeline_build(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_event_t **events, size_t *n);

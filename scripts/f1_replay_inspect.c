@@ -18,6 +18,10 @@
  *                                      sent 0)
  *   f1-replay-inspect DIR --bench [N]  load N times; print load time and
  *                                      block bytes
+ *   f1-replay-inspect DIR --timeline [TYPES]
+ *                                      the event timeline as JSON: all
+ *                                      events, or the listed types
+ *                                      ("pit_stop,safety_car")
  *
  * Skipped lines are reported on stderr; the exit status is 1 when the
  * archive cannot be loaded.
@@ -35,12 +39,15 @@
 #include "ngx_f1_replay_line.h"
 #include "ngx_f1_replay_loader.h"
 #include "ngx_f1_replay_session.h"
+#include "ngx_f1_replay_timeline.h"
 
 
 static int ngx_f1_replay_inspect_time(const char *arg, int32_t *t);
 static void ngx_f1_replay_inspect_warn(void *ctx, const char *msg);
 static int ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s,
     const char *mode, int32_t t);
+static int ngx_f1_replay_inspect_timeline(ngx_f1_replay_session_t *s,
+    unsigned long types);
 static int ngx_f1_replay_inspect_bench(const char *dir, int runs);
 static double ngx_f1_replay_inspect_now(void);
 
@@ -50,10 +57,12 @@ main(int argc, char **argv)
 {
     int                       i, rc, runs;
     char                      err[1024];
+    long                      types;
     int32_t                   t;
     ngx_f1_replay_session_t  *s;
 
     t = 0;
+    types = 0;
 
     if (argc >= 4 && strcmp(argv[2], "--frame") == 0) {
         for (i = 3; i < argc; i++) {
@@ -71,9 +80,19 @@ main(int argc, char **argv)
         runs = argc == 4 ? atoi(argv[3]) : 5;
         return ngx_f1_replay_inspect_bench(argv[1], runs > 0 ? runs : 1);
 
+    } else if ((argc == 3 || argc == 4)
+               && strcmp(argv[2], "--timeline") == 0)
+    {
+        types = ngx_f1_replay_timeline_types(argc == 4 ? argv[3] : "",
+                                             argc == 4 ? strlen(argv[3]) : 0);
+        if (types < 0) {
+            fprintf(stderr, "bad event types \"%s\"\n", argv[3]);
+            return 2;
+        }
+
     } else if (argc != 2) {
         fprintf(stderr, "usage: %s DIR [--at TIME | --frame TIME... | "
-                "--bench [N]]\n", argv[0]);
+                "--bench [N] | --timeline [TYPES]]\n", argv[0]);
         return 2;
     }
 
@@ -89,6 +108,9 @@ main(int argc, char **argv)
 
     } else if (strcmp(argv[2], "--at") == 0) {
         rc = ngx_f1_replay_inspect_print(s, argv[2], t);
+
+    } else if (strcmp(argv[2], "--timeline") == 0) {
+        rc = ngx_f1_replay_inspect_timeline(s, (unsigned long) types);
 
     } else {
         rc = 0;
@@ -178,6 +200,47 @@ ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s, const char *mode,
     }
 
     yajl_gen_free(g);
+
+    return rc ? 1 : 0;
+}
+
+
+static int
+ngx_f1_replay_inspect_timeline(ngx_f1_replay_session_t *s,
+    unsigned long types)
+{
+    int                        rc;
+    size_t                     n, len;
+    yajl_gen                   g;
+    const unsigned char       *buf;
+    ngx_f1_replay_tl_event_t  *ev;
+
+    if (ngx_f1_replay_timeline_build(s, &ev, &n) != 0) {
+        fprintf(stderr, "f1-replay-inspect: out of memory\n");
+        return 1;
+    }
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        free(ev);
+        return 1;
+    }
+
+    yajl_gen_config(g, yajl_gen_beautify, 1);
+
+    rc = ngx_f1_replay_timeline_json(s, ev, n, types, INT32_MIN, INT32_MAX,
+                                     0, g);
+
+    if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+        fwrite(buf, 1, len, stdout);
+
+    } else {
+        fprintf(stderr, "f1-replay-inspect: JSON generation failed\n");
+        rc = 1;
+    }
+
+    yajl_gen_free(g);
+    free(ev);
 
     return rc ? 1 : 0;
 }

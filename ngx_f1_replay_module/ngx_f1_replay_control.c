@@ -11,12 +11,16 @@
 #include "ngx_f1_replay_json.h"
 #include "ngx_f1_replay_line.h"
 #include "ngx_f1_replay_module.h"
+#include "ngx_f1_replay_timeline.h"
 
 
 /*
  * f1_replay_control: the replay clock over HTTP, JSON in and out.
  *
  *   GET  .../            the clock
+ *   GET  .../timeline    the race's events: ?type=pit_stop,safety_car
+ *                        &from=HH:MM:SS&to=...&limit=N; the ids are
+ *                        seek targets
  *   POST .../            {"action":"pause"}, "resume", "restart",
  *                        {"action":"seek","t":"00:45:00.000"} (or
  *                        "lap":N, or "event":<timeline id>; "offset":
@@ -29,6 +33,9 @@
  * and tells its clients, nothing is sent between workers.  The answer
  * is the clock as it will be from that tick.  Who may do this is left
  * to nginx (allow/deny, auth_basic, auth_request).
+ *
+ * The timeline is computed from the read-only session on each request
+ * that needs it (0.2 ms for a Grand Prix), so its ids are stable.
  */
 
 
@@ -42,6 +49,12 @@ static ngx_int_t ngx_f1_replay_control_apply(ngx_http_request_t *r,
 static ngx_int_t ngx_f1_replay_control_seek_time(
     ngx_f1_replay_session_conf_t *sc, ngx_f1_replay_json_t *doc,
     int64_t *t, const char **err);
+static ngx_int_t ngx_f1_replay_control_event(
+    ngx_f1_replay_session_conf_t *sc, size_t id, int32_t *t);
+static ngx_int_t ngx_f1_replay_control_timeline(ngx_http_request_t *r,
+    ngx_f1_replay_session_conf_t *sc);
+static ngx_int_t ngx_f1_replay_control_arg_time(ngx_http_request_t *r,
+    const char *name, int32_t *t);
 static ngx_int_t ngx_f1_replay_control_clock(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc, ngx_uint_t next);
 static ngx_int_t ngx_f1_replay_control_error(ngx_http_request_t *r,
@@ -62,6 +75,13 @@ ngx_f1_replay_control_handler(ngx_http_request_t *r)
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;
+        }
+
+        if (r->uri.len >= 9
+            && ngx_strncmp(r->uri.data + r->uri.len - 9, "/timeline", 9)
+               == 0)
+        {
+            return ngx_f1_replay_control_timeline(r, lcf->control);
         }
 
         return ngx_f1_replay_control_clock(r, lcf->control, 0);
@@ -362,7 +382,8 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
     } else {
         if (ev->type != NGX_F1_REPLAY_JSON_NUMBER || ev->number < 0
             || ev->number != (double) (ngx_uint_t) ev->number
-            || 1)
+            || ngx_f1_replay_control_event(sc, (size_t) ev->number, &ms)
+               != NGX_OK)
         {
             *err = "\"event\" must be an event id of the timeline";
             return NGX_DECLINED;
@@ -386,6 +407,144 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
         *err = "the time is outside the session";
         return NGX_DECLINED;
     }
+
+    return NGX_OK;
+}
+
+
+/* the session time of a timeline event */
+
+static ngx_int_t
+ngx_f1_replay_control_event(ngx_f1_replay_session_conf_t *sc, size_t id,
+    int32_t *t)
+{
+    size_t                     n;
+    ngx_int_t                  rc;
+    ngx_f1_replay_tl_event_t  *ev;
+
+    if (ngx_f1_replay_timeline_build(sc->session, &ev, &n) != 0) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_DECLINED;
+
+    if (id < n) {
+        *t = ev[id].t;
+        rc = NGX_OK;
+    }
+
+    free(ev);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_f1_replay_control_timeline(ngx_http_request_t *r,
+    ngx_f1_replay_session_conf_t *sc)
+{
+    long                       types;
+    size_t                     n;
+    int32_t                    from, to;
+    yajl_gen                   g;
+    ngx_int_t                  rc, limit;
+    ngx_str_t                  arg;
+    ngx_f1_replay_tl_event_t  *ev;
+
+    types = ngx_f1_replay_timeline_types("", 0);
+
+    if (ngx_http_arg(r, (u_char *) "type", 4, &arg) == NGX_OK) {
+        types = ngx_f1_replay_timeline_types((char *) arg.data, arg.len);
+
+        if (types < 0) {
+            return ngx_f1_replay_control_error(r, NGX_HTTP_BAD_REQUEST,
+                       "\"type\" must list event types: start, lap, "
+                       "pit_stop, stint, overtake, safety_car, vsc, "
+                       "red_flag, race_control, fastest_lap, finish");
+        }
+    }
+
+    from = INT32_MIN;
+    to = INT32_MAX;
+    limit = 0;
+
+    if (ngx_f1_replay_control_arg_time(r, "from", &from) != NGX_OK
+        || ngx_f1_replay_control_arg_time(r, "to", &to) != NGX_OK)
+    {
+        return ngx_f1_replay_control_error(r, NGX_HTTP_BAD_REQUEST,
+                   "\"from\" and \"to\" must be HH:MM:SS[.mmm] or "
+                   "milliseconds");
+    }
+
+    if (ngx_http_arg(r, (u_char *) "limit", 5, &arg) == NGX_OK) {
+        limit = ngx_atoi(arg.data, arg.len);
+
+        if (limit == NGX_ERROR) {
+            return ngx_f1_replay_control_error(r, NGX_HTTP_BAD_REQUEST,
+                       "\"limit\" must be a number of events");
+        }
+    }
+
+    if (ngx_f1_replay_timeline_build(sc->session, &ev, &n) != 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        free(ev);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_f1_replay_timeline_json(sc->session, ev, n,
+                                    (unsigned long) types, from, to,
+                                    (size_t) limit, g)
+        != 0)
+    {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    } else {
+        rc = ngx_f1_replay_control_send(r, NGX_HTTP_OK, g);
+    }
+
+    yajl_gen_free(g);
+    free(ev);
+
+    return rc;
+}
+
+
+/* ?name=HH:MM:SS[.mmm] or milliseconds; absent leaves *t alone */
+
+static ngx_int_t
+ngx_f1_replay_control_arg_time(ngx_http_request_t *r, const char *name,
+    int32_t *t)
+{
+    u_char     tbuf[12];
+    ngx_int_t  n;
+    ngx_str_t  arg;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &arg) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    if (arg.len == 8 || arg.len == 12) {
+        ngx_memcpy(tbuf, arg.data, arg.len);
+
+        if (arg.len == 8) {
+            ngx_memcpy(tbuf + 8, ".000", 4);
+        }
+
+        if (ngx_f1_replay_parse_time(tbuf, 12, t) == 0) {
+            return NGX_OK;
+        }
+    }
+
+    n = ngx_atoi(arg.data, arg.len);
+    if (n == NGX_ERROR || n > NGX_MAX_INT32_VALUE) {
+        return NGX_ERROR;
+    }
+
+    *t = (int32_t) n;
 
     return NGX_OK;
 }

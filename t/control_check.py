@@ -143,9 +143,10 @@ def frames(msgs):
     return [m for a, m in msgs if m["type"] == "frame"]
 
 
-def check_change(clients, clock, what, state):
+async def check_change(clients, clock, what, state):
     """every client got the clock message of the change, at its tick,
     before any frame of that tick on"""
+    await asyncio.sleep(0.2)
     for c in clients:
         msgs = after_change(c, clock["change"])
         if not msgs:
@@ -173,7 +174,7 @@ async def ops(host, port, n, statefile):
 
     # pause: frames stop, pings go on
 
-    clock = check_change(clients, control(base, {"action": "pause"}),
+    clock = await check_change(clients, control(base, {"action": "pause"}),
                          "pause", "paused")
     await asyncio.sleep(2.5)
     for c in clients:
@@ -191,7 +192,7 @@ async def ops(host, port, n, statefile):
 
     # resume: from the paused moment
 
-    clock = check_change(clients, control(base, {"action": "resume"}),
+    clock = await check_change(clients, control(base, {"action": "resume"}),
                          "resume", "playing")
     if clock.get("t") != paused_t:
         fail("resume at %r, paused at %r" % (clock.get("t"), paused_t))
@@ -204,7 +205,7 @@ async def ops(host, port, n, statefile):
     # speed: 4x, ticks and session time monotonic across the change
 
     t0 = time.monotonic()
-    clock = check_change(clients, control(base, {"action": "speed",
+    clock = await check_change(clients, control(base, {"action": "speed",
                                                  "speed": 4}),
                          "speed", "playing")
     await asyncio.sleep(1)
@@ -227,7 +228,7 @@ async def ops(host, port, n, statefile):
 
     # seek: clock, then the state at the target, then frames from there
 
-    clock = check_change(clients, control(base, {"action": "seek",
+    clock = await check_change(clients, control(base, {"action": "seek",
                                                  "t": "00:45:00.000"}),
                          "seek", "playing")
     await asyncio.sleep(0.5)
@@ -247,7 +248,7 @@ async def ops(host, port, n, statefile):
 
     # seek to a lap: the moment the leader began it
 
-    clock = check_change(clients, control(base, {"action": "seek",
+    clock = await check_change(clients, control(base, {"action": "seek",
                                                  "lap": 30}),
                          "seek", "playing")
     res["lap30"] = clock.get("t")
@@ -261,7 +262,7 @@ async def ops(host, port, n, statefile):
 
     # restart: back to the start
 
-    clock = check_change(clients, control(base, {"action": "restart"}),
+    clock = await check_change(clients, control(base, {"action": "restart"}),
                          "restart", "playing")
     res["restart"] = clock.get("time")
 
@@ -289,6 +290,7 @@ async def ops(host, port, n, statefile):
 
     # invalid requests: 400 and a JSON reason; the clock does not move
 
+    await asyncio.sleep(0.1)
     before = json.loads(urllib.request.urlopen(base + "/control/").read())
     bad = [{"action": "fly"}, {"action": "speed", "speed": 0.1},
            {"action": "speed", "speed": 51}, {"action": "seek"},
@@ -327,7 +329,7 @@ async def delay(host, port):
         fail("delayed hello %r" % hello.get("clock"))
 
     clock = control(base, {"action": "seek", "t": "00:50:00"})
-    await asyncio.sleep(3)
+    await asyncio.sleep(5)
 
     ma = after_change(a, clock.get("change", -1))
     mb = after_change(b, clock.get("change", -1))
@@ -363,9 +365,10 @@ async def delay(host, port):
     if kinds != ["subscribed", "clock", "state"] \
             or b.msgs[n][1]["delay_ms"] != 0:
         fail("delay change by subscription: %r" % kinds)
+    n = len(b.msgs)
     b.subscribe(delay=3600)
     await asyncio.sleep(0.3)
-    if b.msgs[-1][1]["type"] != "error":
+    if "error" not in [m["type"] for x, m in b.msgs[n:]]:
         fail("a delay above f1_replay_max_delay was accepted")
 
     await a.stop()

@@ -328,13 +328,28 @@ ngx_f1_replay_clock_setup(ngx_f1_replay_session_conf_t *ctx,
     int64_t                   now, epoch;
     uint32_t                  tick_ms;
     struct timeval            tv;
+#if (NGX_HAVE_CLOCK_MONOTONIC)
+    struct timespec           ts;
+#endif
     ngx_f1_replay_clock_t    *clk;
     ngx_f1_replay_session_t  *s;
 
     s = ctx->session;
     clk = &ctx->sh->clock;
-    now = (int64_t) ngx_current_msec;
     tick_ms = (uint32_t) (1000 / ctx->rate);
+
+    /*
+     * the monotonic clock of ngx_current_msec, read now: the cached value
+     * is as old as the archive's loading
+     */
+
+#if (NGX_HAVE_CLOCK_MONOTONIC)
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#else
+    ngx_time_update();
+    now = (int64_t) ngx_current_msec;
+#endif
 
     switch (ctx->start) {
 

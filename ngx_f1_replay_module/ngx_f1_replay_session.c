@@ -506,6 +506,11 @@ ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s, yajl_gen g)
         return -1;
     }
 
+    ngx_f1_replay_gen_key(g, "formation_lap");
+    if (ngx_f1_replay_gen_time(g, ngx_f1_replay_session_formation(s)) != 0) {
+        return -1;
+    }
+
     ngx_f1_replay_gen_kint(g, "skipped_lines", s->warnings);
     ngx_f1_replay_gen_kint(g, "bytes", s->size);
     ngx_f1_replay_gen_kint(g, "race_control_messages", s->race_control.n);

@@ -124,6 +124,8 @@ static void ngx_f1_replay_ws_finalize(ngx_f1_replay_client_t *cl);
 static void ngx_f1_replay_ws_cleanup(void *data);
 static void ngx_f1_replay_ws_timer(ngx_event_t *ev);
 static void ngx_f1_replay_ws_tick(ngx_event_t *ev);
+static ngx_msec_t ngx_f1_replay_ws_next(ngx_f1_replay_clock_t *clk,
+    uint64_t tick, int64_t now);
 static void ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_sub_t *sub, uint64_t tick, int64_t now, double sent,
     ngx_log_t *log);
@@ -1034,7 +1036,7 @@ ngx_f1_replay_ws_add_header(ngx_http_request_t *r, const char *name,
 static ngx_int_t
 ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl, uint64_t delay)
 {
-    int64_t                        next;
+    int64_t                        now;
     ngx_f1_replay_filter_t         all;
     ngx_f1_replay_session_conf_t  *sc;
 
@@ -1078,13 +1080,10 @@ ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl, uint64_t delay)
     ngx_f1_replay_count(sc, connections, 1);
 
     if (!sc->tick_ev.timer_set) {
-        next = ngx_f1_replay_clock_tick_start(&sc->clock,
-                   ngx_f1_replay_clock_tick(&sc->clock,
-                                            (int64_t) ngx_current_msec)
-                   + 1);
+        now = (int64_t) ngx_current_msec;
         ngx_add_timer(&sc->tick_ev,
-                      (ngx_msec_t) ngx_max(next - (int64_t) ngx_current_msec,
-                                           1));
+                      ngx_f1_replay_ws_next(&sc->clock,
+                          ngx_f1_replay_clock_tick(&sc->clock, now), now));
     }
 
     if (cl->lcf->ping_interval) {
@@ -1611,7 +1610,7 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
     ngx_f1_replay_session_conf_t  *sc = ev->data;
 
     double                   sent;
-    int64_t                  now, next;
+    int64_t                  now;
     uint64_t                 tick;
     ngx_uint_t               i;
     ngx_time_t              *tp;
@@ -1714,16 +1713,28 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
         return;
     }
 
-    next = ngx_f1_replay_clock_tick_start(clk, tick + 1) - now;
+    ngx_add_timer(ev, ngx_f1_replay_ws_next(clk, tick, now));
+}
+
+
+/* the wait for the next tick, or for an anchor's moment */
+
+static ngx_msec_t
+ngx_f1_replay_ws_next(ngx_f1_replay_clock_t *clk, uint64_t tick, int64_t now)
+{
+    int64_t  next;
 
     if (now < clk->epoch_ms) {
 
-        /* waiting for an anchor: look at the clock now and then */
+        /* waiting: for the anchor, and for changes now and then */
 
-        next = ngx_min(next, 1000);
+        next = ngx_min(clk->epoch_ms - now, 1000);
+
+    } else {
+        next = ngx_f1_replay_clock_tick_start(clk, tick + 1) - now;
     }
 
-    ngx_add_timer(ev, (ngx_msec_t) ngx_max(next, 1));
+    return (ngx_msec_t) ngx_max(next, 1);
 }
 
 
@@ -2445,8 +2456,12 @@ static ngx_f1_replay_sub_t *
 ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_filter_t *f, ngx_uint_t divisor, uint64_t delay)
 {
-    ngx_queue_t          *q;
-    ngx_f1_replay_sub_t  *sub;
+    int64_t                    now;
+    uint64_t                   vt;
+    ngx_queue_t               *q;
+    ngx_f1_replay_sub_t       *sub;
+    ngx_f1_replay_clock_t     *clk;
+    ngx_f1_replay_clock_pos_t  pos;
 
     for (q = ngx_queue_head(&sc->subs);
          q != ngx_queue_sentinel(&sc->subs);
@@ -2476,6 +2491,22 @@ ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
     sub->divisor = divisor;
     sub->delay = delay;
     sub->refs = 1;
+
+    /* its view starts now: changes from here on are told */
+
+    now = (int64_t) ngx_current_msec;
+    clk = ngx_f1_replay_clock(sc);
+    vt = ngx_f1_replay_clock_tick(clk, now);
+    vt = vt > delay ? vt - delay : 0;
+
+    ngx_f1_replay_clock_at(clk, vt, now - (int64_t) (delay * clk->tick_ms),
+                           &pos);
+
+    sub->started = 1;
+    sub->seg = pos.seg;
+    sub->jump = pos.jump;
+    sub->state = pos.state;
+    sub->last_t = pos.t;
 
     ngx_queue_insert_tail(&sc->subs, &sub->queue);
     sc->nsubs++;

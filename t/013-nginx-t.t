@@ -8,13 +8,15 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(fixture nginx_prefix nginx_binary);
+use F1Fixture qw(fixture nginx_prefix nginx_binary z_line tools);
 
 sub nginx_t {
-    my ($archive) = @_;
+    my ($archive, $params) = @_;
+
+    $params //= '';
 
     my $prefix = nginx_prefix(<<"END");
-    f1_replay_session s path=$archive zone=s:1m;
+    f1_replay_session s path=$archive zone=s:1m $params;
     server {
         listen 127.0.0.1:1;
         location / {
@@ -57,5 +59,59 @@ like($out, qr{\[emerg\] (?:\d+#\d+: )?archive directory "\S+/fixtures/none": No 
                                          . "00:01:xx.000{\"CurrentLap\":2}\n"));
 is($rc, 0, 'one corrupt stream line passes nginx -t');
 like($out, qr{nginx: \[warn\] f1_replay_session "s": \S+/LapCount\.jsonStream:2: .*, line skipped}, '... with a warning naming file:line');
+
+# start options
+
+($rc, $out) = nginx_t(fixture(), 'start=00:01:00');
+is($rc, 0, 'start at a session time passes');
+
+($rc, $out) = nginx_t(fixture(), 'start=00:09:00.000');
+isnt($rc, 0, 'start after the session\'s end fails');
+like($out, qr{\[emerg\] f1_replay_session "s": start is outside the session "\S+", which ends at 00:03:36\.000}, '... saying where it ends');
+
+($rc, $out) = nginx_t(fixture(), 'start=soon');
+like($out, qr{\[emerg\] (?:\d+#\d+: )?invalid start "start=soon": lights_out, formation or a session time HH:MM:SS\[\.mmm\]}, 'an invalid start: the forms allowed');
+
+($rc, $out) = nginx_t(fixture(), 'anchor=tomorrow');
+like($out, qr{\[emerg\] (?:\d+#\d+: )?invalid anchor "anchor=tomorrow": a UTC time such as}, 'an invalid anchor');
+
+($rc, $out) = nginx_t(fixture(), 'anchor=2026-11-25T18:00:00');
+isnt($rc, 0, 'an anchor without its Z (UTC) fails');
+
+($rc, $out) = nginx_t(fixture(), 'anchor=2026-11-25T18:00:00.250Z loop=off');
+is($rc, 0, 'an anchor and loop=off pass');
+
+($rc, $out) = nginx_t(fixture(), 'loop=maybe');
+like($out, qr{\[emerg\] (?:\d+#\d+: )?invalid parameter "loop=maybe"}, 'loop=maybe fails');
+
+($rc, $out) = nginx_t(fixture(), 'start=formation');
+isnt($rc, 0, 'start=formation without car data before lights-out fails');
+like($out, qr{\[emerg\] f1_replay_session "s": start=formation: no formation lap in the car data of "\S+"}, '... saying why');
+
+# a hand-made formation lap: two cars stand on the grid until 00:00:40,
+# run until 00:02:40, stand again; lights out at 00:03:00
+
+my $cars = '';
+for my $sec (10 .. 179) {
+    my $v = ($sec >= 40 && $sec < 160) ? 100 : 0;
+    my $t = sprintf('00:%02d:%02d.000', $sec / 60, $sec % 60);
+    my $utc = sprintf('2030-01-01T12:%02d:%02d.000Z', $sec / 60, $sec % 60);
+    $cars .= z_line($t, qq({"Entries":[{"Utc":"$utc","Cars":{)
+                        . qq("1":{"Channels":{"0":9000,"2":$v,"3":2,"4":20,)
+                        . qq("5":0,"45":0}},"2":{"Channels":{"0":9000,"2":$v,)
+                        . qq("3":2,"4":20,"5":0,"45":0}}}}]})) . "\n";
+}
+
+my $formation = fixture('CarData.z' => $cars,
+                        SessionStatus => "00:00:03.000{\"Status\":\"Inactive\"}\n"
+                                         . "00:03:00.000{\"Status\":\"Started\"}\n");
+
+($rc, $out) = nginx_t($formation, 'start=formation');
+is($rc, 0, 'start=formation with a formation lap in the car data passes')
+    or diag($out);
+
+my $summary = `@{[tools()]}/f1-replay-inspect $formation`;
+like($summary, qr/"formation_lap": "00:00:40\.000"/,
+     '... the formation lap found at 00:00:40');
 
 done_testing();

@@ -11,6 +11,8 @@
                                                  across a seek
     control_check.py anchor HOST PORT1 PORT2 S   one client on each of two
                                                  instances: same ticks
+    control_check.py wait HOST PORT ANCHOR_MS    an anchor ahead: waiting,
+                                                 then tick 0 at the anchor
 
 Prints one JSON line of results; exits 1 on a failed check, with the
 reasons on stderr.
@@ -413,6 +415,28 @@ async def anchor(host, port1, port2, seconds):
     return res
 
 
+async def wait(host, port, anchor_ms):
+    c = Client("waiting")
+    await c.connect(host, port, "/ws")
+    while time.time() * 1000 < anchor_ms + 1000:
+        await asyncio.sleep(0.1)
+    await c.stop()
+
+    hello = c.msgs[0][1]
+    res = {"hello_state": hello["clock"]["state"],
+           "anchor": hello["clock"]["anchor"]}
+    f = frames(c.msgs)
+    if not f:
+        fail("no frames after the anchor")
+        return res
+    res["first_tick"] = f[0]["tick"]
+    res["first_sent_after_anchor_ms"] = round(f[0]["sent"] - anchor_ms)
+    kinds = [m["type"] for a, m in c.msgs]
+    if "clock" not in kinds or kinds.index("clock") > kinds.index("frame"):
+        fail("no clock message before the first frame: %r" % kinds[:5])
+    return res
+
+
 def main():
     mode = sys.argv[1]
     if mode == "ops":
@@ -423,6 +447,9 @@ def main():
     elif mode == "anchor":
         res = asyncio.run(anchor(sys.argv[2], int(sys.argv[3]),
                                  int(sys.argv[4]), float(sys.argv[5])))
+    elif mode == "wait":
+        res = asyncio.run(wait(sys.argv[2], int(sys.argv[3]),
+                               int(sys.argv[4])))
     else:
         sys.exit("usage: see the docstring")
     print(json.dumps(res))

@@ -1,0 +1,124 @@
+# The wall-clock anchor: two nginx instances configured alike, started at
+# different moments, emit the same tick numbers within one tick and the
+# same session time for the same tick, checked by one client connected to
+# both; an anchor ahead keeps clients waiting, then tick 0 plays at the
+# anchor's UTC time.  Plain Test::More driving nginx masters by pid.
+
+use strict;
+use warnings;
+
+use Test::More;
+use JSON::PP;
+use POSIX qw(strftime);
+use Time::HiRes qw(sleep time);
+use FindBin;
+use lib $FindBin::Bin;
+use F1Fixture qw(wait_port data_dir nginx_prefix nginx_binary);
+
+my $data = data_dir();
+my $python = '/usr/bin/python3';
+
+plan(skip_all => "recorded sessions not found in $data")
+    unless -d "$data/2025-dutch-grand-prix-race";
+
+my $port = $ENV{TEST_NGINX_ANCHOR_PORT} || 1991;
+
+sub utc {
+    my ($ms) = @_;
+    return strftime('%Y-%m-%dT%H:%M:%S', gmtime(int($ms / 1000)))
+           . sprintf('.%03dZ', $ms % 1000);
+}
+
+my @pids;
+my @prefixes;
+
+sub start {
+    my ($port, $anchor) = @_;
+
+    my $prefix = nginx_prefix(<<"END", master => 1);
+    f1_replay_session dutch path=$data/2025-dutch-grand-prix-race
+        zone=dutch:64m start=00:30:00 anchor=$anchor;
+    server {
+        listen 127.0.0.1:$port;
+        location = /ws {
+            f1_replay dutch;
+        }
+    }
+END
+
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        open STDERR, '>', "$prefix/logs/stderr.log" or die;
+        exec nginx_binary(), '-p', "$prefix/", '-c', 'conf/nginx.conf';
+        die "exec: $!";
+    }
+
+    push @pids, $pid;
+    push @prefixes, $prefix;
+
+    wait_port($port) or die "nginx did not start: see $prefix/logs\n";
+}
+
+sub check {
+    my ($name, @args) = @_;
+
+    my $out = `$python $FindBin::Bin/control_check.py @args 2>&1`;
+    my $rc = $? >> 8;
+    my ($json) = $out =~ /^(\{.*\})$/m;
+
+    ok($rc == 0 && $json, $name) or diag($out);
+
+    return $json ? decode_json($json) : {};
+}
+
+# session time 00:30:00 played 7.31 s ago; the instances start 1.3 s apart
+
+my $anchor = utc(int(time() * 1000) - 7310);
+
+start($port, $anchor);
+sleep 1.3;
+start($port + 1, $anchor);
+
+my $r = check('one client on each instance: the same ticks',
+              'anchor', '127.0.0.1', $port, $port + 1, 3);
+cmp_ok($r->{max_tick_diff} // 99, '<=', 1,
+       "... at most one tick apart (was " . ($r->{max_tick_diff} // '?')
+       . ')');
+cmp_ok($r->{common_ticks} // 0, '>=', 120,
+       "... the same session time at $r->{common_ticks} common ticks");
+
+# an anchor 2 s ahead: waiting, then tick 0 at the anchor
+
+my $ahead = int(time() * 1000) + 2500;
+start($port + 2, utc($ahead));
+
+$r = check('an anchor ahead: clients wait for it', 'wait', '127.0.0.1',
+           $port + 2, $ahead);
+is($r->{hello_state}, 'waiting', '... the hello says waiting');
+is($r->{anchor}, utc($ahead), '... and names the anchor');
+cmp_ok($r->{first_tick} // 99, '<=', 1, '... the first frame is tick 0 or 1');
+ok(defined $r->{first_sent_after_anchor_ms}
+   && $r->{first_sent_after_anchor_ms} >= 0
+   && $r->{first_sent_after_anchor_ms} < 100,
+   '... sent at the anchor (+' . ($r->{first_sent_after_anchor_ms} // '?')
+   . ' ms)');
+
+for my $pid (@pids) {
+    kill 'QUIT', $pid;
+    waitpid($pid, 0);
+    is($? >> 8, 0, "nginx $pid exited cleanly");
+}
+
+for my $prefix (@prefixes) {
+    my @bad;
+    for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
+        open my $fh, '<', $f or next;
+        push @bad, grep { /\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/ } <$fh>;
+        close $fh;
+    }
+    is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')
+        or diag(@bad);
+}
+
+done_testing();

@@ -1,4 +1,6 @@
 # f1_replay_status: the counters equal what the load client counted;
+# each refused handshake counted under its reason, each protocol error
+# under its close code;
 # after kill -9 of a worker the counters and the clock are intact and
 # the respawned worker serves the same clock.  JSON and Prometheus.
 # Plain Test::More driving one nginx master (started and stopped by pid).
@@ -9,6 +11,7 @@ use warnings;
 use Test::More;
 use JSON::PP;
 use HTTP::Tiny;
+use IO::Socket::INET;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
@@ -30,6 +33,10 @@ my $prefix = nginx_prefix(<<"END", master => 1);
         listen 127.0.0.1:$port reuseport;
         location = /ws {
             f1_replay dutch;
+        }
+        location = /ws-origin {
+            f1_replay dutch;
+            f1_replay_allow_origin https://ok.example;
         }
         location = /status {
             f1_replay_status;
@@ -95,6 +102,88 @@ like($prom, qr/^f1_replay_connections_total\{session="dutch",pid="\d+"\} \d+$/m,
 like($prom, qr/^f1_replay_closes_total\{session="dutch",code="1000"\} 20$/m,
      '... with close codes');
 
+# refused handshakes, by reason; protocol errors, by close code
+
+sub raw {
+    my ($request, @frames) = @_;
+
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                     Timeout => 5) or die "connect: $!";
+    print $sock $request;
+
+    if (@frames) {
+        my $head = '';
+        while ($head !~ /\r\n\r\n/) {
+            sysread($sock, $head, 1, length $head) or last;
+        }
+        print $sock @frames;
+    }
+
+    # read until the server closes
+    my $all = '';
+    $sock->blocking(0);
+    for (1 .. 50) {
+        my $n = sysread($sock, my $buf, 65536);
+        last if defined $n && $n == 0;
+        $all .= $buf if $n;
+        sleep 0.05;
+    }
+    close $sock;
+
+    return $all;
+}
+
+my $ws = "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         . "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+
+sub masked {
+    my ($opcode, $payload) = @_;
+    my $mask = "\x01\x02\x03\x04";
+    my $len = length $payload;
+    my $hdr = chr(0x80 | $opcode)
+              . ($len < 126 ? chr(0x80 | $len)
+                            : chr(0x80 | 126) . pack('n', $len));
+    my $body = $payload ^ ($mask x (int($len / 4) + 1));
+    return $hdr . $mask . substr($body, 0, $len);
+}
+
+my $before = status();
+
+raw("POST /ws HTTP/1.1\r\n$ws" . "Sec-WebSocket-Version: 13\r\n"
+    . "Content-Length: 0\r\n\r\n");
+raw("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n");
+raw("GET /ws HTTP/1.1\r\n$ws" . "Sec-WebSocket-Version: 8\r\n\r\n");
+raw("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    . "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+raw("GET /ws-origin HTTP/1.1\r\n$ws" . "Sec-WebSocket-Version: 13\r\n"
+    . "Origin: https://evil.example\r\n\r\n");
+
+my $wsok = "GET /ws HTTP/1.1\r\n$ws" . "Sec-WebSocket-Version: 13\r\n\r\n";
+raw($wsok, "\x81\x02hi");                              # unmasked: 1002
+raw($wsok, masked(1, "\xff\xfe"));                     # bad UTF-8: 1007
+raw($wsok, masked(1, '{"type":"subscribe","pad":"' . ('x' x 5000) . '"}'));
+                                                        # over 4k: 1009
+
+$s = status();
+
+for my $reason (qw(method not_websocket version bad_request origin)) {
+    is($s->{total}{refused}{$reason} - ($before->{total}{refused}{$reason}
+                                        // 0),
+       1, "status: one handshake refused for $reason");
+}
+
+for my $code (1002, 1007, 1009) {
+    is(($s->{total}{closes}{$code} // 0)
+       - ($before->{total}{closes}{$code} // 0), 1,
+       "status: one close with $code");
+}
+
+$prom = status('?format=prometheus');
+like($prom, qr/^f1_replay_handshakes_refused_total\{session="dutch",reason="origin"\} 1$/m,
+     'Prometheus: refusals by reason');
+like($prom, qr/^f1_replay_closes_total\{session="dutch",code="1007"\} 1$/m,
+     'Prometheus: closes by code');
+
 # kill -9 one worker: counters and clock survive, the new worker joins
 
 my $tick = $s->{clock}{tick};
@@ -104,7 +193,7 @@ kill 'KILL', $victim;
 sleep 1;
 
 $s = status();
-is($s->{total}{connections}, $res->{established},
+is($s->{total}{connections}, $res->{established} + 3,
    'after kill -9: the counters are intact');
 cmp_ok($s->{clock}{tick}, '>', $tick, '... the clock goes on');
 is($s->{clock}{change}, 0, '... it was not restarted');
@@ -116,7 +205,8 @@ ok(!grep({ $_->{pid} == $victim } @alive), '... the killed one is not');
 $res = result(scalar `$load -q -n 20 -t 2 ws://127.0.0.1:$port/ws 2>&1`);
 cmp_ok($res->{spread_max} // 99, '<=', 1,
        'clients of both workers, the respawned one too, share the clock');
-is(status()->{total}{connections}, 40, 'status counts them too');
+is(status()->{total}{connections}, 43, 'status counts them too (and the 3 '
+   . 'protocol-error clients)');
 
 kill 'QUIT', $pid;
 waitpid($pid, 0);

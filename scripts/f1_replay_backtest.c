@@ -1,0 +1,1327 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+/*
+ * f1-replay-backtest: runs the strategy engine lap by lap over recorded
+ * races and compares every prediction with what happened, beside naive
+ * baselines.
+ *
+ *   f1-replay-backtest [--quiet] RACE...     per race and pooled tables
+ *   f1-replay-backtest --season DIR          every .csv file of DIR
+ *   f1-replay-backtest --leakage RACE...     output at lap L == output on
+ *                                            the table cut after lap L
+ *
+ * A RACE is a FastF1 laps CSV (nanosecond times) or a live-timing archive
+ * directory.  The last line is machine-readable: "RESULT key=value ...".
+ * Exit status: 0, 1 on a leakage difference, 2 on bad input.
+ *
+ * Ground truth: a stop is a stint change with a real tyre change (another
+ * compound, or a set whose age does not run on: safety-car drive-throughs
+ * are not stops).  An overtake is the car behind at the line of lap L
+ * ahead of that car at one of the next three lines, neither car stopping
+ * on laps L..L+3 (stops are not overtakes).  In wet races (intermediates
+ * or wets seen) everything is evaluated; the engine drops the
+ * two-compound rule.
+ */
+
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "ngx_f1_replay_loader.h"
+#include "ngx_f1_replay_strategy.h"
+
+
+#define NGX_F1_REPLAY_BT_MAX_RACES   64
+#define NGX_F1_REPLAY_BT_NS          1000000LL    /* ns per ms */
+#define NGX_F1_REPLAY_BT_BINS        10
+
+
+enum {
+    NGX_F1_REPLAY_BT_MAE = 0,     /* next stop, |error| sum */
+    NGX_F1_REPLAY_BT_HIT1,
+    NGX_F1_REPLAY_BT_HIT2,
+    NGX_F1_REPLAY_BT_N,
+    NGX_F1_REPLAY_BT_MAE10,       /* within 10 laps of the stop */
+    NGX_F1_REPLAY_BT_HIT1_10,
+    NGX_F1_REPLAY_BT_HIT2_10,
+    NGX_F1_REPLAY_BT_N10,
+    NGX_F1_REPLAY_BT_COMP,        /* next compound right */
+    NGX_F1_REPLAY_BT_COMP_N,
+    NGX_F1_REPLAY_BT_STOPS,       /* number of stops right */
+    NGX_F1_REPLAY_BT_STOPS_N,
+    NGX_F1_REPLAY_BT_NSTATS
+};
+
+
+typedef struct {
+    double                stat[2][NGX_F1_REPLAY_BT_NSTATS];  /* model, base */
+} ngx_f1_replay_bt_stats_t;
+
+
+typedef struct {
+    float                 p;            /* engine */
+    float                 gap_s;
+    uint16_t              race;
+    uint8_t               y;
+} ngx_f1_replay_bt_pair_t;
+
+
+typedef struct {
+    char                  name[64];
+    unsigned              laps;
+    unsigned              cars;
+    unsigned              pairs_from;
+    unsigned              pairs_to;
+    ngx_f1_replay_bt_stats_t  st;
+} ngx_f1_replay_bt_race_t;
+
+
+typedef struct {
+    ngx_f1_replay_bt_race_t   races[NGX_F1_REPLAY_BT_MAX_RACES];
+    unsigned                  nraces;
+    ngx_f1_replay_bt_pair_t  *pairs;
+    size_t                    npairs;
+    size_t                    nalloc;
+    double                   *base_p;     /* LORO base rate per pair */
+    double                   *gap_p;      /* LORO gap-only logistic */
+    int                       quiet;
+} ngx_f1_replay_bt_t;
+
+
+static int ngx_f1_replay_bt_load(const char *path,
+    ngx_f1_replay_strategy_table_t *tb, char *name, size_t len);
+static int ngx_f1_replay_bt_csv(const char *path,
+    ngx_f1_replay_strategy_table_t *tb);
+static int ngx_f1_replay_bt_split(char *line, char **f, int max);
+static int64_t ngx_f1_replay_bt_ns(const char *s);
+static void ngx_f1_replay_bt_gaps(ngx_f1_replay_strategy_table_t *tb,
+    int64_t times[][NGX_F1_REPLAY_STRATEGY_MAX_LAPS]);
+static int ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_table_t *tb, const char *name);
+static unsigned ngx_f1_replay_bt_base_stop(
+    const ngx_f1_replay_strategy_table_t *tb, unsigned i, unsigned lap);
+static unsigned ngx_f1_replay_bt_base_compound(unsigned cur, int wet);
+static unsigned ngx_f1_replay_bt_base_stops(
+    const ngx_f1_replay_strategy_car_t *c, unsigned lap, int wet);
+static void ngx_f1_replay_bt_score(double *st, unsigned pred,
+    unsigned actual, unsigned lap);
+static int ngx_f1_replay_bt_label(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned i, unsigned j, unsigned lap);
+static void ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt);
+static void ngx_f1_replay_bt_logistic(const ngx_f1_replay_bt_pair_t *p,
+    size_t n, unsigned skip, double *w);
+static double ngx_f1_replay_bt_brier(const ngx_f1_replay_bt_pair_t *p,
+    const double *alt, size_t from, size_t to);
+static double ngx_f1_replay_bt_auc(const ngx_f1_replay_bt_pair_t *p,
+    const double *alt, size_t from, size_t to);
+static int ngx_f1_replay_bt_cmp(const void *a, const void *b);
+static void ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt);
+static int ngx_f1_replay_bt_leakage(const ngx_f1_replay_strategy_table_t *tb,
+    const char *name);
+static int ngx_f1_replay_bt_json(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned lap, char **buf, size_t *len);
+static int ngx_f1_replay_bt_season(const char *dir, char ***paths,
+    int *n);
+static int ngx_f1_replay_bt_strcmp(const void *a, const void *b);
+
+
+int
+main(int argc, char **argv)
+{
+    int                              i, n, leakage, rc, bad;
+    char                           **paths, name[64];
+    double                           t0;
+    ngx_f1_replay_bt_t              *bt;
+    ngx_f1_replay_strategy_table_t  *tb;
+
+    leakage = 0;
+    paths = NULL;
+    n = 0;
+
+    bt = calloc(1, sizeof(ngx_f1_replay_bt_t));
+    tb = malloc(sizeof(ngx_f1_replay_strategy_table_t));
+    if (bt == NULL || tb == NULL) {
+        fprintf(stderr, "f1-replay-backtest: out of memory\n");
+        return 2;
+    }
+
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--leakage") == 0) {
+            leakage = 1;
+
+        } else if (strcmp(argv[i], "--quiet") == 0) {
+            bt->quiet = 1;
+
+        } else if (strcmp(argv[i], "--season") == 0 && i + 1 < argc) {
+            if (ngx_f1_replay_bt_season(argv[++i], &paths, &n) != 0) {
+                return 2;
+            }
+
+        } else {
+            break;
+        }
+    }
+
+    if (paths == NULL) {
+        paths = &argv[i];
+        n = argc - i;
+
+    } else if (i != argc) {
+        n = 0;
+    }
+
+    if (n <= 0 || n > NGX_F1_REPLAY_BT_MAX_RACES) {
+        fprintf(stderr, "usage: %s [--quiet] [--leakage] "
+                "(--season DIR | RACE...)\n"
+                "  RACE: a FastF1 laps CSV or a live-timing archive "
+                "directory\n", argv[0]);
+        return 2;
+    }
+
+    t0 = (double) clock() / CLOCKS_PER_SEC;
+    bad = 0;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_f1_replay_bt_load(paths[i], tb, name, sizeof(name)) != 0) {
+            return 2;
+        }
+
+        if (leakage) {
+            rc = ngx_f1_replay_bt_leakage(tb, name);
+            if (rc < 0) {
+                return 2;
+            }
+
+            bad += rc;
+            continue;
+        }
+
+        if (ngx_f1_replay_bt_race(bt, tb, name) != 0) {
+            fprintf(stderr, "f1-replay-backtest: %s: engine failed\n", name);
+            return 2;
+        }
+    }
+
+    if (leakage) {
+        printf("RESULT races=%d leakage=%s differences=%d\n", n,
+               bad ? "FAIL" : "ok", bad);
+        return bad ? 1 : 0;
+    }
+
+    ngx_f1_replay_bt_loro(bt);
+    ngx_f1_replay_bt_print(bt);
+
+    if (!bt->quiet) {
+        printf("cpu %.1f s\n", (double) clock() / CLOCKS_PER_SEC - t0);
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_f1_replay_bt_load(const char *path, ngx_f1_replay_strategy_table_t *tb,
+    char *name, size_t len)
+{
+    char                      err[1024];
+    const char               *base;
+    unsigned                  upto;
+    struct stat               sb;
+    ngx_f1_replay_session_t  *s;
+
+    base = strrchr(path, '/');
+    base = base && base[1] ? base + 1 : path;
+    snprintf(name, len, "%s", base);
+
+    if (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".csv") == 0) {
+        name[strlen(name) - 4] = '\0';
+    }
+
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "f1-replay-backtest: %s: %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+
+    if (!S_ISDIR(sb.st_mode)) {
+        return ngx_f1_replay_bt_csv(path, tb);
+    }
+
+    s = ngx_f1_replay_loader_load(path, NULL, NULL, err, sizeof(err));
+    if (s == NULL) {
+        fprintf(stderr, "f1-replay-backtest: %s\n", err);
+        return -1;
+    }
+
+    if (ngx_f1_replay_strategy_session_table(s, s->end_ms, tb, &upto) != 0
+        || upto == 0)
+    {
+        fprintf(stderr, "f1-replay-backtest: %s: no per-lap timing\n", path);
+        free(s);
+        return -1;
+    }
+
+    free(s);
+
+    return 0;
+}
+
+
+/*
+ * A FastF1 laps table: comma-separated, a header line, no quoting (a
+ * quote is an error), every row as many fields as the header.
+ */
+
+static int
+ngx_f1_replay_bt_csv(const char *path, ngx_f1_replay_strategy_table_t *tb)
+{
+    enum { TIME, DRIVER, NUMBER, LAPTIME, LAPNUMBER, STINT, PITOUT, PITIN,
+           COMPOUND, TYRELIFE, FRESH, TRACK, POSITION, EVENT, NCOLS };
+
+    static const char *const  cols[NCOLS] = {
+        "Time", "Driver", "DriverNumber", "LapTime", "LapNumber", "Stint",
+        "PitOutTime", "PitInTime", "Compound", "TyreLife", "FreshTyre",
+        "TrackStatus", "Position", "EventName"
+    };
+
+    int                            ix[NCOLS], nf, nh, k, rc;
+    char                           line[8192], *f[128], *p;
+    long                           lap, lineno;
+    unsigned                       i, num;
+    FILE                          *fp;
+    int64_t                        ns;
+    ngx_f1_replay_strategy_lap_t  *lp;
+    static int64_t                 times[NGX_F1_REPLAY_STRATEGY_MAX_CARS]
+                                        [NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
+
+    memset(tb, 0, sizeof(*tb));
+    memset(times, 0, sizeof(times));
+
+    fp = fopen(path, "r");
+    if (fp == NULL) {
+        fprintf(stderr, "f1-replay-backtest: %s: %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+
+    rc = -1;
+    lineno = 1;
+
+    if (fgets(line, sizeof(line), fp) == NULL) {
+        fprintf(stderr, "f1-replay-backtest: %s: empty\n", path);
+        goto done;
+    }
+
+    nh = ngx_f1_replay_bt_split(line, f, 128);
+
+    for (k = 0; k < NCOLS; k++) {
+        for (ix[k] = 0; ix[k] < nh && strcmp(f[ix[k]], cols[k]) != 0;
+             ix[k]++)
+        { /* void */ }
+
+        if (ix[k] == nh) {
+            fprintf(stderr, "f1-replay-backtest: %s: no column \"%s\"\n",
+                    path, cols[k]);
+            goto done;
+        }
+    }
+
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        lineno++;
+
+        if (strchr(line, '"') != NULL) {
+            fprintf(stderr, "f1-replay-backtest: %s:%ld: quoted field\n",
+                    path, lineno);
+            goto done;
+        }
+
+        nf = ngx_f1_replay_bt_split(line, f, 128);
+        if (nf != nh) {
+            fprintf(stderr, "f1-replay-backtest: %s:%ld: %d fields, "
+                    "header has %d\n", path, lineno, nf, nh);
+            goto done;
+        }
+
+        lap = strtol(f[ix[LAPNUMBER]], &p, 10);
+        num = (unsigned) strtoul(f[ix[NUMBER]], NULL, 10);
+
+        if (*p != '\0' && strcmp(p, ".0") != 0) {
+            lap = 0;
+        }
+
+        if (lap < 1 || lap > NGX_F1_REPLAY_STRATEGY_MAX_LAPS || num == 0) {
+            fprintf(stderr, "f1-replay-backtest: %s:%ld: bad lap or "
+                    "driver\n", path, lineno);
+            goto done;
+        }
+
+        for (i = 0; i < tb->ncars && tb->cars[i].number != num; i++) {
+            /* void */
+        }
+
+        if (i == tb->ncars) {
+            if (tb->ncars == NGX_F1_REPLAY_STRATEGY_MAX_CARS) {
+                fprintf(stderr, "f1-replay-backtest: %s: too many cars\n",
+                        path);
+                goto done;
+            }
+
+            tb->ncars++;
+            tb->cars[i].number = (uint16_t) num;
+            strncpy(tb->cars[i].tla, f[ix[DRIVER]], 3);
+        }
+
+        lp = &tb->cars[i].laps[lap - 1];
+        lp->present = 1;
+
+        ns = ngx_f1_replay_bt_ns(f[ix[LAPTIME]]);
+        lp->time_ms = ns > 0 ? (int32_t) (ns / NGX_F1_REPLAY_BT_NS) : -1;
+        times[i][lap - 1] = ngx_f1_replay_bt_ns(f[ix[TIME]]);
+        lp->gap_ms = -1;
+
+        lp->compound = (uint8_t) ngx_f1_replay_strategy_compound(
+                           f[ix[COMPOUND]]);
+        lp->tyre_age = (uint8_t) atof(f[ix[TYRELIFE]]);
+        lp->stint = (uint8_t) atof(f[ix[STINT]]);
+        lp->position = (uint8_t) atof(f[ix[POSITION]]);
+
+        if (*f[ix[PITIN]]) {
+            lp->flags |= NGX_F1_REPLAY_STRATEGY_PIT_IN;
+        }
+
+        if (*f[ix[PITOUT]]) {
+            lp->flags |= NGX_F1_REPLAY_STRATEGY_PIT_OUT;
+        }
+
+        if (strcmp(f[ix[FRESH]], "true") == 0
+            || strcmp(f[ix[FRESH]], "True") == 0)
+        {
+            lp->flags |= NGX_F1_REPLAY_STRATEGY_NEW_SET;
+        }
+
+        for (p = f[ix[TRACK]]; *p; p++) {
+            lp->flags |= *p == '2' ? NGX_F1_REPLAY_STRATEGY_YELLOW
+                         : *p == '4' ? NGX_F1_REPLAY_STRATEGY_SC
+                         : *p == '5' ? NGX_F1_REPLAY_STRATEGY_RED
+                         : (*p == '6' || *p == '7')
+                           ? NGX_F1_REPLAY_STRATEGY_VSC : 0;
+        }
+
+        if (lap > tb->cars[i].nlaps) {
+            tb->cars[i].nlaps = (uint16_t) lap;
+        }
+
+        if ((unsigned) lap > tb->total_laps) {
+            tb->total_laps = (unsigned) lap;
+        }
+
+        if (tb->circuit[0] == '\0') {
+            strncpy(tb->circuit, f[ix[EVENT]], sizeof(tb->circuit) - 1);
+        }
+    }
+
+    if (tb->ncars == 0) {
+        fprintf(stderr, "f1-replay-backtest: %s: no laps\n", path);
+        goto done;
+    }
+
+    ngx_f1_replay_bt_gaps(tb, times);
+    rc = 0;
+
+done:
+
+    fclose(fp);
+
+    return rc;
+}
+
+
+static int
+ngx_f1_replay_bt_split(char *line, char **f, int max)
+{
+    int    n;
+    char  *p;
+
+    line[strcspn(line, "\r\n")] = '\0';
+
+    n = 0;
+    p = line;
+
+    for ( ;; ) {
+        if (n == max) {
+            return -1;
+        }
+
+        f[n++] = p;
+        p = strchr(p, ',');
+
+        if (p == NULL) {
+            return n;
+        }
+
+        *p++ = '\0';
+    }
+}
+
+
+/* integer nanoseconds ("97284000000" or "97284000000.0"), -1 if empty */
+
+static int64_t
+ngx_f1_replay_bt_ns(const char *s)
+{
+    char  *end;
+    long long v;
+
+    if (*s == '\0') {
+        return -1;
+    }
+
+    v = strtoll(s, &end, 10);
+
+    if (end == s || (*end != '\0' && *end != '.')) {
+        return -1;
+    }
+
+    return v;
+}
+
+
+/* the gap to the car ahead at each line: the difference of line times */
+
+static void
+ngx_f1_replay_bt_gaps(ngx_f1_replay_strategy_table_t *tb,
+    int64_t times[][NGX_F1_REPLAY_STRATEGY_MAX_LAPS])
+{
+    unsigned                       i, j, k;
+    ngx_f1_replay_strategy_lap_t  *a, *b;
+
+    for (k = 0; k < NGX_F1_REPLAY_STRATEGY_MAX_LAPS; k++) {
+        for (i = 0; i < tb->ncars; i++) {
+            a = &tb->cars[i].laps[k];
+
+            if (!a->present || a->position < 2 || times[i][k] <= 0) {
+                continue;
+            }
+
+            for (j = 0; j < tb->ncars; j++) {
+                b = &tb->cars[j].laps[k];
+
+                if (b->present && b->position + 1 == a->position
+                    && times[j][k] > 0 && times[j][k] <= times[i][k])
+                {
+                    a->gap_ms = (int32_t) ((times[i][k] - times[j][k])
+                                           / NGX_F1_REPLAY_BT_NS);
+                }
+            }
+        }
+    }
+}
+
+
+/*
+ * One race: the engine at every lap 1..total-1 on the whole table (it
+ * reads only laps <= L), each prediction scored against what happened.
+ */
+
+static int
+ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_table_t *tb, const char *name)
+{
+    int                                      y;
+    unsigned                                 lap, i, j, k, nst, actual;
+    unsigned                                 next_comp, base, total, wet;
+    uint16_t                                 stops[16];
+    double                                  *model_st, *base_st;
+    ngx_f1_replay_bt_race_t                 *r;
+    ngx_f1_replay_bt_pair_t                 *pp;
+    const ngx_f1_replay_strategy_car_t      *c;
+    const ngx_f1_replay_strategy_lap_t      *lp;
+    const ngx_f1_replay_strategy_car_out_t  *co;
+    static ngx_f1_replay_strategy_out_t      out;
+
+    if (bt->nraces == NGX_F1_REPLAY_BT_MAX_RACES) {
+        return -1;
+    }
+
+    r = &bt->races[bt->nraces];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    r->laps = tb->total_laps;
+    r->cars = tb->ncars;
+    r->pairs_from = (unsigned) bt->npairs;
+
+    total = tb->total_laps;
+    model_st = r->st.stat[0];
+    base_st = r->st.stat[1];
+
+    wet = 0;
+    for (i = 0; i < tb->ncars; i++) {
+        for (k = 0; k < tb->cars[i].nlaps; k++) {
+            if (tb->cars[i].laps[k].compound
+                >= NGX_F1_REPLAY_STRATEGY_INTERMEDIATE)
+            {
+                wet = 1;
+            }
+        }
+    }
+
+    for (lap = 1; lap < total; lap++) {
+        if (ngx_f1_replay_strategy_run(tb, lap, NULL, &out) != 0) {
+            return -1;
+        }
+
+        for (i = 0; i < tb->ncars; i++) {
+            c = &tb->cars[i];
+            co = &out.cars[i];
+            lp = lap <= c->nlaps ? &c->laps[lap - 1] : NULL;
+
+            if (lp == NULL || !lp->present || !co->active
+                || co->lap != lap)
+            {
+                continue;
+            }
+
+            nst = ngx_f1_replay_strategy_stops(c, NGX_F1_REPLAY_STRATEGY_MAX_LAPS,
+                                               stops, 16);
+
+            /* the next real stop after this lap */
+
+            actual = 0;
+            next_comp = 0;
+
+            for (k = 0; k < nst && k < 16; k++) {
+                if (stops[k] > lap) {
+                    actual = stops[k];
+                    next_comp = c->laps[stops[k]].compound;
+                    break;
+                }
+            }
+
+            if (actual) {
+                ngx_f1_replay_bt_score(model_st,
+                                       co->next_stop ? co->next_stop : total,
+                                       actual, lap);
+
+                base = ngx_f1_replay_bt_base_stop(tb, i, lap);
+                ngx_f1_replay_bt_score(base_st, base, actual, lap);
+
+                model_st[NGX_F1_REPLAY_BT_COMP_N]++;
+                base_st[NGX_F1_REPLAY_BT_COMP_N]++;
+
+                if (co->nplan > 0 && co->plan[0] == next_comp) {
+                    model_st[NGX_F1_REPLAY_BT_COMP]++;
+                }
+
+                if (ngx_f1_replay_bt_base_compound(lp->compound, wet)
+                    == next_comp)
+                {
+                    base_st[NGX_F1_REPLAY_BT_COMP]++;
+                }
+            }
+
+            /* number of stops, for the cars that ran to the flag */
+
+            if (c->nlaps + 3u >= total) {
+                model_st[NGX_F1_REPLAY_BT_STOPS_N]++;
+                base_st[NGX_F1_REPLAY_BT_STOPS_N]++;
+
+                if (co->stops_total == nst) {
+                    model_st[NGX_F1_REPLAY_BT_STOPS]++;
+                }
+
+                if (ngx_f1_replay_bt_base_stops(c, lap, wet) == nst) {
+                    base_st[NGX_F1_REPLAY_BT_STOPS]++;
+                }
+            }
+
+            /* overtake on the car ahead within three laps */
+
+            if (co->ahead == 0 || co->p_overtake < 0) {
+                continue;
+            }
+
+            for (j = 0; j < tb->ncars && tb->cars[j].number != co->ahead;
+                 j++)
+            {
+                /* void */
+            }
+
+            y = ngx_f1_replay_bt_label(tb, i, j, lap);
+            if (y < 0) {
+                continue;
+            }
+
+            if (bt->npairs == bt->nalloc) {
+                bt->nalloc = bt->nalloc ? bt->nalloc * 2 : 4096;
+                pp = realloc(bt->pairs,
+                             bt->nalloc * sizeof(ngx_f1_replay_bt_pair_t));
+                if (pp == NULL) {
+                    return -1;
+                }
+
+                bt->pairs = pp;
+            }
+
+            pp = &bt->pairs[bt->npairs++];
+            pp->p = co->p_overtake;
+            pp->gap_s = (float) (co->gap_ms / 1000.0);
+            pp->race = (uint16_t) bt->nraces;
+            pp->y = (uint8_t) y;
+        }
+    }
+
+    r->pairs_to = (unsigned) bt->npairs;
+    bt->nraces++;
+
+    return 0;
+}
+
+
+/*
+ * Baseline: the car stops when its set reaches the median age at which
+ * sets of that compound were taken off in this race so far (the prior
+ * life of the engine before any stop), at the earliest next lap.
+ */
+
+static unsigned
+ngx_f1_replay_bt_base_stop(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned i, unsigned lap)
+{
+    double                               ages[256], life;
+    uint16_t                             in[16];
+    unsigned                             j, k, n, na, cur, age, stop;
+    const ngx_f1_replay_strategy_lap_t  *lp;
+    static const double                  prior[] = {
+        25, 14, 17, 20, 20, 28, 38, 30, 25
+    };
+
+    lp = &tb->cars[i].laps[lap - 1];
+    cur = lp->compound < NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS ? lp->compound : 0;
+    age = lp->tyre_age;
+    na = 0;
+
+    for (j = 0; j < tb->ncars; j++) {
+        n = ngx_f1_replay_strategy_stops(&tb->cars[j], lap, in, 16);
+
+        for (k = 0; k < n && k < 16 && na < 256; k++) {
+            if (tb->cars[j].laps[in[k] - 1].compound == cur) {
+                ages[na++] = tb->cars[j].laps[in[k] - 1].tyre_age;
+            }
+        }
+    }
+
+    if (na > 0) {
+        qsort(ages, na, sizeof(double), ngx_f1_replay_bt_cmp);
+        life = na % 2 ? ages[na / 2] : (ages[na / 2 - 1] + ages[na / 2]) / 2;
+
+    } else {
+        life = prior[cur] * tb->total_laps / 57.0;
+    }
+
+    stop = life > age ? lap + (unsigned) lrint(life - age) : lap + 1;
+
+    return stop > lap ? stop : lap + 1;
+}
+
+
+/* baseline: the hard next, or the medium when on hards; wet stays wet */
+
+static unsigned
+ngx_f1_replay_bt_base_compound(unsigned cur, int wet)
+{
+    if (wet && cur >= NGX_F1_REPLAY_STRATEGY_INTERMEDIATE) {
+        return cur;
+    }
+
+    return cur == NGX_F1_REPLAY_STRATEGY_HARD ? NGX_F1_REPLAY_STRATEGY_MEDIUM
+                                              : NGX_F1_REPLAY_STRATEGY_HARD;
+}
+
+
+/* baseline: the stops so far, one more if the rule still needs it */
+
+static unsigned
+ngx_f1_replay_bt_base_stops(const ngx_f1_replay_strategy_car_t *c,
+    unsigned lap, int wet)
+{
+    unsigned  k, used, n;
+
+    n = ngx_f1_replay_strategy_stops(c, lap, NULL, 0);
+    used = 0;
+
+    for (k = 1; k <= lap && k <= c->nlaps; k++) {
+        if (c->laps[k - 1].present
+            && ngx_f1_replay_strategy_dry(c->laps[k - 1].compound))
+        {
+            used |= 1u << c->laps[k - 1].compound;
+        }
+    }
+
+    return n + (!wet && (used & (used - 1)) == 0);
+}
+
+
+static void
+ngx_f1_replay_bt_score(double *st, unsigned pred, unsigned actual,
+    unsigned lap)
+{
+    unsigned  err;
+
+    err = pred > actual ? pred - actual : actual - pred;
+
+    st[NGX_F1_REPLAY_BT_MAE] += err;
+    st[NGX_F1_REPLAY_BT_HIT1] += err <= 1;
+    st[NGX_F1_REPLAY_BT_HIT2] += err <= 2;
+    st[NGX_F1_REPLAY_BT_N]++;
+
+    if (actual - lap <= 10) {
+        st[NGX_F1_REPLAY_BT_MAE10] += err;
+        st[NGX_F1_REPLAY_BT_HIT1_10] += err <= 1;
+        st[NGX_F1_REPLAY_BT_HIT2_10] += err <= 2;
+        st[NGX_F1_REPLAY_BT_N10]++;
+    }
+}
+
+
+/*
+ * 1 if car i (behind car j at the line of lap) is ahead of it at one of
+ * the next three lines, 0 if not, -1 if not evaluable (either car stops
+ * on laps lap..lap+3 or has no position).
+ */
+
+static int
+ngx_f1_replay_bt_label(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned i, unsigned j, unsigned lap)
+{
+    int                                  passed;
+    unsigned                             m;
+    const ngx_f1_replay_strategy_lap_t  *a, *b;
+
+    if (j >= tb->ncars) {
+        return -1;
+    }
+
+    passed = 0;
+
+    for (m = lap; m <= lap + 3; m++) {
+        if (m > NGX_F1_REPLAY_STRATEGY_MAX_LAPS) {
+            return -1;
+        }
+
+        a = &tb->cars[i].laps[m - 1];
+        b = &tb->cars[j].laps[m - 1];
+
+        if (!a->present || !b->present || !a->position || !b->position
+            || ((a->flags | b->flags) & NGX_F1_REPLAY_STRATEGY_PIT_IN))
+        {
+            return -1;
+        }
+
+        if (m > lap && a->position < b->position) {
+            passed = 1;
+        }
+    }
+
+    return passed;
+}
+
+
+/*
+ * The overtake baselines, fitted leaving the race out (with one race, on
+ * itself): the base rate ("no overtake model") and a gap-only logistic.
+ */
+
+static void
+ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt)
+{
+    double    w[2], pos, n;
+    size_t    k;
+    unsigned  r, from, to, skip;
+
+    bt->base_p = calloc(bt->npairs + 1, sizeof(double));
+    bt->gap_p = calloc(bt->npairs + 1, sizeof(double));
+    if (bt->base_p == NULL || bt->gap_p == NULL) {
+        fprintf(stderr, "f1-replay-backtest: out of memory\n");
+        exit(2);
+    }
+
+    for (r = 0; r < bt->nraces; r++) {
+        from = bt->races[r].pairs_from;
+        to = bt->races[r].pairs_to;
+        skip = bt->nraces > 1 ? r : NGX_F1_REPLAY_BT_MAX_RACES;
+
+        pos = 0;
+        n = 0;
+        for (k = 0; k < bt->npairs; k++) {
+            if (bt->pairs[k].race != skip) {
+                pos += bt->pairs[k].y;
+                n++;
+            }
+        }
+
+        ngx_f1_replay_bt_logistic(bt->pairs, bt->npairs, skip, w);
+
+        for (k = from; k < to; k++) {
+            bt->base_p[k] = n > 0 ? pos / n : 0;
+            bt->gap_p[k] = 1 / (1 + exp(-(w[0] + w[1]
+                                  * fmin(bt->pairs[k].gap_s, 5))));
+        }
+    }
+}
+
+
+/* logit(p) = w0 + w1 * min(gap, 5): Newton's method */
+
+static void
+ngx_f1_replay_bt_logistic(const ngx_f1_replay_bt_pair_t *p, size_t n,
+    unsigned skip, double *w)
+{
+    int     it;
+    double  g0, g1, h00, h01, h11, x, q, det;
+    size_t  k;
+
+    w[0] = -2;
+    w[1] = 0;
+
+    for (it = 0; it < 30; it++) {
+        g0 = g1 = h00 = h01 = h11 = 0;
+
+        for (k = 0; k < n; k++) {
+            if (p[k].race == skip) {
+                continue;
+            }
+
+            x = fmin(p[k].gap_s, 5);
+            q = 1 / (1 + exp(-(w[0] + w[1] * x)));
+            g0 += p[k].y - q;
+            g1 += (p[k].y - q) * x;
+            h00 += q * (1 - q);
+            h01 += q * (1 - q) * x;
+            h11 += q * (1 - q) * x * x;
+        }
+
+        det = h00 * h11 - h01 * h01;
+        if (det <= 1e-12) {
+            return;
+        }
+
+        w[0] += (h11 * g0 - h01 * g1) / det;
+        w[1] += (h00 * g1 - h01 * g0) / det;
+
+        if (fabs(g0) + fabs(g1) < 1e-9) {
+            return;
+        }
+    }
+}
+
+
+static double
+ngx_f1_replay_bt_brier(const ngx_f1_replay_bt_pair_t *p, const double *alt,
+    size_t from, size_t to)
+{
+    double  s, q;
+    size_t  k;
+
+    s = 0;
+    for (k = from; k < to; k++) {
+        q = alt ? alt[k] : p[k].p;
+        s += (q - p[k].y) * (q - p[k].y);
+    }
+
+    return to > from ? s / (to - from) : NAN;
+}
+
+
+/* Mann-Whitney: the probability a positive scores above a negative */
+
+static double
+ngx_f1_replay_bt_auc(const ngx_f1_replay_bt_pair_t *p, const double *alt,
+    size_t from, size_t to)
+{
+    double   *v, rank, npos, nneg, sum;
+    size_t    k, j, n, e;
+
+    n = to - from;
+    v = malloc(2 * n * sizeof(double) + 1);
+    if (v == NULL) {
+        return NAN;
+    }
+
+    for (k = 0; k < n; k++) {
+        v[2 * k] = alt ? alt[from + k] : p[from + k].p;
+        v[2 * k + 1] = p[from + k].y;
+    }
+
+    qsort(v, n, 2 * sizeof(double), ngx_f1_replay_bt_cmp);
+
+    npos = nneg = sum = 0;
+
+    for (k = 0; k < n; k = e) {
+        for (e = k; e < n && v[2 * e] == v[2 * k]; e++) {
+            /* void */
+        }
+
+        rank = (k + 1 + e) / 2.0;     /* mean rank of the ties */
+
+        for (j = k; j < e; j++) {
+            if (v[2 * j + 1] > 0) {
+                sum += rank;
+                npos++;
+
+            } else {
+                nneg++;
+            }
+        }
+    }
+
+    free(v);
+
+    if (npos == 0 || nneg == 0) {
+        return NAN;
+    }
+
+    return (sum - npos * (npos + 1) / 2) / (npos * nneg);
+}
+
+
+static int
+ngx_f1_replay_bt_cmp(const void *a, const void *b)
+{
+    double  x, y;
+
+    x = *(const double *) a;
+    y = *(const double *) b;
+
+    return x < y ? -1 : x > y;
+}
+
+
+#define ngx_f1_replay_bt_ratio(st, a, b)                                      \
+    ((st)[b] > 0 ? (st)[a] / (st)[b] : NAN)
+
+
+static void
+ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
+{
+    double                     sum[2][NGX_F1_REPLAY_BT_NSTATS];
+    double                     bin_p[NGX_F1_REPLAY_BT_BINS];
+    double                     bin_y[NGX_F1_REPLAY_BT_BINS];
+    double                     bin_n[NGX_F1_REPLAY_BT_BINS];
+    double                    *m, *b, auc, auc_gap;
+    unsigned                   r, k, v;
+    ngx_f1_replay_bt_race_t   *rc;
+
+    static const struct {
+        const char  *label;
+        const char  *key;
+        unsigned     num;
+        unsigned     den;
+    } rows[] = {
+        { "next-stop lap MAE (laps)", "stop_mae",
+          NGX_F1_REPLAY_BT_MAE, NGX_F1_REPLAY_BT_N },
+        { "  hit +-1 lap", "hit1", NGX_F1_REPLAY_BT_HIT1, NGX_F1_REPLAY_BT_N },
+        { "  hit +-2 laps", "hit2", NGX_F1_REPLAY_BT_HIT2, NGX_F1_REPLAY_BT_N },
+        { "within 10 laps: MAE", "stop_mae10",
+          NGX_F1_REPLAY_BT_MAE10, NGX_F1_REPLAY_BT_N10 },
+        { "  hit +-1 lap", "hit1_10",
+          NGX_F1_REPLAY_BT_HIT1_10, NGX_F1_REPLAY_BT_N10 },
+        { "  hit +-2 laps", "hit2_10",
+          NGX_F1_REPLAY_BT_HIT2_10, NGX_F1_REPLAY_BT_N10 },
+        { "next compound accuracy", "compound",
+          NGX_F1_REPLAY_BT_COMP, NGX_F1_REPLAY_BT_COMP_N },
+        { "number of stops accuracy", "stops",
+          NGX_F1_REPLAY_BT_STOPS, NGX_F1_REPLAY_BT_STOPS_N }
+    };
+
+    memset(sum, 0, sizeof(sum));
+
+    if (!bt->quiet) {
+        printf("%-28s %4s | %-11s %-11s %-11s %-11s %-11s | %-17s %-11s\n",
+               "race", "laps", "MAE", "MAE<=10", "hit2<=10", "compound",
+               "stops", "brier (gap-only)", "auc (gap)");
+    }
+
+    for (r = 0; r < bt->nraces; r++) {
+        rc = &bt->races[r];
+        m = rc->st.stat[0];
+        b = rc->st.stat[1];
+
+        for (k = 0; k < NGX_F1_REPLAY_BT_NSTATS; k++) {
+            sum[0][k] += m[k];
+            sum[1][k] += b[k];
+        }
+
+        if (bt->quiet) {
+            continue;
+        }
+
+        printf("%-28.28s %4u | %5.2f %5.2f %5.2f %5.2f %5.3f %5.3f "
+               "%5.3f %5.3f %5.3f %5.3f | %5.3f (%5.3f) %5.3f (%5.3f)\n",
+               rc->name, rc->laps,
+               ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_MAE,
+                                      NGX_F1_REPLAY_BT_N),
+               ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_MAE,
+                                      NGX_F1_REPLAY_BT_N),
+               ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_MAE10,
+                                      NGX_F1_REPLAY_BT_N10),
+               ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_MAE10,
+                                      NGX_F1_REPLAY_BT_N10),
+               ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_HIT2_10,
+                                      NGX_F1_REPLAY_BT_N10),
+               ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_HIT2_10,
+                                      NGX_F1_REPLAY_BT_N10),
+               ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_COMP,
+                                      NGX_F1_REPLAY_BT_COMP_N),
+               ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_COMP,
+                                      NGX_F1_REPLAY_BT_COMP_N),
+               ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_STOPS,
+                                      NGX_F1_REPLAY_BT_STOPS_N),
+               ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_STOPS,
+                                      NGX_F1_REPLAY_BT_STOPS_N),
+               ngx_f1_replay_bt_brier(bt->pairs, NULL, rc->pairs_from,
+                                      rc->pairs_to),
+               ngx_f1_replay_bt_brier(bt->pairs, bt->gap_p, rc->pairs_from,
+                                      rc->pairs_to),
+               ngx_f1_replay_bt_auc(bt->pairs, NULL, rc->pairs_from,
+                                    rc->pairs_to),
+               ngx_f1_replay_bt_auc(bt->pairs, bt->gap_p, rc->pairs_from,
+                                    rc->pairs_to));
+    }
+
+    if (!bt->quiet) {
+        printf("(each pair: model baseline)\n\n");
+    }
+
+    printf("pooled over %u race%s: model vs naive baseline\n", bt->nraces,
+           bt->nraces == 1 ? "" : "s");
+    printf("%-28s %9s %9s %8s\n", "metric", "model", "baseline", "n");
+
+    for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        printf("%-28s %9.3f %9.3f %8.0f\n", rows[k].label,
+               ngx_f1_replay_bt_ratio(sum[0], rows[k].num, rows[k].den),
+               ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den),
+               sum[0][rows[k].den]);
+    }
+
+    auc = ngx_f1_replay_bt_auc(bt->pairs, NULL, 0, bt->npairs);
+    auc_gap = ngx_f1_replay_bt_auc(bt->pairs, bt->gap_p, 0, bt->npairs);
+
+    printf("%-28s %9.4f %9.4f %8zu  (base rate, LORO)\n",
+           "overtake<=3 laps Brier",
+           ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),
+           ngx_f1_replay_bt_brier(bt->pairs, bt->base_p, 0, bt->npairs),
+           bt->npairs);
+    printf("%-28s %9s %9.4f %8s  (gap-only logistic, LORO)\n", "", "",
+           ngx_f1_replay_bt_brier(bt->pairs, bt->gap_p, 0, bt->npairs), "");
+    printf("%-28s %9.4f %9.4f %8s  (gap-only logistic, LORO)\n",
+           "overtake<=3 laps AUC-ROC", auc, auc_gap, "");
+
+    /* calibration: deciles of predicted probability */
+
+    memset(bin_p, 0, sizeof(bin_p));
+    memset(bin_y, 0, sizeof(bin_y));
+    memset(bin_n, 0, sizeof(bin_n));
+
+    for (k = 0; k < bt->npairs; k++) {
+        v = (unsigned) (bt->pairs[k].p * NGX_F1_REPLAY_BT_BINS);
+        if (v >= NGX_F1_REPLAY_BT_BINS) {
+            v = NGX_F1_REPLAY_BT_BINS - 1;
+        }
+
+        bin_p[v] += bt->pairs[k].p;
+        bin_y[v] += bt->pairs[k].y;
+        bin_n[v]++;
+    }
+
+    printf("\ncalibration of P(overtake within 3 laps)\n");
+    printf("%-12s %10s %10s %8s\n", "predicted", "mean p", "observed", "n");
+
+    for (v = 0; v < NGX_F1_REPLAY_BT_BINS; v++) {
+        if (bin_n[v] == 0) {
+            continue;
+        }
+
+        printf("%4.1f - %-5.1f %10.3f %10.3f %8.0f\n",
+               (double) v / NGX_F1_REPLAY_BT_BINS,
+               (double) (v + 1) / NGX_F1_REPLAY_BT_BINS,
+               bin_p[v] / bin_n[v], bin_y[v] / bin_n[v], bin_n[v]);
+    }
+
+    printf("\nRESULT races=%u", bt->nraces);
+
+    for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        printf(" %s=%.3f %s_base=%.3f", rows[k].key,
+               ngx_f1_replay_bt_ratio(sum[0], rows[k].num, rows[k].den),
+               rows[k].key,
+               ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den));
+    }
+
+    printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f auc=%.4f"
+           " auc_gap=%.4f pairs=%zu\n",
+           ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),
+           ngx_f1_replay_bt_brier(bt->pairs, bt->base_p, 0, bt->npairs),
+           ngx_f1_replay_bt_brier(bt->pairs, bt->gap_p, 0, bt->npairs),
+           auc, auc_gap, bt->npairs);
+}
+
+
+/*
+ * The engine's JSON at lap L on the whole table against its JSON on a
+ * copy with every lap after L deleted: they must be byte for byte equal.
+ */
+
+static int
+ngx_f1_replay_bt_leakage(const ngx_f1_replay_strategy_table_t *tb,
+    const char *name)
+{
+    int                              bad;
+    char                            *a, *b;
+    size_t                           alen, blen;
+    unsigned                         lap, n;
+    ngx_f1_replay_strategy_table_t  *cut;
+
+    cut = malloc(sizeof(ngx_f1_replay_strategy_table_t));
+    if (cut == NULL) {
+        return -1;
+    }
+
+    bad = 0;
+    n = 0;
+
+    for (lap = 1; lap < tb->total_laps; lap += 3) {
+        memcpy(cut, tb, sizeof(*cut));
+        ngx_f1_replay_strategy_truncate(cut, lap);
+
+        if (ngx_f1_replay_bt_json(tb, lap, &a, &alen) != 0) {
+            free(cut);
+            return -1;
+        }
+
+        if (ngx_f1_replay_bt_json(cut, lap, &b, &blen) != 0) {
+            free(a);
+            free(cut);
+            return -1;
+        }
+
+        if (alen != blen || memcmp(a, b, alen) != 0) {
+            printf("%s: lap %u: output differs without the later laps\n",
+                   name, lap);
+            bad++;
+        }
+
+        n++;
+        free(a);
+        free(b);
+    }
+
+    printf("%s: leakage %s (%u laps compared)\n", name,
+           bad ? "FAIL" : "ok", n);
+
+    free(cut);
+
+    return bad;
+}
+
+
+static int
+ngx_f1_replay_bt_json(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned lap, char **buf, size_t *len)
+{
+    int                                  rc;
+    yajl_gen                             g;
+    const unsigned char                 *p;
+    static ngx_f1_replay_strategy_out_t  out;
+
+    if (ngx_f1_replay_strategy_run(tb, lap, NULL, &out) != 0) {
+        return -1;
+    }
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return -1;
+    }
+
+    rc = -1;
+
+    if (ngx_f1_replay_strategy_json(&out, g) == 0
+        && yajl_gen_get_buf(g, &p, len) == yajl_gen_status_ok)
+    {
+        *buf = malloc(*len + 1);
+
+        if (*buf != NULL) {
+            memcpy(*buf, p, *len);
+            rc = 0;
+        }
+    }
+
+    yajl_gen_free(g);
+
+    return rc;
+}
+
+
+static int
+ngx_f1_replay_bt_season(const char *dir, char ***paths, int *n)
+{
+    DIR            *d;
+    char          **v;
+    size_t          len;
+    struct dirent  *e;
+
+    d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "f1-replay-backtest: %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+
+    v = calloc(NGX_F1_REPLAY_BT_MAX_RACES, sizeof(char *));
+    if (v == NULL) {
+        closedir(d);
+        return -1;
+    }
+
+    *n = 0;
+
+    while ((e = readdir(d)) != NULL && *n < NGX_F1_REPLAY_BT_MAX_RACES) {
+        len = strlen(e->d_name);
+
+        if (len < 5 || strcmp(e->d_name + len - 4, ".csv") != 0) {
+            continue;
+        }
+
+        v[*n] = malloc(strlen(dir) + len + 2);
+        if (v[*n] == NULL) {
+            closedir(d);
+            return -1;
+        }
+
+        sprintf(v[*n], "%s/%s", dir, e->d_name);
+        (*n)++;
+    }
+
+    closedir(d);
+
+    qsort(v, *n, sizeof(char *), ngx_f1_replay_bt_strcmp);
+    *paths = v;
+
+    return 0;
+}
+
+
+static int
+ngx_f1_replay_bt_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}

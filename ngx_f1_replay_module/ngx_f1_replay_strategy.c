@@ -30,9 +30,12 @@
 #define NGX_F1_REPLAY_STRATEGY_CAP_K         2.0    /* prior, stints */
 #define NGX_F1_REPLAY_STRATEGY_CLIFF_MS      100.0  /* per lap^2 past life */
 #define NGX_F1_REPLAY_STRATEGY_MIN_STINT     5
+#define NGX_F1_REPLAY_STRATEGY_UNPLANNED    0.2    /* P(a stop) if none */
 #define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
-#define NGX_F1_REPLAY_STRATEGY_REF_LAPS      57.0   /* priors' race */
+#define NGX_F1_REPLAY_STRATEGY_REF_LAPS      60.0   /* priors' race */
+#define NGX_F1_REPLAY_STRATEGY_MAX_LIFE      1.3    /* longest stint */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
+#define NGX_F1_REPLAY_STRATEGY_MAX_AGES      (4 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_PAIRS                                      \
     (NGX_F1_REPLAY_STRATEGY_MAX_CARS * NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
 
@@ -55,6 +58,14 @@ typedef struct {
 
 
 typedef struct {
+    uint16_t              nev;          /* stops under green */
+    uint16_t              ncens;        /* SC stops, sets still running */
+    uint8_t               ev[NGX_F1_REPLAY_STRATEGY_MAX_AGES];
+    uint8_t               cens[NGX_F1_REPLAY_STRATEGY_MAX_AGES];
+} ngx_f1_replay_strategy_ages_t;
+
+
+typedef struct {
     const ngx_f1_replay_strategy_table_t  *tb;
     unsigned                               upto;
     unsigned                               total;
@@ -64,6 +75,8 @@ typedef struct {
     double                                 loss_vsc;
     double                                 field_deg[NGX_F1_REPLAY_STRATEGY_NC];
     double                                 cap[NGX_F1_REPLAY_STRATEGY_NC];
+    double                                 life[NGX_F1_REPLAY_STRATEGY_NC];
+    ngx_f1_replay_strategy_ages_t          ages[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               seen[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               next_n[NGX_F1_REPLAY_STRATEGY_NC]
                                                [NGX_F1_REPLAY_STRATEGY_NC];
@@ -71,14 +84,6 @@ typedef struct {
                                               [NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_tyres_t         car[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
 } ngx_f1_replay_strategy_ctx_t;
-
-
-typedef struct {
-    double                cost;
-    unsigned              n0;
-    unsigned              nplan;
-    uint8_t               plan[NGX_F1_REPLAY_STRATEGY_MAX_PLAN];
-} ngx_f1_replay_strategy_plan_t;
 
 
 static const ngx_f1_replay_strategy_lap_t *ngx_f1_replay_strategy_lap(
@@ -91,6 +96,11 @@ static void ngx_f1_replay_strategy_pit_loss(ngx_f1_replay_strategy_ctx_t *x,
     ngx_f1_replay_strategy_out_t *out);
 static void ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x);
 static void ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x);
+static double ngx_f1_replay_strategy_stop_age(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned c, unsigned age);
+static unsigned ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
+    const uint8_t *cand, unsigned ncand, unsigned c, int need, int last,
+    unsigned laps);
 static double ngx_f1_replay_strategy_stint_cost(
     const ngx_f1_replay_strategy_tyres_t *ty, unsigned c, unsigned age0,
     unsigned n);
@@ -101,6 +111,7 @@ static double ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x,
 static void ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
     const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out);
+static void ngx_f1_replay_strategy_sort(double *v, unsigned n);
 static double ngx_f1_replay_strategy_median(double *v, unsigned n);
 static int ngx_f1_replay_strategy_gen_str(yajl_gen g, const char *s);
 static int ngx_f1_replay_strategy_gen_int(yajl_gen g, const char *k,
@@ -125,14 +136,18 @@ static const char *const  ngx_f1_replay_strategy_names[] = {
 };
 
 
-/* priors per compound: degradation (ms/lap), life (laps in 57), pace */
+/*
+ * Priors per compound: degradation (ms/lap); life, the age at which sets
+ * come off (laps, in a 60-lap race; set from the stop ages of rounds 1-12
+ * of 2024); pace offset of a new set (ms).
+ */
 
 static const double  ngx_f1_replay_strategy_prior_deg[] = {
     60, 120, 100, 90, 90, 60, 40, 80, 60
 };
 
 static const double  ngx_f1_replay_strategy_prior_life[] = {
-    25, 14, 17, 20, 20, 28, 38, 30, 25
+    20, 10, 13, 16, 14, 21, 27, 18, 12
 };
 
 static const double  ngx_f1_replay_strategy_prior_base[] = {
@@ -672,8 +687,13 @@ ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
 
 
 /*
- * Tyre life per compound: the prior (scaled to the race's laps) shrunk to
- * the ages at which sets of that compound were taken off in this race.
+ * Tyre life per compound.  The prior (per 60 laps, scaled by the square
+ * root of the race's laps over 60, and of the prior over the fitted field
+ * degradation: the optimal stint of a linear model goes as 1/sqrt(deg))
+ * is shrunk to the ages at which sets were taken off under green in this
+ * race; the longest stint (the cap of the cost model) is 1.3 times that.
+ * The same ages, with the sets still running (censored) and three
+ * pseudo-stops of the prior, feed the stop-age survival estimate.
  */
 
 static void
@@ -681,10 +701,11 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
 {
     double                               sum[NGX_F1_REPLAY_STRATEGY_NC];
     double                               cnt[NGX_F1_REPLAY_STRATEGY_NC];
-    double                               prior;
+    double                               f;
     uint16_t                             in[16];
-    unsigned                             i, k, n;
+    unsigned                             i, k, n, last;
     const ngx_f1_replay_strategy_lap_t  *lp;
+    ngx_f1_replay_strategy_ages_t       *ag;
 
     memset(sum, 0, sizeof(sum));
     memset(cnt, 0, sizeof(cnt));
@@ -695,26 +716,190 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
         for (k = 0; k < n && k < 16; k++) {
             lp = ngx_f1_replay_strategy_lap(&x->tb->cars[i], in[k], x->upto);
 
-            if (lp->compound < NGX_F1_REPLAY_STRATEGY_NC
-                && !(lp->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL))
+            if (lp->compound >= NGX_F1_REPLAY_STRATEGY_NC
+                || lp->tyre_age <= 2)
             {
-                sum[lp->compound] += lp->tyre_age;
-                cnt[lp->compound] += 1;
+                continue;
+            }
+
+            ag = &x->ages[lp->compound];
+
+            if (lp->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) {
+                if (ag->ncens < NGX_F1_REPLAY_STRATEGY_MAX_AGES) {
+                    ag->cens[ag->ncens++] = lp->tyre_age;
+                }
+
+                continue;
+            }
+
+            if (ag->nev < NGX_F1_REPLAY_STRATEGY_MAX_AGES) {
+                ag->ev[ag->nev++] = lp->tyre_age;
+            }
+
+            sum[lp->compound] += lp->tyre_age;
+            cnt[lp->compound] += 1;
+        }
+
+        /* the set on the car now, if it runs */
+
+        last = ngx_f1_replay_strategy_last(&x->tb->cars[i], x->upto);
+
+        if (last > 0 && last + 3 >= x->upto) {
+            lp = ngx_f1_replay_strategy_lap(&x->tb->cars[i], last, x->upto);
+            ag = &x->ages[lp->compound < NGX_F1_REPLAY_STRATEGY_NC
+                          ? lp->compound : 0];
+
+            if (ag->ncens < NGX_F1_REPLAY_STRATEGY_MAX_AGES) {
+                ag->cens[ag->ncens++] = lp->tyre_age;
             }
         }
     }
 
     for (k = 0; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-        prior = ngx_f1_replay_strategy_prior_life[k] * x->total
-                / NGX_F1_REPLAY_STRATEGY_REF_LAPS;
+        f = sqrt(ngx_f1_replay_strategy_prior_deg[k]
+                 / (x->field_deg[k] > 1 ? x->field_deg[k] : 1));
+        f = f < 0.7 ? 0.7 : (f > 1.4 ? 1.4 : f);
 
-        x->cap[k] = (NGX_F1_REPLAY_STRATEGY_CAP_K * prior + sum[k])
+        x->life[k] = ngx_f1_replay_strategy_prior_life[k] * f
+                     * sqrt(x->total / NGX_F1_REPLAY_STRATEGY_REF_LAPS);
+
+        x->cap[k] = NGX_F1_REPLAY_STRATEGY_MAX_LIFE
+                    * (NGX_F1_REPLAY_STRATEGY_CAP_K * x->life[k] + sum[k])
                     / (NGX_F1_REPLAY_STRATEGY_CAP_K + cnt[k]);
     }
 
     for (i = 0; i < x->tb->ncars; i++) {
         memcpy(x->car[i].cap, x->cap, sizeof(x->cap));
     }
+}
+
+
+/*
+ * The age at which the set on compound c comes off, given it has run
+ * age laps: the median of the Kaplan-Meier estimate conditional on
+ * surviving to age (stops under green are events; SC/VSC stops and the
+ * sets still running are censored; the prior adds stops at 0.75, 1 and
+ * 1.25 times the life).  Past every event: the next lap.
+ */
+
+static double
+ngx_f1_replay_strategy_stop_age(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned c, unsigned age)
+{
+    double                          t[2 * NGX_F1_REPLAY_STRATEGY_MAX_AGES + 3];
+    double                          surv, at_age, risk, d;
+    unsigned                        k, j, n, nev;
+    const ngx_f1_replay_strategy_ages_t  *ag;
+
+    ag = &x->ages[c];
+    n = 0;
+
+    /* events as t, censored as -t (an event before a censoring at t) */
+
+    for (k = 0; k < ag->nev; k++) {
+        t[n++] = ag->ev[k];
+    }
+
+    t[n++] = 0.75 * x->life[c];
+    t[n++] = x->life[c];
+    t[n++] = 1.25 * x->life[c];
+    nev = n;
+
+    for (k = 0; k < ag->ncens; k++) {
+        t[n++] = ag->cens[k] + 0.5;
+    }
+
+    ngx_f1_replay_strategy_sort(t, nev);
+
+    surv = 1;
+    at_age = 1;
+
+    for (k = 0; k < nev; k++) {
+        if (k > 0 && t[k] == t[k - 1]) {
+            continue;
+        }
+
+        risk = 0;
+        d = 0;
+
+        for (j = 0; j < n; j++) {
+            if (t[j] >= t[k]) {
+                risk += 1;
+            }
+
+            if (j < nev && t[j] == t[k]) {
+                d += 1;
+            }
+        }
+
+        surv *= 1 - d / risk;
+
+        if (t[k] <= age) {
+            at_age = surv;
+
+        } else if (surv <= at_age / 2) {
+            return t[k];
+        }
+    }
+
+    return age + 1;
+}
+
+
+/*
+ * The compound after c: what the field has chosen after c in this race
+ * (two or more such stops, the most common, ties to the harder), else the
+ * hardest dry compound in play other than c (the next softer when on
+ * it); soft for a short last stint; wet stays wet.  With the two-compound
+ * rule still to meet, never c again.
+ */
+
+static unsigned
+ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
+    const uint8_t *cand, unsigned ncand, unsigned c, int need, int last,
+    unsigned laps)
+{
+    unsigned  k, best, n;
+
+    if (c >= NGX_F1_REPLAY_STRATEGY_INTERMEDIATE && x->wet) {
+        return c;
+    }
+
+    best = 0;
+    n = 0;
+
+    for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
+        if ((!need || k != c) && x->next_n[c][k] >= n
+            && x->next_n[c][k] > 0)
+        {
+            n = x->next_n[c][k];
+            best = k;
+        }
+    }
+
+    if (n >= 2) {
+        return best;
+    }
+
+    if (last && c != NGX_F1_REPLAY_STRATEGY_SOFT
+        && laps <= 0.6 * x->life[NGX_F1_REPLAY_STRATEGY_SOFT])
+    {
+        for (k = 0; k < ncand; k++) {
+            if (cand[k] == NGX_F1_REPLAY_STRATEGY_SOFT) {
+                return NGX_F1_REPLAY_STRATEGY_SOFT;
+            }
+        }
+    }
+
+    best = 0;
+
+    for (k = 0; k < ncand; k++) {
+        if (cand[k] != c && ngx_f1_replay_strategy_dry(cand[k])) {
+            best = cand[k];
+        }
+    }
+
+    return best ? best : c;
 }
 
 
@@ -754,24 +939,27 @@ ngx_f1_replay_strategy_stint_cost(const ngx_f1_replay_strategy_tyres_t *ty,
 
 
 /*
- * The remaining plan of least expected time: 0, 1 or 2 more stops, each
- * new stint at least 5 laps (fewer at the very end), on the dry compounds
- * seen in the race (soft, medium and hard once any of them is seen), the
- * two-compound rule in a dry race.  A stop on the next lap costs the SC
- * or VSC loss when the last lap was neutralised.
+ * The remaining plan: 0, 1 or 2 more stops, whichever costs the least
+ * expected time (the two-compound rule in a dry race).  The first stop
+ * comes at the stop age of the survival estimate (for a last stop, late
+ * enough for the last set to reach the flag within its longest stint), or on
+ * the next lap if the last lap was neutralised and a stop now (at the SC
+ * or VSC loss) is cheaper.  Later stops split the remaining laps at the
+ * least cost, each new stint at least 5 laps (fewer at the very end).
+ * Compounds: ngx_f1_replay_strategy_choose().
  */
 
 static void
 ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     ngx_f1_replay_strategy_car_out_t *co)
 {
-    double                               cost, loss0, c0, c1, sd, best_next;
+    double                               cost, best, loss0, sd, c0, stop;
     uint8_t                              cand[NGX_F1_REPLAY_STRATEGY_NC];
-    unsigned                             k, r, n0, n1, n2, a, b, ncand;
-    unsigned                             cur, age, minst, used, need, best_k;
+    unsigned                             k, r, n0, n1, n2, ncand, cur, age;
+    unsigned                             minst, used, need, nx1, nx2, lo;
+    unsigned                             best_n0, best_k, n0s[2], t;
     const ngx_f1_replay_strategy_car_t  *c;
     const ngx_f1_replay_strategy_lap_t  *lp;
-    ngx_f1_replay_strategy_plan_t        best;
     const ngx_f1_replay_strategy_tyres_t  *ty;
 
     c = &x->tb->cars[i];
@@ -781,13 +969,17 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     cur = lp->compound;
     age = lp->tyre_age;
     r = x->total - co->lap;
+    co->stops_total = co->stops;
 
     if (cur == NGX_F1_REPLAY_STRATEGY_UNKNOWN
         || cur >= NGX_F1_REPLAY_STRATEGY_NC)
     {
-        co->stops_total = co->stops;
         return;
     }
+
+    loss0 = (lp->flags & NGX_F1_REPLAY_STRATEGY_SC) ? x->loss_sc
+            : (lp->flags & NGX_F1_REPLAY_STRATEGY_VSC) ? x->loss_vsc
+            : x->loss_green;
 
     /* dry compounds used so far, candidates */
 
@@ -810,115 +1002,116 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
                     || x->seen[NGX_F1_REPLAY_STRATEGY_MEDIUM]
                     || x->seen[NGX_F1_REPLAY_STRATEGY_HARD])))
         {
-            if (x->wet || ngx_f1_replay_strategy_dry(k)) {
-                cand[ncand++] = (uint8_t) k;
-            }
+            cand[ncand++] = (uint8_t) k;
         }
     }
-
-    lp = ngx_f1_replay_strategy_lap(c, co->lap, x->upto);
-
-    loss0 = (lp->flags & NGX_F1_REPLAY_STRATEGY_SC) ? x->loss_sc
-            : (lp->flags & NGX_F1_REPLAY_STRATEGY_VSC) ? x->loss_vsc
-            : x->loss_green;
 
     minst = r > NGX_F1_REPLAY_STRATEGY_MIN_STINT + 1
             ? NGX_F1_REPLAY_STRATEGY_MIN_STINT : 1;
 
-    best.cost = HUGE_VAL;
-    best.n0 = 0;
-    best.nplan = 0;
+    stop = ngx_f1_replay_strategy_stop_age(x, cur, age);
+    t = stop > age + 1 ? (unsigned) lrint(stop) - age : 1;
 
-    if (!need) {
-        best.cost = ngx_f1_replay_strategy_stint_cost(ty, cur, age, r);
+    best = need ? HUGE_VAL : ngx_f1_replay_strategy_stint_cost(ty, cur, age,
+                                                                 r);
+    best_k = 0;
+    best_n0 = 0;
+    nx1 = 0;
+    nx2 = 0;
+
+    /* one more stop: the timed one, and now if neutralised */
+
+    k = ngx_f1_replay_strategy_choose(x, cand, ncand, cur, need, 1,
+                                      r > t ? r - t : 1);
+    lo = r > (unsigned) ceil(x->cap[k]) ? r - (unsigned) ceil(x->cap[k]) : 1;
+
+    n0s[0] = t > lo ? t : lo;
+    n0s[1] = 1;
+
+    for (n1 = 0; n1 < 2; n1++) {
+        n0 = n0s[n1];
+
+        if (n0 >= r || (n1 == 1 && loss0 == x->loss_green)) {
+            continue;
+        }
+
+        cost = ngx_f1_replay_strategy_stint_cost(ty, cur, age, n0)
+               + (n0 == 1 ? loss0 : x->loss_green)
+               + ngx_f1_replay_strategy_stint_cost(ty, k, 0, r - n0);
+
+        if (cost < best) {
+            best = cost;
+            best_k = 1;
+            best_n0 = n0;
+            nx1 = k;
+        }
     }
 
-    for (n0 = 1; n0 + minst <= r; n0++) {
+    /* two more */
+
+    k = ngx_f1_replay_strategy_choose(x, cand, ncand, cur, need, 0, 0);
+    n0s[0] = t;
+
+    for (n1 = 0; n1 < 2; n1++) {
+        n0 = n0s[n1];
+
+        if (n0 + 2 * minst > r || (n1 == 1 && loss0 == x->loss_green)) {
+            continue;
+        }
+
         c0 = ngx_f1_replay_strategy_stint_cost(ty, cur, age, n0)
-             + (n0 == 1 ? loss0 : x->loss_green);
+             + (n0 == 1 ? loss0 : x->loss_green) + x->loss_green;
 
-        for (a = 0; a < ncand; a++) {
+        for (n2 = minst; n0 + n2 + minst <= r; n2++) {
+            lo = ngx_f1_replay_strategy_choose(x, cand, ncand, k,
+                                               need && k == cur, 1,
+                                               r - n0 - n2);
 
-            /* one more stop */
+            cost = c0 + ngx_f1_replay_strategy_stint_cost(ty, k, 0, n2)
+                   + ngx_f1_replay_strategy_stint_cost(ty, lo, 0,
+                                                       r - n0 - n2);
 
-            if (!need || cand[a] != cur) {
-                cost = c0 + ngx_f1_replay_strategy_stint_cost(ty, cand[a], 0,
-                                                              r - n0);
-                if (cost < best.cost) {
-                    best.cost = cost;
-                    best.n0 = n0;
-                    best.nplan = 1;
-                    best.plan[0] = cand[a];
-                }
-            }
-
-            /* two more */
-
-            for (n1 = minst; n0 + n1 + minst <= r; n1++) {
-                c1 = c0 + ngx_f1_replay_strategy_stint_cost(ty, cand[a], 0,
-                                                            n1)
-                     + x->loss_green;
-
-                if (c1 >= best.cost) {
-                    break;
-                }
-
-                n2 = r - n0 - n1;
-
-                for (b = 0; b < ncand; b++) {
-                    if (need && cand[a] == cur && cand[b] == cur) {
-                        continue;
-                    }
-
-                    cost = c1 + ngx_f1_replay_strategy_stint_cost(ty, cand[b],
-                                                                  0, n2);
-                    if (cost < best.cost) {
-                        best.cost = cost;
-                        best.n0 = n0;
-                        best.nplan = 2;
-                        best.plan[0] = cand[a];
-                        best.plan[1] = cand[b];
-                    }
-                }
+            if (cost < best) {
+                best = cost;
+                best_k = 2;
+                best_n0 = n0;
+                nx1 = k;
+                nx2 = lo;
             }
         }
     }
 
-    co->stops_total = (uint8_t) (co->stops + best.nplan);
-    co->nplan = (uint8_t) best.nplan;
-    memcpy(co->plan, best.plan, sizeof(co->plan));
+    co->stops_total = (uint8_t) (co->stops + best_k);
+    co->nplan = (uint8_t) best_k;
+    co->plan[0] = (uint8_t) nx1;
+    co->plan[1] = (uint8_t) nx2;
 
-    if (best.nplan == 0) {
+    if (r < 2) {
         return;
     }
 
-    /* the next compound: what the field chose after this one, if clear */
+    /*
+     * With no stop planned, the lap of a stop if one comes after all: at
+     * the survival estimate's age, before the flag.
+     */
 
-    best_k = 0;
-    best_next = 0;
-    for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-        if (x->next_n[cur][k] > best_next && (!need || k != cur)) {
-            best_next = x->next_n[cur][k];
-            best_k = k;
-        }
+    if (best_k == 0 || best_n0 != 1) {
+        best_n0 = t < r ? t : r - 1;
     }
 
-    if (best_k && best_next >= 3) {
-        co->plan[0] = (uint8_t) best_k;
-    }
-
-    co->next_stop = (uint16_t) (co->lap + best.n0);
+    co->next_stop = (uint16_t) (co->lap + best_n0);
 
     /* the window: a spread growing with the distance to the stop */
 
-    sd = 1.5 + 0.2 * best.n0;
+    sd = 1.5 + 0.2 * best_n0;
     k = (unsigned) lrint(1.28 * sd);
 
     co->window_lo = (uint16_t) (co->next_stop > co->lap + k
                                 ? co->next_stop - k : co->lap + 1u);
     co->window_hi = (uint16_t) (co->next_stop + k < x->total
                                 ? co->next_stop + k : x->total - 1u);
-    co->confidence = (float) erf(2.5 / (sd * sqrt(2.0)));
+    co->confidence = (float) (erf(2.5 / (sd * sqrt(2.0)))
+                              * (best_k ? 1 : NGX_F1_REPLAY_STRATEGY_UNPLANNED));
 }
 
 
@@ -1140,8 +1333,8 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
 }
 
 
-static double
-ngx_f1_replay_strategy_median(double *v, unsigned n)
+static void
+ngx_f1_replay_strategy_sort(double *v, unsigned n)
 {
     double    t;
     unsigned  i, j;
@@ -1155,6 +1348,15 @@ ngx_f1_replay_strategy_median(double *v, unsigned n)
 
         v[j] = t;
     }
+}
+
+
+/* sorts v */
+
+static double
+ngx_f1_replay_strategy_median(double *v, unsigned n)
+{
+    ngx_f1_replay_strategy_sort(v, n);
 
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }

@@ -136,10 +136,12 @@ typedef struct {
     uint8_t               nfits;
     ngx_f1_replay_strategy_fit_t  fits[NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS];
 
-    uint16_t              next_stop;    /* in-lap, 0: no more stops */
+    uint16_t              next_stop;    /* in-lap of the next stop if one
+                                           comes (nplan: if one is
+                                           planned), 0 on the last lap */
     uint16_t              window_lo;
     uint16_t              window_hi;
-    float                 confidence;   /* P(stop within +-2 laps) */
+    float                 confidence;   /* P(a stop within +-2 laps) */
     uint8_t               nplan;
     uint8_t               plan[NGX_F1_REPLAY_STRATEGY_MAX_PLAN];
 
@@ -221,7 +223,9 @@ const char *ngx_f1_replay_strategy_compound_name(unsigned c);
  *
  * "lap" is the lap the predictions were computed at (the leader's
  * completed laps); a car's own "lap" is its completed laps.  pit_loss n 0
- * means the prior.  next_stop null: no more stops predicted.  Cars that
+ * means the prior.  next_stop: the lap of the next stop if there is one
+ * (with no stop in "plan" the confidence is low), null on the last lap.
+ * Cars that
  * are out of the race have only "lap" and "active":false.
  * Returns 0, or -1 on a yajl error.
  */

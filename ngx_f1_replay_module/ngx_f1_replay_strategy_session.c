@@ -23,6 +23,7 @@ static void ngx_f1_replay_strategy_session_car(
 static unsigned ngx_f1_replay_strategy_session_track(
     const ngx_f1_replay_session_t *s, int32_t from, int32_t to);
 static int32_t ngx_f1_replay_strategy_session_gap(const char *v);
+static int ngx_f1_replay_strategy_session_cmp(const void *a, const void *b);
 
 
 int
@@ -55,6 +56,14 @@ ngx_f1_replay_strategy_session_table(const ngx_f1_replay_session_t *s,
             *upto = tb->cars[i].nlaps;
         }
     }
+
+    /*
+     * By racing number: the session's driver order is the final one (the
+     * classification), which the table at time t must not know.
+     */
+
+    qsort(tb->cars, tb->ncars, sizeof(ngx_f1_replay_strategy_car_t),
+          ngx_f1_replay_strategy_session_cmp);
 
     return (s->flags & NGX_F1_REPLAY_HAS_TIMING) ? 0 : -1;
 }
@@ -243,4 +252,16 @@ ngx_f1_replay_strategy_session_gap(const char *v)
     }
 
     return (int32_t) (sec * 1000 + 0.5);
+}
+
+
+static int
+ngx_f1_replay_strategy_session_cmp(const void *a, const void *b)
+{
+    const ngx_f1_replay_strategy_car_t  *x, *y;
+
+    x = a;
+    y = b;
+
+    return (int) x->number - (int) y->number;
 }

@@ -10,13 +10,21 @@
  * baselines.
  *
  *   f1-replay-backtest [--quiet] RACE...     per race and pooled tables
+ *   f1-replay-backtest --trace RACE...       and a line per next-stop
+ *                                            prediction scored
  *   f1-replay-backtest --season DIR          every .csv file of DIR
  *   f1-replay-backtest --leakage RACE...     output at lap L == output on
  *                                            the table cut after lap L
+ *   f1-replay-backtest --json LAP RACE       the predictions payload at
+ *                                            lap LAP
  *
  * A RACE is a FastF1 laps CSV (nanosecond times) or a live-timing archive
  * directory.  The last line is machine-readable: "RESULT key=value ...".
  * Exit status: 0, 1 on a leakage difference, 2 on bad input.
+ *
+ * Leakage on an archive is also checked at the session level: the
+ * payload from the table at session time t (the adapter) must equal the
+ * payload from a copy of the archive with every line after t deleted.
  *
  * Ground truth: a stop is a stint change with a real tyre change (another
  * compound, or a set whose age does not run on: safety-car drive-throughs
@@ -36,9 +44,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <yajl/yajl_gen.h>
 
+#include "ngx_f1_replay_line.h"
 #include "ngx_f1_replay_loader.h"
 #include "ngx_f1_replay_strategy.h"
 
@@ -97,6 +107,7 @@ typedef struct {
     double                   *base_p;     /* LORO base rate per pair */
     double                   *gap_p;      /* LORO gap-only logistic */
     int                       quiet;
+    int                       trace;
 } ngx_f1_replay_bt_t;
 
 
@@ -132,6 +143,12 @@ static int ngx_f1_replay_bt_leakage(const ngx_f1_replay_strategy_table_t *tb,
     const char *name);
 static int ngx_f1_replay_bt_json(const ngx_f1_replay_strategy_table_t *tb,
     unsigned lap, char **buf, size_t *len);
+static int ngx_f1_replay_bt_leakage_archive(const char *dir,
+    const char *name);
+static int ngx_f1_replay_bt_cut_archive(const char *dir, const char *to,
+    int32_t t);
+static int ngx_f1_replay_bt_at(const ngx_f1_replay_session_t *s, int32_t t,
+    char **buf, size_t *len);
 static int ngx_f1_replay_bt_season(const char *dir, char ***paths,
     int *n);
 static int ngx_f1_replay_bt_strcmp(const void *a, const void *b);
@@ -140,13 +157,16 @@ static int ngx_f1_replay_bt_strcmp(const void *a, const void *b);
 int
 main(int argc, char **argv)
 {
-    int                              i, n, leakage, rc, bad;
-    char                           **paths, name[64];
+    int                              i, n, leakage, rc, bad, json;
+    char                           **paths, name[64], *a;
+    size_t                           len;
+    struct stat                      sb;
     double                           t0;
     ngx_f1_replay_bt_t              *bt;
     ngx_f1_replay_strategy_table_t  *tb;
 
     leakage = 0;
+    json = 0;
     paths = NULL;
     n = 0;
 
@@ -161,8 +181,20 @@ main(int argc, char **argv)
         if (strcmp(argv[i], "--leakage") == 0) {
             leakage = 1;
 
+        } else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+            json = atoi(argv[++i]);
+
+            if (json <= 0) {
+                fprintf(stderr, "f1-replay-backtest: bad lap \"%s\"\n",
+                        argv[i]);
+                return 2;
+            }
+
         } else if (strcmp(argv[i], "--quiet") == 0) {
             bt->quiet = 1;
+
+        } else if (strcmp(argv[i], "--trace") == 0) {
+            bt->trace = 1;
 
         } else if (strcmp(argv[i], "--season") == 0 && i + 1 < argc) {
             if (ngx_f1_replay_bt_season(argv[++i], &paths, &n) != 0) {
@@ -183,7 +215,8 @@ main(int argc, char **argv)
     }
 
     if (n <= 0 || n > NGX_F1_REPLAY_BT_MAX_RACES) {
-        fprintf(stderr, "usage: %s [--quiet] [--leakage] "
+        fprintf(stderr, "usage: %s [--quiet] [--trace] [--leakage | "
+                "--json LAP] "
                 "(--season DIR | RACE...)\n"
                 "  RACE: a FastF1 laps CSV or a live-timing archive "
                 "directory\n", argv[0]);
@@ -198,6 +231,16 @@ main(int argc, char **argv)
             return 2;
         }
 
+        if (json) {
+            if (ngx_f1_replay_bt_json(tb, (unsigned) json, &a, &len) != 0) {
+                return 2;
+            }
+
+            printf("%.*s\n", (int) len, a);
+            free(a);
+            continue;
+        }
+
         if (leakage) {
             rc = ngx_f1_replay_bt_leakage(tb, name);
             if (rc < 0) {
@@ -205,6 +248,16 @@ main(int argc, char **argv)
             }
 
             bad += rc;
+
+            if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                rc = ngx_f1_replay_bt_leakage_archive(paths[i], name);
+                if (rc < 0) {
+                    return 2;
+                }
+
+                bad += rc;
+            }
+
             continue;
         }
 
@@ -212,6 +265,10 @@ main(int argc, char **argv)
             fprintf(stderr, "f1-replay-backtest: %s: engine failed\n", name);
             return 2;
         }
+    }
+
+    if (json) {
+        return 0;
     }
 
     if (leakage) {
@@ -615,6 +672,14 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                                        actual, lap);
 
                 base = ngx_f1_replay_bt_base_stop(tb, i, lap);
+                if (bt->trace) {
+                    printf("trace %s %s lap %u %s age %u next_stop %u "
+                           "actual %u baseline %u plan %u stops_total %u\n",
+                           name, c->tla, lap,
+                           ngx_f1_replay_strategy_compound_name(lp->compound),
+                           lp->tyre_age, co->next_stop, actual, base,
+                           co->nplan, co->stops_total);
+                }
                 ngx_f1_replay_bt_score(base_st, base, actual, lap);
 
                 model_st[NGX_F1_REPLAY_BT_COMP_N]++;
@@ -704,7 +769,7 @@ ngx_f1_replay_bt_base_stop(const ngx_f1_replay_strategy_table_t *tb,
     unsigned                             j, k, n, na, cur, age, stop;
     const ngx_f1_replay_strategy_lap_t  *lp;
     static const double                  prior[] = {
-        25, 14, 17, 20, 20, 28, 38, 30, 25
+        20, 10, 13, 16, 14, 21, 27, 18, 12
     };
 
     lp = &tb->cars[i].laps[lap - 1];
@@ -727,7 +792,7 @@ ngx_f1_replay_bt_base_stop(const ngx_f1_replay_strategy_table_t *tb,
         life = na % 2 ? ages[na / 2] : (ages[na / 2 - 1] + ages[na / 2]) / 2;
 
     } else {
-        life = prior[cur] * tb->total_laps / 57.0;
+        life = prior[cur] * sqrt(tb->total_laps / 60.0);
     }
 
     stop = life > age ? lap + (unsigned) lrint(life - age) : lap + 1;
@@ -1232,6 +1297,193 @@ ngx_f1_replay_bt_leakage(const ngx_f1_replay_strategy_table_t *tb,
     free(cut);
 
     return bad;
+}
+
+
+/*
+ * The adapter at session times t: the payload from the whole archive's
+ * session must equal the payload from the archive cut after t.
+ */
+
+static int
+ngx_f1_replay_bt_leakage_archive(const char *dir, const char *name)
+{
+    int                       bad, k;
+    char                      tmp[] = "/tmp/f1-replay-backtest-XXXXXX";
+    char                      err[1024], *a, *b;
+    size_t                    alen, blen;
+    int32_t                   t, span;
+    ngx_f1_replay_session_t  *s, *cut;
+
+    s = ngx_f1_replay_loader_load(dir, NULL, NULL, err, sizeof(err));
+    if (s == NULL || mkdtemp(tmp) == NULL) {
+        fprintf(stderr, "f1-replay-backtest: %s\n", s ? strerror(errno) : err);
+        free(s);
+        return -1;
+    }
+
+    bad = 0;
+    span = s->end_ms - (s->lights_out_ms != NGX_F1_REPLAY_NO_TIME
+                        ? s->lights_out_ms : s->start_ms);
+
+    for (k = 1; k <= 3; k++) {
+        t = s->end_ms - span + span * k / 4 + 1234;
+
+        if (ngx_f1_replay_bt_cut_archive(dir, tmp, t) != 0) {
+            bad = -1;
+            break;
+        }
+
+        cut = ngx_f1_replay_loader_load(tmp, NULL, NULL, err, sizeof(err));
+        if (cut == NULL) {
+            fprintf(stderr, "f1-replay-backtest: %s\n", err);
+            bad = -1;
+            break;
+        }
+
+        a = b = NULL;
+
+        if (ngx_f1_replay_bt_at(s, t, &a, &alen) != 0
+            || ngx_f1_replay_bt_at(cut, t, &b, &blen) != 0)
+        {
+            free(a);
+            free(cut);
+            bad = -1;
+            break;
+        }
+
+        if (alen != blen || memcmp(a, b, alen) != 0) {
+            printf("%s: session time %d ms: output differs without the "
+                   "later lines\n", name, t);
+            bad++;
+        }
+
+        free(a);
+        free(b);
+        free(cut);
+    }
+
+    ngx_f1_replay_bt_cut_archive(NULL, tmp, 0);
+    rmdir(tmp);
+    free(s);
+
+    if (bad >= 0) {
+        printf("%s: session-level leakage %s (3 times compared)\n", name,
+               bad ? "FAIL" : "ok");
+    }
+
+    return bad;
+}
+
+
+/*
+ * Copies the topic files of dir to "to" with the lines timed after t
+ * left out; with dir NULL, deletes the copies.
+ */
+
+static int
+ngx_f1_replay_bt_cut_archive(const char *dir, const char *to, int32_t t)
+{
+    DIR            *d;
+    FILE           *in, *out;
+    char            path[4096], line[1 << 16];
+    size_t          len, skip;
+    int32_t         lt;
+    struct dirent  *e;
+
+    d = opendir(dir ? dir : to);
+    if (d == NULL) {
+        return -1;
+    }
+
+    while ((e = readdir(d)) != NULL) {
+        len = strlen(e->d_name);
+
+        if (len < 12 || strstr(e->d_name, ".jsonStream") == NULL) {
+            continue;
+        }
+
+        snprintf(path, sizeof(path), "%s/%s", to, e->d_name);
+
+        if (dir == NULL) {
+            unlink(path);
+            continue;
+        }
+
+        out = fopen(path, "w");
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        in = fopen(path, "r");
+
+        if (in == NULL || out == NULL) {
+            if (in) {
+                fclose(in);
+            }
+
+            if (out) {
+                fclose(out);
+            }
+
+            closedir(d);
+            return -1;
+        }
+
+        /* lines longer than the buffer are copied in pieces */
+
+        skip = 0;
+
+        while (fgets(line, sizeof(line), in) != NULL) {
+            len = strlen(line);
+
+            if (!skip) {
+                skip = len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0
+                       ? 3 : 0;
+
+                if (ngx_f1_replay_parse_time((unsigned char *) line + skip,
+                                             12, &lt) == 0
+                    && lt > t)
+                {
+                    break;
+                }
+            }
+
+            fwrite(line, 1, len, out);
+            skip = len > 0 && line[len - 1] != '\n';
+        }
+
+        fclose(in);
+        fclose(out);
+    }
+
+    closedir(d);
+
+    return 0;
+}
+
+
+static int
+ngx_f1_replay_bt_at(const ngx_f1_replay_session_t *s, int32_t t,
+    char **buf, size_t *len)
+{
+    unsigned                         upto;
+    ngx_f1_replay_strategy_table_t  *tb;
+    int                              rc;
+
+    tb = malloc(sizeof(ngx_f1_replay_strategy_table_t));
+    if (tb == NULL) {
+        return -1;
+    }
+
+    rc = -1;
+
+    if (ngx_f1_replay_strategy_session_table(s, t, tb, &upto) == 0
+        && upto > 0)
+    {
+        rc = ngx_f1_replay_bt_json(tb, upto, buf, len);
+    }
+
+    free(tb);
+
+    return rc;
 }
 
 

@@ -674,11 +674,12 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                 base = ngx_f1_replay_bt_base_stop(tb, i, lap);
                 if (bt->trace) {
                     printf("trace %s %s lap %u %s age %u next_stop %u "
-                           "actual %u baseline %u plan %u stops_total %u\n",
+                           "actual %u baseline %u plan %u stops_total %u "
+                           "stops %u\n",
                            name, c->tla, lap,
                            ngx_f1_replay_strategy_compound_name(lp->compound),
                            lp->tyre_age, co->next_stop, actual, base,
-                           co->nplan, co->stops_total);
+                           co->nplan, co->stops_total, nst);
                 }
                 ngx_f1_replay_bt_score(base_st, base, actual, lap);
 

@@ -852,7 +852,7 @@ ngx_f1_replay_strategy_stop_age(ngx_f1_replay_strategy_ctx_t *x,
 
 /*
  * The compound after c: what the field has chosen after c in this race
- * (two or more such stops, the most common, ties to the harder), else the
+ * (the most common, ties to the harder), else the
  * hardest dry compound in play other than c (the next softer when on
  * it); soft for a short last stint; wet stays wet.  With the two-compound
  * rule still to meet, never c again.
@@ -881,7 +881,7 @@ ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
         }
     }
 
-    if (n >= 2) {
+    if (n > 0) {
         return best;
     }
 
@@ -1123,6 +1123,10 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     co->nplan = (uint8_t) best_k;
     co->plan[0] = (uint8_t) nx1;
     co->plan[1] = (uint8_t) nx2;
+    co->next_compound = (uint8_t) (best_k ? nx1
+                        : ngx_f1_replay_strategy_choose(x, cand, ncand, cur,
+                                                        need, 1,
+                                                        r > t ? r - t : 1));
 
     if (r < 2) {
         return;
@@ -1557,6 +1561,10 @@ ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
         }
 
         ngx_f1_replay_strategy_ok(yajl_gen_array_close(g));
+        ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
+                                                           "next_compound"));
+        ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
+                    ngx_f1_replay_strategy_compound_name(co->next_compound)));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
                                          "stops_total", co->stops_total));
 

@@ -142,8 +142,10 @@ typedef struct {
     uint16_t              window_lo;
     uint16_t              window_hi;
     float                 confidence;   /* P(a stop within +-2 laps) */
-    uint8_t               nplan;
+    uint8_t               nplan;        /* stops planned */
     uint8_t               plan[NGX_F1_REPLAY_STRATEGY_MAX_PLAN];
+    uint8_t               next_compound;  /* of the next stint if a stop
+                                             comes, planned or not */
 
     uint16_t              undercut_by;  /* car behind, 0 none */
     int32_t               undercut_ms;  /* its gain minus the gap */
@@ -215,7 +217,7 @@ const char *ngx_f1_replay_strategy_compound_name(unsigned c);
  *  "cars":{"81":{"lap":40,"pos":1,"tyre":"HARD","age":8,"stops":1,
  *     "pace":{"MEDIUM":{"base_ms":74010,"deg_ms":62.5,"n":20},...},
  *     "next_stop":{"lap":55,"lo":51,"hi":59,"confidence":0.31},
- *     "plan":["MEDIUM"],"stops_total":2,
+ *     "plan":["MEDIUM"],"next_compound":"MEDIUM","stops_total":2,
  *     "undercut":{"by":4,"ms":-1800},"overcut":null,
  *     "overtake":null},
  *   "4":{... "overtake":{"ahead":81,"gap_ms":1450,"pace_ms":120,

@@ -686,7 +686,7 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                 model_st[NGX_F1_REPLAY_BT_COMP_N]++;
                 base_st[NGX_F1_REPLAY_BT_COMP_N]++;
 
-                if (co->nplan > 0 && co->plan[0] == next_comp) {
+                if (co->next_compound == next_comp) {
                     model_st[NGX_F1_REPLAY_BT_COMP]++;
                 }
 

@@ -81,9 +81,13 @@ typedef struct {
 
 
 typedef struct {
-    float                 p;            /* engine */
+    float                 p;            /* engine, prior coefficients */
+    float                 p_fit;        /* engine, LORO-fitted ones */
     float                 gap_s;
+    float                 pace_s;
+    float                 age;          /* the car ahead's set, older by */
     uint16_t              race;
+    uint8_t               neutral;
     uint8_t               y;
 } ngx_f1_replay_bt_pair_t;
 
@@ -106,6 +110,10 @@ typedef struct {
     size_t                    nalloc;
     double                   *base_p;     /* LORO base rate per pair */
     double                   *gap_p;      /* LORO gap-only logistic */
+    double                   *fit_p;      /* engine, LORO coefficients */
+    size_t                    fill;       /* second pass: next pair */
+    ngx_f1_replay_strategy_overtake_t  fit[NGX_F1_REPLAY_BT_MAX_RACES];
+    ngx_f1_replay_strategy_overtake_t  fit_all;
     int                       quiet;
     int                       trace;
 } ngx_f1_replay_bt_t;
@@ -120,7 +128,13 @@ static int64_t ngx_f1_replay_bt_ns(const char *s);
 static void ngx_f1_replay_bt_gaps(ngx_f1_replay_strategy_table_t *tb,
     int64_t times[][NGX_F1_REPLAY_STRATEGY_MAX_LAPS]);
 static int ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
-    const ngx_f1_replay_strategy_table_t *tb, const char *name);
+    const ngx_f1_replay_strategy_table_t *tb, const char *name,
+    const ngx_f1_replay_strategy_overtake_t *ot);
+static int ngx_f1_replay_bt_refit(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_table_t *tb,
+    const ngx_f1_replay_strategy_overtake_t *ot);
+static void ngx_f1_replay_bt_fit(const ngx_f1_replay_bt_pair_t *p,
+    size_t n, unsigned skip, ngx_f1_replay_strategy_overtake_t *ot);
 static unsigned ngx_f1_replay_bt_base_stop(
     const ngx_f1_replay_strategy_table_t *tb, unsigned i, unsigned lap);
 static unsigned ngx_f1_replay_bt_base_compound(unsigned cur, int wet);
@@ -139,6 +153,8 @@ static double ngx_f1_replay_bt_auc(const ngx_f1_replay_bt_pair_t *p,
     const double *alt, size_t from, size_t to);
 static int ngx_f1_replay_bt_cmp(const void *a, const void *b);
 static void ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt);
+static void ngx_f1_replay_bt_calibration(ngx_f1_replay_bt_t *bt,
+    const double *alt, const char *what);
 static int ngx_f1_replay_bt_leakage(const ngx_f1_replay_strategy_table_t *tb,
     const char *name);
 static int ngx_f1_replay_bt_json(const ngx_f1_replay_strategy_table_t *tb,
@@ -261,9 +277,32 @@ main(int argc, char **argv)
             continue;
         }
 
-        if (ngx_f1_replay_bt_race(bt, tb, name) != 0) {
+        if (ngx_f1_replay_bt_race(bt, tb, name, NULL) != 0) {
             fprintf(stderr, "f1-replay-backtest: %s: engine failed\n", name);
             return 2;
+        }
+    }
+
+    /*
+     * Second pass: the engine again, with overtake coefficients fitted on
+     * the other races (leave one race out).
+     */
+
+    if (!json && !leakage) {
+        ngx_f1_replay_bt_fit(bt->pairs, bt->npairs,
+                             NGX_F1_REPLAY_BT_MAX_RACES, &bt->fit_all);
+
+        for (i = 0; i < n; i++) {
+            ngx_f1_replay_bt_fit(bt->pairs, bt->npairs,
+                                 n > 1 ? (unsigned) i
+                                       : NGX_F1_REPLAY_BT_MAX_RACES,
+                                 &bt->fit[i]);
+
+            if (ngx_f1_replay_bt_load(paths[i], tb, name, sizeof(name)) != 0
+                || ngx_f1_replay_bt_race(bt, tb, name, &bt->fit[i]) != 0)
+            {
+                return 2;
+            }
         }
     }
 
@@ -594,7 +633,8 @@ ngx_f1_replay_bt_gaps(ngx_f1_replay_strategy_table_t *tb,
 
 static int
 ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
-    const ngx_f1_replay_strategy_table_t *tb, const char *name)
+    const ngx_f1_replay_strategy_table_t *tb, const char *name,
+    const ngx_f1_replay_strategy_overtake_t *ot)
 {
     int                                      y;
     unsigned                                 lap, i, j, k, nst, actual;
@@ -607,6 +647,10 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
     const ngx_f1_replay_strategy_lap_t      *lp;
     const ngx_f1_replay_strategy_car_out_t  *co;
     static ngx_f1_replay_strategy_out_t      out;
+
+    if (ot != NULL) {
+        return ngx_f1_replay_bt_refit(bt, tb, ot);
+    }
 
     if (bt->nraces == NGX_F1_REPLAY_BT_MAX_RACES) {
         return -1;
@@ -742,7 +786,12 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
 
             pp = &bt->pairs[bt->npairs++];
             pp->p = co->p_overtake;
+            pp->p_fit = co->p_overtake;
             pp->gap_s = (float) (co->gap_ms / 1000.0);
+            pp->pace_s = (float) (co->pace_ms / 1000.0);
+            pp->age = (float) tb->cars[j].laps[lap - 1].tyre_age
+                      - lp->tyre_age;
+            pp->neutral = (lp->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) != 0;
             pp->race = (uint16_t) bt->nraces;
             pp->y = (uint8_t) y;
         }
@@ -752,6 +801,147 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
     bt->nraces++;
 
     return 0;
+}
+
+
+/*
+ * The second pass over a race: the engine with the coefficients ot; the
+ * pairs are met in the order of the first pass.
+ */
+
+static int
+ngx_f1_replay_bt_refit(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_table_t *tb,
+    const ngx_f1_replay_strategy_overtake_t *ot)
+{
+    unsigned                                 lap, i, j;
+    const ngx_f1_replay_strategy_lap_t      *lp;
+    const ngx_f1_replay_strategy_car_out_t  *co;
+    static ngx_f1_replay_strategy_out_t      out;
+
+    for (lap = 1; lap < tb->total_laps; lap++) {
+        if (ngx_f1_replay_strategy_run(tb, lap, ot, &out) != 0) {
+            return -1;
+        }
+
+        for (i = 0; i < tb->ncars; i++) {
+            co = &out.cars[i];
+            lp = lap <= tb->cars[i].nlaps ? &tb->cars[i].laps[lap - 1]
+                                          : NULL;
+
+            if (lp == NULL || !lp->present || !co->active || co->lap != lap
+                || co->ahead == 0 || co->p_overtake < 0)
+            {
+                continue;
+            }
+
+            for (j = 0; j < tb->ncars && tb->cars[j].number != co->ahead;
+                 j++)
+            {
+                /* void */
+            }
+
+            if (ngx_f1_replay_bt_label(tb, i, j, lap) < 0) {
+                continue;
+            }
+
+            if (bt->fill == bt->npairs) {
+                return -1;
+            }
+
+            bt->pairs[bt->fill++].p_fit = co->p_overtake;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The engine's overtake logistic fitted (Newton, a small ridge) on the
+ * pairs of every race but skip: intercept, gap, pace, age, DRS, with the
+ * engine's -2 for a neutralised lap as an offset.
+ */
+
+static void
+ngx_f1_replay_bt_fit(const ngx_f1_replay_bt_pair_t *p, size_t n,
+    unsigned skip, ngx_f1_replay_strategy_overtake_t *ot)
+{
+    int       it, a, b, c;
+    double    w[5], x[5], g[5], h[5][6], q, z, f;
+    size_t    k;
+
+    w[0] = ngx_f1_replay_strategy_overtake_prior.intercept;
+    w[1] = ngx_f1_replay_strategy_overtake_prior.gap;
+    w[2] = ngx_f1_replay_strategy_overtake_prior.pace;
+    w[3] = ngx_f1_replay_strategy_overtake_prior.age;
+    w[4] = ngx_f1_replay_strategy_overtake_prior.drs;
+
+    for (it = 0; it < 25; it++) {
+        memset(g, 0, sizeof(g));
+        memset(h, 0, sizeof(h));
+
+        for (a = 0; a < 5; a++) {
+            h[a][a] = 1e-3;
+        }
+
+        for (k = 0; k < n; k++) {
+            if (p[k].race == skip) {
+                continue;
+            }
+
+            x[0] = 1;
+            x[1] = fmin(p[k].gap_s, 5);
+            x[2] = fmax(fmin(p[k].pace_s, 3), -3);
+            x[3] = p[k].age / 10;
+            x[4] = p[k].gap_s < 1;
+
+            z = p[k].neutral ? -2 : 0;
+            for (a = 0; a < 5; a++) {
+                z += w[a] * x[a];
+            }
+
+            q = 1 / (1 + exp(-z));
+
+            for (a = 0; a < 5; a++) {
+                g[a] += (p[k].y - q) * x[a];
+
+                for (b = 0; b < 5; b++) {
+                    h[a][b] += q * (1 - q) * x[a] * x[b];
+                }
+            }
+        }
+
+        /* solve h d = g (Gauss-Jordan; h is positive definite) */
+
+        for (a = 0; a < 5; a++) {
+            h[a][5] = g[a];
+        }
+
+        for (a = 0; a < 5; a++) {
+            for (b = 0; b < 5; b++) {
+                if (b == a) {
+                    continue;
+                }
+
+                f = h[b][a] / h[a][a];
+
+                for (c = a; c < 6; c++) {
+                    h[b][c] -= f * h[a][c];
+                }
+            }
+        }
+
+        for (a = 0; a < 5; a++) {
+            w[a] += h[a][5] / h[a][a];
+        }
+    }
+
+    ot->intercept = w[0];
+    ot->gap = w[1];
+    ot->pace = w[2];
+    ot->age = w[3];
+    ot->drs = w[4];
 }
 
 
@@ -918,9 +1108,14 @@ ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt)
 
     bt->base_p = calloc(bt->npairs + 1, sizeof(double));
     bt->gap_p = calloc(bt->npairs + 1, sizeof(double));
-    if (bt->base_p == NULL || bt->gap_p == NULL) {
+    bt->fit_p = calloc(bt->npairs + 1, sizeof(double));
+    if (bt->base_p == NULL || bt->gap_p == NULL || bt->fit_p == NULL) {
         fprintf(stderr, "f1-replay-backtest: out of memory\n");
         exit(2);
+    }
+
+    for (k = 0; k < bt->npairs; k++) {
+        bt->fit_p[k] = bt->pairs[k].p_fit;
     }
 
     for (r = 0; r < bt->nraces; r++) {
@@ -1082,11 +1277,8 @@ static void
 ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
 {
     double                     sum[2][NGX_F1_REPLAY_BT_NSTATS];
-    double                     bin_p[NGX_F1_REPLAY_BT_BINS];
-    double                     bin_y[NGX_F1_REPLAY_BT_BINS];
-    double                     bin_n[NGX_F1_REPLAY_BT_BINS];
-    double                    *m, *b, auc, auc_gap;
-    unsigned                   r, k, v;
+    double                    *m, *b, auc, auc_gap, auc_fit;
+    unsigned                   r, k;
     ngx_f1_replay_bt_race_t   *rc;
 
     static const struct {
@@ -1183,6 +1375,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
 
     auc = ngx_f1_replay_bt_auc(bt->pairs, NULL, 0, bt->npairs);
     auc_gap = ngx_f1_replay_bt_auc(bt->pairs, bt->gap_p, 0, bt->npairs);
+    auc_fit = ngx_f1_replay_bt_auc(bt->pairs, bt->fit_p, 0, bt->npairs);
 
     printf("%-28s %9.4f %9.4f %8zu  (base rate, LORO)\n",
            "overtake<=3 laps Brier",
@@ -1194,24 +1387,67 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     printf("%-28s %9.4f %9.4f %8s  (gap-only logistic, LORO)\n",
            "overtake<=3 laps AUC-ROC", auc, auc_gap, "");
 
-    /* calibration: deciles of predicted probability */
+    printf("%-28s %9.4f %9s %8s  (engine, LORO-fitted coefficients)\n",
+           "", ngx_f1_replay_bt_brier(bt->pairs, bt->fit_p, 0, bt->npairs),
+           "", "");
+    printf("%-28s %9.4f %9s %8s  (engine, LORO-fitted coefficients)\n",
+           "", auc_fit, "", "");
+    printf("overtake coefficients fitted on all %u races: intercept %.3f, "
+           "gap %.3f/s, pace %.3f per s/lap, age %.3f per 10 laps, "
+           "DRS %.3f\n", bt->nraces, bt->fit_all.intercept, bt->fit_all.gap,
+           bt->fit_all.pace, bt->fit_all.age, bt->fit_all.drs);
+
+    ngx_f1_replay_bt_calibration(bt, NULL, "prior coefficients");
+    ngx_f1_replay_bt_calibration(bt, bt->fit_p,
+                                 "LORO-fitted coefficients");
+
+    printf("\nRESULT races=%u", bt->nraces);
+
+    for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+        printf(" %s=%.3f %s_base=%.3f", rows[k].key,
+               ngx_f1_replay_bt_ratio(sum[0], rows[k].num, rows[k].den),
+               rows[k].key,
+               ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den));
+    }
+
+    printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f brier_fit=%.4f"
+           " auc=%.4f auc_gap=%.4f auc_fit=%.4f pairs=%zu\n",
+           ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),
+           ngx_f1_replay_bt_brier(bt->pairs, bt->base_p, 0, bt->npairs),
+           ngx_f1_replay_bt_brier(bt->pairs, bt->gap_p, 0, bt->npairs),
+           ngx_f1_replay_bt_brier(bt->pairs, bt->fit_p, 0, bt->npairs),
+           auc, auc_gap, auc_fit, bt->npairs);
+}
+
+
+/* calibration: deciles of predicted probability */
+
+static void
+ngx_f1_replay_bt_calibration(ngx_f1_replay_bt_t *bt, const double *alt,
+    const char *what)
+{
+    double    bin_p[NGX_F1_REPLAY_BT_BINS], bin_y[NGX_F1_REPLAY_BT_BINS];
+    double    bin_n[NGX_F1_REPLAY_BT_BINS], p;
+    size_t    k;
+    unsigned  v;
 
     memset(bin_p, 0, sizeof(bin_p));
     memset(bin_y, 0, sizeof(bin_y));
     memset(bin_n, 0, sizeof(bin_n));
 
     for (k = 0; k < bt->npairs; k++) {
-        v = (unsigned) (bt->pairs[k].p * NGX_F1_REPLAY_BT_BINS);
+        p = alt ? alt[k] : bt->pairs[k].p;
+        v = (unsigned) (p * NGX_F1_REPLAY_BT_BINS);
         if (v >= NGX_F1_REPLAY_BT_BINS) {
             v = NGX_F1_REPLAY_BT_BINS - 1;
         }
 
-        bin_p[v] += bt->pairs[k].p;
+        bin_p[v] += p;
         bin_y[v] += bt->pairs[k].y;
         bin_n[v]++;
     }
 
-    printf("\ncalibration of P(overtake within 3 laps)\n");
+    printf("\ncalibration of P(overtake within 3 laps), %s\n", what);
     printf("%-12s %10s %10s %8s\n", "predicted", "mean p", "observed", "n");
 
     for (v = 0; v < NGX_F1_REPLAY_BT_BINS; v++) {
@@ -1224,22 +1460,6 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                (double) (v + 1) / NGX_F1_REPLAY_BT_BINS,
                bin_p[v] / bin_n[v], bin_y[v] / bin_n[v], bin_n[v]);
     }
-
-    printf("\nRESULT races=%u", bt->nraces);
-
-    for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
-        printf(" %s=%.3f %s_base=%.3f", rows[k].key,
-               ngx_f1_replay_bt_ratio(sum[0], rows[k].num, rows[k].den),
-               rows[k].key,
-               ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den));
-    }
-
-    printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f auc=%.4f"
-           " auc_gap=%.4f pairs=%zu\n",
-           ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),
-           ngx_f1_replay_bt_brier(bt->pairs, bt->base_p, 0, bt->npairs),
-           ngx_f1_replay_bt_brier(bt->pairs, bt->gap_p, 0, bt->npairs),
-           auc, auc_gap, bt->npairs);
 }
 
 

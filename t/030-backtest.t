@@ -83,8 +83,11 @@ ok($r->{auc} >= 0.80, "season: overtake AUC $r->{auc} >= 0.80");
 ok(abs($r->{stops} - $r->{stops_base}) < 0.03,
    "season: number of stops $r->{stops} level with the baseline "
    . "$r->{stops_base} (a known shortfall, see STRATEGY.md)");
-like($out, qr/^calibration of P\(overtake within 3 laps\)$/m,
+like($out, qr/^calibration of P\(overtake within 3 laps\), prior coef/m,
      'season: calibration table');
+ok($r->{brier_fit} < $r->{brier_gap} && $r->{auc_fit} >= 0.80,
+   "season: LORO-fitted overtake coefficients: Brier $r->{brier_fit}, "
+   . "AUC $r->{auc_fit}");
 
 my @cal = $out =~ /^\s*(\d\.\d) - \d\.\d\s+(\S+)\s+(\S+)\s+(\d+)$/mg;
 while (my ($lo, $p, $obs, $n) = splice(@cal, 0, 4)) {

@@ -36,6 +36,8 @@
 #define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
 #define NGX_F1_REPLAY_STRATEGY_REF_LAPS      60.0   /* priors' race */
 #define NGX_F1_REPLAY_STRATEGY_MAX_LIFE      1.3    /* longest stint */
+#define NGX_F1_REPLAY_STRATEGY_OLDEST        6      /* laps past the oldest */
+#define NGX_F1_REPLAY_STRATEGY_STOP_MS       10000  /* traffic, position */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES      (4 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_PAIRS                                      \
@@ -78,6 +80,7 @@ typedef struct {
     double                                 field_deg[NGX_F1_REPLAY_STRATEGY_NC];
     double                                 cap[NGX_F1_REPLAY_STRATEGY_NC];
     double                                 life[NGX_F1_REPLAY_STRATEGY_NC];
+    double                                 oldest[NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_ages_t          ages[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               seen[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               next_n[NGX_F1_REPLAY_STRATEGY_NC]
@@ -208,6 +211,10 @@ ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
             }
 
             x.seen[lp->compound]++;
+
+            if (lp->tyre_age > x.oldest[lp->compound]) {
+                x.oldest[lp->compound] = lp->tyre_age;
+            }
 
             if (lp->compound >= NGX_F1_REPLAY_STRATEGY_INTERMEDIATE) {
                 x.wet = 1;
@@ -695,7 +702,9 @@ ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
  * root of the race's laps over 60, and of the prior over the fitted field
  * degradation: the optimal stint of a linear model goes as 1/sqrt(deg))
  * is shrunk to the ages at which sets were taken off under green in this
- * race; the longest stint (the cap of the cost model) is 1.3 times that.
+ * race; the longest stint (the cap of the cost model) is 1.3 times that,
+ * and at least 6 laps more than the oldest set seen on that compound in
+ * the race (running or taken off).
  * The same ages, with the sets still running (censored) and three
  * pseudo-stops of the prior, feed the stop-age survival estimate.
  */
@@ -770,6 +779,10 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
         x->cap[k] = NGX_F1_REPLAY_STRATEGY_MAX_LIFE
                     * (NGX_F1_REPLAY_STRATEGY_CAP_K * x->life[k] + sum[k])
                     / (NGX_F1_REPLAY_STRATEGY_CAP_K + cnt[k]);
+
+        if (x->cap[k] < x->oldest[k] + NGX_F1_REPLAY_STRATEGY_OLDEST) {
+            x->cap[k] = x->oldest[k] + NGX_F1_REPLAY_STRATEGY_OLDEST;
+        }
     }
 
     for (i = 0; i < x->tb->ncars; i++) {
@@ -978,7 +991,8 @@ ngx_f1_replay_strategy_wave(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
 /*
  * The remaining plan: 0, 1 or 2 more stops, whichever costs the least
- * expected time (the two-compound rule in a dry race).  The first stop
+ * expected time (the two-compound rule in a dry race).  A stop costs the
+ * pit loss and 10 s more (out-lap traffic, track position, risk).  The first stop
  * comes at the stop age of the survival estimate (for a last stop, late
  * enough for the last set to reach the flag within its longest stint), or on
  * the next lap if the last lap was neutralised and a stop now (at the SC
@@ -1075,6 +1089,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
         cost = ngx_f1_replay_strategy_stint_cost(ty, cur, age, n0)
                + (n0 == 1 ? loss0 : x->loss_green)
+               + NGX_F1_REPLAY_STRATEGY_STOP_MS
                + ngx_f1_replay_strategy_stint_cost(ty, k, 0, r - n0);
 
         if (cost < best) {
@@ -1098,7 +1113,8 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
         }
 
         c0 = ngx_f1_replay_strategy_stint_cost(ty, cur, age, n0)
-             + (n0 == 1 ? loss0 : x->loss_green) + x->loss_green;
+             + (n0 == 1 ? loss0 : x->loss_green) + x->loss_green
+             + 2 * NGX_F1_REPLAY_STRATEGY_STOP_MS;
 
         for (n2 = minst; n0 + n2 + minst <= r; n2++) {
             lo = ngx_f1_replay_strategy_choose(x, cand, ncand, k,

@@ -39,7 +39,8 @@
 #define NGX_F1_REPLAY_STRATEGY_OLDEST        6      /* laps past the oldest */
 #define NGX_F1_REPLAY_STRATEGY_STOP_MS       10000  /* traffic, position */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
-#define NGX_F1_REPLAY_STRATEGY_MAX_AGES      (4 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
+#define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
+    (4 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_PAIRS                                      \
     (NGX_F1_REPLAY_STRATEGY_MAX_CARS * NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
 
@@ -48,7 +49,6 @@ typedef struct {
     double                sxx;          /* within-stint sums */
     double                sxy;
     double                n;
-    double                base_sum;     /* sum of n * (ybar - ...) parts */
     double                ysum;
     double                xsum;
 } ngx_f1_replay_strategy_acc_t;
@@ -992,13 +992,17 @@ ngx_f1_replay_strategy_wave(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 /*
  * The remaining plan: 0, 1 or 2 more stops, whichever costs the least
  * expected time (the two-compound rule in a dry race).  A stop costs the
- * pit loss and 10 s more (out-lap traffic, track position, risk).  The first stop
- * comes at the stop age of the survival estimate (for a last stop, late
- * enough for the last set to reach the flag within its longest stint), or on
- * the next lap if the last lap was neutralised and a stop now (at the SC
- * or VSC loss) is cheaper.  Later stops split the remaining laps at the
- * least cost, each new stint at least 5 laps (fewer at the very end).
- * Compounds: ngx_f1_replay_strategy_choose().
+ * pit loss and 10 s more (out-lap traffic, track position, risk).  In the
+ * costs the first stop comes at the stop age of the survival estimate (a
+ * last stop late enough for the last set to reach the flag within its
+ * longest stint), or on the next lap at the SC or VSC loss if the last lap
+ * was neutralised; later stops split the remaining laps at the least
+ * cost, each new stint at least 5 laps (fewer at the very end).
+ *
+ * The lap given is the survival estimate's (before the flag), or the next
+ * lap when a neutralised stop is the cheapest plan or the pit window is
+ * open (ngx_f1_replay_strategy_wave()).  Compounds:
+ * ngx_f1_replay_strategy_choose().
  */
 
 static void
@@ -1181,7 +1185,8 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     co->window_hi = (uint16_t) (co->next_stop + k < x->total
                                 ? co->next_stop + k : x->total - 1u);
     co->confidence = (float) (erf(2.5 / (sd * sqrt(2.0)))
-                              * (best_k ? 1 : NGX_F1_REPLAY_STRATEGY_UNPLANNED));
+                              * (best_k ? 1
+                                        : NGX_F1_REPLAY_STRATEGY_UNPLANNED));
 }
 
 

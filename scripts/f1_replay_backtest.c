@@ -694,7 +694,8 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                 continue;
             }
 
-            nst = ngx_f1_replay_strategy_stops(c, NGX_F1_REPLAY_STRATEGY_MAX_LAPS,
+            nst = ngx_f1_replay_strategy_stops(c,
+                                               NGX_F1_REPLAY_STRATEGY_MAX_LAPS,
                                                stops, 16);
 
             /* the next real stop after this lap */

@@ -72,17 +72,16 @@ ok($r->{auc} >= 0.80, "four races: overtake AUC $r->{auc} >= 0.80");
 ok($r->{stop_mae10} <= 3, "four races: MAE within 10 laps $r->{stop_mae10}"
    . ' <= 3');
 
-# the season: every metric but the number of stops beats its baseline
+# the season: every metric beats its baseline; the MAE within 10 laps of
+# the stop misses the issue's target of 3 laps (about 4.2: STRATEGY.md)
 
 ($rc, $out) = run('--quiet', '--season', $laps);
 is($rc, 0, 'season: exit status 0') or diag($out);
 $r = result($out);
 is($r->{races}, 24, 'season: 24 races');
-beats($r, 'season', grep { $_ ne 'stops' } @all);
+beats($r, 'season', @all);
 ok($r->{auc} >= 0.80, "season: overtake AUC $r->{auc} >= 0.80");
-ok(abs($r->{stops} - $r->{stops_base}) < 0.03,
-   "season: number of stops $r->{stops} level with the baseline "
-   . "$r->{stops_base} (a known shortfall, see STRATEGY.md)");
+ok($r->{stop_mae10} < 4.5, "season: MAE within 10 laps $r->{stop_mae10}");
 like($out, qr/^calibration of P\(overtake within 3 laps\), prior coef/m,
      'season: calibration table');
 ok($r->{brier_fit} < $r->{brier_gap} && $r->{auc_fit} >= 0.80,

@@ -41,6 +41,8 @@
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
     (4 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
+#define NGX_F1_REPLAY_STRATEGY_MAX_STOPS                                      \
+    (8 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_PAIRS                                      \
     (NGX_F1_REPLAY_STRATEGY_MAX_CARS * NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
 
@@ -458,7 +460,7 @@ ngx_f1_replay_strategy_pit_loss(ngx_f1_replay_strategy_ctx_t *x,
     ngx_f1_replay_strategy_out_t *out)
 {
     double                               ref[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
-    double                               v[3][NGX_F1_REPLAY_STRATEGY_MAX_PAIRS];
+    double                               v[3][NGX_F1_REPLAY_STRATEGY_MAX_STOPS];
     unsigned                             i, j, k, n, nv[3], kind;
     const ngx_f1_replay_strategy_car_t  *c, *o;
     const ngx_f1_replay_strategy_lap_t  *in, *ou, *a, *b;
@@ -506,6 +508,10 @@ ngx_f1_replay_strategy_pit_loss(ngx_f1_replay_strategy_ctx_t *x,
             kind = ((in->flags | ou->flags) & NGX_F1_REPLAY_STRATEGY_SC) ? 1
                    : ((in->flags | ou->flags) & NGX_F1_REPLAY_STRATEGY_VSC)
                    ? 2 : 0;
+
+            if (nv[kind] == NGX_F1_REPLAY_STRATEGY_MAX_STOPS) {
+                continue;
+            }
 
             v[kind][nv[kind]++] = in->time_ms + ou->time_ms
                                   - ngx_f1_replay_strategy_median(ref, n);

@@ -144,7 +144,7 @@ static void ngx_f1_replay_bt_score(double *st, unsigned pred,
     unsigned actual, unsigned lap);
 static int ngx_f1_replay_bt_label(const ngx_f1_replay_strategy_table_t *tb,
     unsigned i, unsigned j, unsigned lap);
-static void ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt);
+static int ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt);
 static void ngx_f1_replay_bt_logistic(const ngx_f1_replay_bt_pair_t *p,
     size_t n, unsigned skip, double *w);
 static double ngx_f1_replay_bt_brier(const ngx_f1_replay_bt_pair_t *p,
@@ -173,24 +173,26 @@ static int ngx_f1_replay_bt_strcmp(const void *a, const void *b);
 int
 main(int argc, char **argv)
 {
-    int                              i, n, leakage, rc, bad, json;
+    int                              i, n, leakage, rc, bad, json, season;
     char                           **paths, name[64], *a;
     size_t                           len;
-    struct stat                      sb;
     double                           t0;
+    struct stat                      sb;
     ngx_f1_replay_bt_t              *bt;
     ngx_f1_replay_strategy_table_t  *tb;
 
     leakage = 0;
     json = 0;
+    season = 0;
     paths = NULL;
     n = 0;
+    rc = 2;
 
     bt = calloc(1, sizeof(ngx_f1_replay_bt_t));
     tb = malloc(sizeof(ngx_f1_replay_strategy_table_t));
     if (bt == NULL || tb == NULL) {
         fprintf(stderr, "f1-replay-backtest: out of memory\n");
-        return 2;
+        goto done;
     }
 
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -203,7 +205,7 @@ main(int argc, char **argv)
             if (json <= 0) {
                 fprintf(stderr, "f1-replay-backtest: bad lap \"%s\"\n",
                         argv[i]);
-                return 2;
+                goto done;
             }
 
         } else if (strcmp(argv[i], "--quiet") == 0) {
@@ -212,17 +214,21 @@ main(int argc, char **argv)
         } else if (strcmp(argv[i], "--trace") == 0) {
             bt->trace = 1;
 
-        } else if (strcmp(argv[i], "--season") == 0 && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--season") == 0 && i + 1 < argc
+                   && !season)
+        {
             if (ngx_f1_replay_bt_season(argv[++i], &paths, &n) != 0) {
-                return 2;
+                goto done;
             }
+
+            season = 1;
 
         } else {
             break;
         }
     }
 
-    if (paths == NULL) {
+    if (!season) {
         paths = &argv[i];
         n = argc - i;
 
@@ -236,7 +242,7 @@ main(int argc, char **argv)
                 "(--season DIR | RACE...)\n"
                 "  RACE: a FastF1 laps CSV or a live-timing archive "
                 "directory\n", argv[0]);
-        return 2;
+        goto done;
     }
 
     t0 = (double) clock() / CLOCKS_PER_SEC;
@@ -244,12 +250,12 @@ main(int argc, char **argv)
 
     for (i = 0; i < n; i++) {
         if (ngx_f1_replay_bt_load(paths[i], tb, name, sizeof(name)) != 0) {
-            return 2;
+            goto done;
         }
 
         if (json) {
             if (ngx_f1_replay_bt_json(tb, (unsigned) json, &a, &len) != 0) {
-                return 2;
+                goto done;
             }
 
             printf("%.*s\n", (int) len, a);
@@ -259,28 +265,37 @@ main(int argc, char **argv)
 
         if (leakage) {
             rc = ngx_f1_replay_bt_leakage(tb, name);
+
+            if (rc >= 0 && stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                bad += rc;
+                rc = ngx_f1_replay_bt_leakage_archive(paths[i], name);
+            }
+
             if (rc < 0) {
-                return 2;
+                rc = 2;
+                goto done;
             }
 
             bad += rc;
-
-            if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-                rc = ngx_f1_replay_bt_leakage_archive(paths[i], name);
-                if (rc < 0) {
-                    return 2;
-                }
-
-                bad += rc;
-            }
-
             continue;
         }
 
         if (ngx_f1_replay_bt_race(bt, tb, name, NULL) != 0) {
             fprintf(stderr, "f1-replay-backtest: %s: engine failed\n", name);
-            return 2;
+            goto done;
         }
+    }
+
+    if (json) {
+        rc = 0;
+        goto done;
+    }
+
+    if (leakage) {
+        printf("RESULT races=%d leakage=%s differences=%d\n", n,
+               bad ? "FAIL" : "ok", bad);
+        rc = bad ? 1 : 0;
+        goto done;
     }
 
     /*
@@ -288,42 +303,55 @@ main(int argc, char **argv)
      * the other races (leave one race out).
      */
 
-    if (!json && !leakage) {
+    ngx_f1_replay_bt_fit(bt->pairs, bt->npairs, NGX_F1_REPLAY_BT_MAX_RACES,
+                         &bt->fit_all);
+
+    for (i = 0; i < n; i++) {
         ngx_f1_replay_bt_fit(bt->pairs, bt->npairs,
-                             NGX_F1_REPLAY_BT_MAX_RACES, &bt->fit_all);
+                             n > 1 ? (unsigned) i
+                                   : NGX_F1_REPLAY_BT_MAX_RACES,
+                             &bt->fit[i]);
 
-        for (i = 0; i < n; i++) {
-            ngx_f1_replay_bt_fit(bt->pairs, bt->npairs,
-                                 n > 1 ? (unsigned) i
-                                       : NGX_F1_REPLAY_BT_MAX_RACES,
-                                 &bt->fit[i]);
-
-            if (ngx_f1_replay_bt_load(paths[i], tb, name, sizeof(name)) != 0
-                || ngx_f1_replay_bt_race(bt, tb, name, &bt->fit[i]) != 0)
-            {
-                return 2;
-            }
+        if (ngx_f1_replay_bt_load(paths[i], tb, name, sizeof(name)) != 0
+            || ngx_f1_replay_bt_race(bt, tb, name, &bt->fit[i]) != 0)
+        {
+            goto done;
         }
     }
 
-    if (json) {
-        return 0;
+    if (ngx_f1_replay_bt_loro(bt) != 0) {
+        goto done;
     }
 
-    if (leakage) {
-        printf("RESULT races=%d leakage=%s differences=%d\n", n,
-               bad ? "FAIL" : "ok", bad);
-        return bad ? 1 : 0;
-    }
-
-    ngx_f1_replay_bt_loro(bt);
     ngx_f1_replay_bt_print(bt);
 
     if (!bt->quiet) {
         printf("cpu %.1f s\n", (double) clock() / CLOCKS_PER_SEC - t0);
     }
 
-    return 0;
+    rc = 0;
+
+done:
+
+    if (season) {
+        for (i = 0; i < n; i++) {
+            free(paths[i]);
+        }
+
+        free(paths);
+    }
+
+    if (bt != NULL) {
+        free(bt->pairs);
+        free(bt->base_p);
+        free(bt->gap_p);
+        free(bt->fit_p);
+        free(bt);
+    }
+
+    free(tb);
+
+    return rc;
 }
 
 
@@ -1100,7 +1128,7 @@ ngx_f1_replay_bt_label(const ngx_f1_replay_strategy_table_t *tb,
  * itself): the base rate ("no overtake model") and a gap-only logistic.
  */
 
-static void
+static int
 ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt)
 {
     double    w[2], pos, n;
@@ -1112,7 +1140,7 @@ ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt)
     bt->fit_p = calloc(bt->npairs + 1, sizeof(double));
     if (bt->base_p == NULL || bt->gap_p == NULL || bt->fit_p == NULL) {
         fprintf(stderr, "f1-replay-backtest: out of memory\n");
-        exit(2);
+        return -1;
     }
 
     for (k = 0; k < bt->npairs; k++) {
@@ -1141,6 +1169,8 @@ ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt)
                                   * fmin(bt->pairs[k].gap_s, 5))));
         }
     }
+
+    return 0;
 }
 
 
@@ -1777,6 +1807,11 @@ ngx_f1_replay_bt_season(const char *dir, char ***paths, int *n)
 
         v[*n] = malloc(strlen(dir) + len + 2);
         if (v[*n] == NULL) {
+            while (*n > 0) {
+                free(v[--(*n)]);
+            }
+
+            free(v);
             closedir(d);
             return -1;
         }

@@ -64,8 +64,8 @@ typedef struct {
 
 
 typedef struct {
-    uint16_t              nev;          /* stops under green */
-    uint16_t              ncens;        /* SC stops, sets still running */
+    uint16_t              nev;          /* stops */
+    uint16_t              ncens;        /* sets still running */
     uint8_t               ev[NGX_F1_REPLAY_STRATEGY_MAX_AGES];
     uint8_t               cens[NGX_F1_REPLAY_STRATEGY_MAX_AGES];
 } ngx_f1_replay_strategy_ages_t;
@@ -710,9 +710,9 @@ ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
  * is shrunk to the ages at which sets were taken off under green in this
  * race; the longest stint (the cap of the cost model) is 1.3 times that,
  * and at least 6 laps more than the oldest set seen on that compound in
- * the race (running or taken off).
- * The same ages, with the sets still running (censored) and three
- * pseudo-stops of the prior, feed the stop-age survival estimate.
+ * the race (running or taken off).  The ages of all stops (SC and VSC
+ * ones too), the sets still running (censored) and three pseudo-stops of
+ * the prior feed the stop-age survival estimate.
  */
 
 static void
@@ -743,16 +743,12 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
 
             ag = &x->ages[lp->compound];
 
-            if (lp->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) {
-                if (ag->ncens < NGX_F1_REPLAY_STRATEGY_MAX_AGES) {
-                    ag->cens[ag->ncens++] = lp->tyre_age;
-                }
-
-                continue;
-            }
-
             if (ag->nev < NGX_F1_REPLAY_STRATEGY_MAX_AGES) {
                 ag->ev[ag->nev++] = lp->tyre_age;
+            }
+
+            if (lp->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) {
+                continue;
             }
 
             sum[lp->compound] += lp->tyre_age;
@@ -799,10 +795,11 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
 
 /*
  * The age at which the set on compound c comes off, given it has run
- * age laps: the median of the Kaplan-Meier estimate conditional on
- * surviving to age (stops under green are events; SC/VSC stops and the
- * sets still running are censored; the prior adds stops at 0.75, 1 and
- * 1.25 times the life).  Past every event: the next lap.
+ * age laps: where the Kaplan-Meier estimate falls to 0.7 of its value at
+ * age (stops are events, the sets still running are censored, and the
+ * prior adds stops at 0.75, 1 and 1.25 times the life: with no stop in
+ * the race yet, the first comes at 0.75 lives).  Past every event: the
+ * next lap.
  */
 
 static double
@@ -817,7 +814,7 @@ ngx_f1_replay_strategy_stop_age(ngx_f1_replay_strategy_ctx_t *x,
     ag = &x->ages[c];
     n = 0;
 
-    /* events as t, censored as -t (an event before a censoring at t) */
+    /* events, then censorings half a lap later (an event comes first) */
 
     for (k = 0; k < ag->nev; k++) {
         t[n++] = ag->ev[k];

@@ -1,0 +1,247 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+#ifndef _NGX_F1_REPLAY_STRATEGY_H_INCLUDED_
+#define _NGX_F1_REPLAY_STRATEGY_H_INCLUDED_
+
+
+/*
+ * Race strategy predictions: pure functions over a race table (per car,
+ * per completed lap), free of nginx and session types.  The engine reads
+ * only the laps numbered up to the lap it is run at, so its output at
+ * lap L depends on nothing that happened later (see STRATEGY.md for the
+ * models, their assumptions and the back-test).
+ *
+ * ngx_f1_replay_strategy_session_table() builds a table from a loaded
+ * session with the records up to a session time.
+ */
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_gen.h>
+
+#include "ngx_f1_replay_session.h"
+
+
+#define NGX_F1_REPLAY_STRATEGY_MODEL     "ngx_f1_replay_strategy/1"
+
+#define NGX_F1_REPLAY_STRATEGY_MAX_CARS  24
+#define NGX_F1_REPLAY_STRATEGY_MAX_LAPS  100
+#define NGX_F1_REPLAY_STRATEGY_MAX_PLAN  3     /* stints after this one */
+
+/* lap flags: what happened on the lap (pit in/out) or during it */
+#define NGX_F1_REPLAY_STRATEGY_PIT_IN    0x01
+#define NGX_F1_REPLAY_STRATEGY_PIT_OUT   0x02
+#define NGX_F1_REPLAY_STRATEGY_YELLOW    0x04
+#define NGX_F1_REPLAY_STRATEGY_SC        0x08
+#define NGX_F1_REPLAY_STRATEGY_VSC       0x10
+#define NGX_F1_REPLAY_STRATEGY_RED       0x20
+#define NGX_F1_REPLAY_STRATEGY_NEW_SET   0x40    /* stint on a new set */
+
+#define NGX_F1_REPLAY_STRATEGY_NEUTRAL                                        \
+    (NGX_F1_REPLAY_STRATEGY_SC | NGX_F1_REPLAY_STRATEGY_VSC                   \
+     | NGX_F1_REPLAY_STRATEGY_RED)
+
+
+/* compounds, softest first; the dry ones before the wet ones */
+typedef enum {
+    NGX_F1_REPLAY_STRATEGY_UNKNOWN = 0,
+    NGX_F1_REPLAY_STRATEGY_HYPERSOFT,
+    NGX_F1_REPLAY_STRATEGY_ULTRASOFT,
+    NGX_F1_REPLAY_STRATEGY_SUPERSOFT,
+    NGX_F1_REPLAY_STRATEGY_SOFT,
+    NGX_F1_REPLAY_STRATEGY_MEDIUM,
+    NGX_F1_REPLAY_STRATEGY_HARD,
+    NGX_F1_REPLAY_STRATEGY_INTERMEDIATE,
+    NGX_F1_REPLAY_STRATEGY_WET,
+    NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS
+} ngx_f1_replay_strategy_compound_e;
+
+#define ngx_f1_replay_strategy_dry(c)                                         \
+    ((c) >= NGX_F1_REPLAY_STRATEGY_HYPERSOFT                                  \
+     && (c) <= NGX_F1_REPLAY_STRATEGY_HARD)
+
+
+/* one completed lap of one car */
+typedef struct {
+    int32_t               time_ms;      /* lap time, -1 missing */
+    int32_t               gap_ms;       /* to the car ahead at the line,
+                                           -1 unknown or a lap or more */
+    uint8_t               present;      /* the car completed this lap */
+    uint8_t               compound;     /* ..._compound_e */
+    uint8_t               tyre_age;     /* laps on the set at the line */
+    uint8_t               stint;        /* 1 first */
+    uint8_t               position;     /* at the line, 0 unknown */
+    uint8_t               flags;        /* NGX_F1_REPLAY_STRATEGY_PIT_IN... */
+    uint8_t               pad[2];
+} ngx_f1_replay_strategy_lap_t;
+
+
+typedef struct {
+    uint16_t                      number;   /* racing number */
+    char                          tla[4];
+    uint16_t                      nlaps;    /* highest lap present */
+    ngx_f1_replay_strategy_lap_t  laps[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
+                                            /* laps[k - 1] is lap k */
+} ngx_f1_replay_strategy_car_t;
+
+
+typedef struct {
+    unsigned                      total_laps;
+    char                          circuit[32];
+    unsigned                      ncars;
+    ngx_f1_replay_strategy_car_t  cars[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
+} ngx_f1_replay_strategy_table_t;
+
+
+/* coefficients of the overtake logistic (per second, per 10 laps) */
+typedef struct {
+    double                intercept;
+    double                gap;          /* gap to the car ahead, s */
+    double                pace;         /* expected pace advantage, s/lap */
+    double                age;          /* tyre age offset, 10 laps */
+    double                drs;          /* gap under 1 s */
+} ngx_f1_replay_strategy_overtake_t;
+
+
+typedef struct {
+    uint8_t               compound;
+    uint16_t              n;            /* clean laps used */
+    int32_t               base_ms;      /* fuel-corrected pace, new set */
+    float                 deg_ms;       /* per lap of tyre age */
+} ngx_f1_replay_strategy_fit_t;
+
+
+typedef struct {
+    int32_t               ms;
+    uint16_t              n;            /* stops measured, 0: prior */
+} ngx_f1_replay_strategy_loss_t;
+
+
+typedef struct {
+    uint16_t              number;
+    char                  tla[4];
+    uint16_t              lap;          /* the car's laps used */
+    uint8_t               active;       /* running: predictions made */
+    uint8_t               position;
+    uint8_t               compound;
+    uint8_t               tyre_age;
+    uint8_t               stops;        /* real stops so far */
+    uint8_t               stops_total;  /* predicted at the flag */
+
+    uint8_t               nfits;
+    ngx_f1_replay_strategy_fit_t  fits[NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS];
+
+    uint16_t              next_stop;    /* in-lap of the next stop if one
+                                           comes (nplan: if one is
+                                           planned), 0 on the last lap */
+    uint16_t              window_lo;
+    uint16_t              window_hi;
+    float                 confidence;   /* P(a stop within +-2 laps) */
+    uint8_t               nplan;        /* stops planned */
+    uint8_t               plan[NGX_F1_REPLAY_STRATEGY_MAX_PLAN];
+    uint8_t               next_compound;  /* of the next stint if a stop
+                                             comes, planned or not */
+
+    uint16_t              undercut_by;  /* car behind, 0 none */
+    int32_t               undercut_ms;  /* its gain minus the gap */
+    uint16_t              overcut_on;   /* car ahead, 0 none */
+    int32_t               overcut_ms;   /* our gain minus the gap */
+
+    uint16_t              ahead;        /* car ahead at the line, 0 none */
+    int32_t               gap_ms;       /* -1 unknown */
+    float                 pace_ms;      /* our expected advantage/lap */
+    float                 p_overtake;   /* within 3 laps, -1 none */
+} ngx_f1_replay_strategy_car_out_t;
+
+
+typedef struct {
+    unsigned              computed_at_lap;
+    unsigned              total_laps;
+    char                  circuit[32];
+    ngx_f1_replay_strategy_loss_t  loss_green;
+    ngx_f1_replay_strategy_loss_t  loss_sc;
+    ngx_f1_replay_strategy_loss_t  loss_vsc;
+    float                 fuel_ms;      /* per lap of fuel burnt */
+    float                 overtake_shift;  /* learned logit offset */
+    uint16_t              overtake_n;   /* resolved pairs it used */
+    uint8_t               wet;          /* intermediates or wets seen */
+    unsigned              ncars;
+    ngx_f1_replay_strategy_car_out_t  cars[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
+} ngx_f1_replay_strategy_out_t;
+
+
+/* the priors of the overtake logistic */
+extern const ngx_f1_replay_strategy_overtake_t
+    ngx_f1_replay_strategy_overtake_prior;
+
+/*
+ * Runs every model on the laps numbered <= upto_lap (the leader's
+ * completed laps) and nothing else.  ot: overtake coefficients, NULL for
+ * the priors.  Returns 0, or -1 if the table is malformed.
+ */
+int ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
+    ngx_f1_replay_strategy_out_t *out);
+
+/* the logit of the overtake model for the given features */
+double ngx_f1_replay_strategy_overtake_logit(
+    const ngx_f1_replay_strategy_overtake_t *ot, double gap_s,
+    double pace_s, double age_laps, double shift);
+
+/* deletes every lap after lap from the table */
+void ngx_f1_replay_strategy_truncate(ngx_f1_replay_strategy_table_t *tb,
+    unsigned lap);
+
+/* the real stops of a car: in-laps into laps[], returns their number */
+unsigned ngx_f1_replay_strategy_stops(const ngx_f1_replay_strategy_car_t *c,
+    unsigned upto_lap, uint16_t *laps, unsigned n);
+
+ngx_f1_replay_strategy_compound_e ngx_f1_replay_strategy_compound(
+    const char *name);
+
+const char *ngx_f1_replay_strategy_compound_name(unsigned c);
+
+/*
+ * The predictions payload as one JSON object:
+ *
+ * {"model":"ngx_f1_replay_strategy/1","lap":40,"total_laps":72,
+ *  "circuit":"Zandvoort","wet":false,"fuel_ms":55,
+ *  "pit_loss":{"green":{"ms":21200,"n":9},"sc":{"ms":11448,"n":0},
+ *              "vsc":{"ms":12720,"n":0}},
+ *  "overtake":{"shift":-0.31,"n":610},
+ *  "cars":{"81":{"lap":40,"pos":1,"tyre":"HARD","age":8,"stops":1,
+ *     "pace":{"MEDIUM":{"base_ms":74010,"deg_ms":62.5,"n":20},...},
+ *     "next_stop":{"lap":55,"lo":51,"hi":59,"confidence":0.31},
+ *     "plan":["MEDIUM"],"next_compound":"MEDIUM","stops_total":2,
+ *     "undercut":{"by":4,"ms":-1800},"overcut":null,
+ *     "overtake":null},
+ *   "4":{... "overtake":{"ahead":81,"gap_ms":1450,"pace_ms":120,
+ *                         "p3":0.14}}}}
+ *
+ * "lap" is the lap the predictions were computed at (the leader's
+ * completed laps); a car's own "lap" is its completed laps.  pit_loss n 0
+ * means the prior.  next_stop: the lap of the next stop if there is one
+ * (with no stop in "plan" the confidence is low), null on the last lap.
+ * Cars that
+ * are out of the race have only "lap" and "active":false.
+ * Returns 0, or -1 on a yajl error.
+ */
+int ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
+    yajl_gen g);
+
+/*
+ * The race table as of session time t: only records with time <= t
+ * (laps completed by then).  Returns 0, or -1 if the session has no
+ * per-lap timing (then the table holds the drivers and no laps).  *upto
+ * receives the leader's completed laps.
+ */
+int ngx_f1_replay_strategy_session_table(const ngx_f1_replay_session_t *s,
+    int32_t t, ngx_f1_replay_strategy_table_t *tb, unsigned *upto);
+
+
+#endif /* _NGX_F1_REPLAY_STRATEGY_H_INCLUDED_ */

@@ -46,6 +46,7 @@ static char *ngx_f1_replay_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_f1_replay_predictions(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static void ngx_f1_replay_predictions_free(void *data);
 static ngx_f1_replay_session_conf_t *ngx_f1_replay_find_session(
     ngx_conf_t *cf, ngx_str_t *name);
 
@@ -1007,9 +1008,10 @@ ngx_f1_replay_allow_origin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * f1_replay_predictions <file>: a JSON document sent to every client on
- * connect as {"type":"predictions","source":"file","data":<document>}.
- * It is read and checked here, and the message is built once.
+ * f1_replay_predictions <file>: a JSON object sent to every client in
+ * the "predictions" message, under "file", beside the built-in models'
+ * output.  It is read and checked here and kept parsed for the life of
+ * the configuration.
  */
 
 static char *
@@ -1021,11 +1023,10 @@ ngx_f1_replay_predictions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     size_t                 len;
     ssize_t                n;
     u_char                *buf;
-    yajl_gen               g;
     ngx_str_t             *value, path;
     ngx_file_t             file;
     ngx_file_info_t        fi;
-    const unsigned char   *json;
+    ngx_pool_cleanup_t    *cln;
     ngx_f1_replay_json_t  *doc;
 
     if (flcf->predictions != NGX_CONF_UNSET_PTR) {
@@ -1093,39 +1094,25 @@ ngx_f1_replay_predictions(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    g = yajl_gen_alloc(NULL);
-    if (g == NULL) {
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
         ngx_f1_replay_json_free(doc);
         return NGX_CONF_ERROR;
     }
 
-    if (yajl_gen_map_open(g) != yajl_gen_status_ok
-        || yajl_gen_string(g, (u_char *) "type", 4) != yajl_gen_status_ok
-        || yajl_gen_string(g, (u_char *) "predictions", 11)
-           != yajl_gen_status_ok
-        || yajl_gen_string(g, (u_char *) "source", 6) != yajl_gen_status_ok
-        || yajl_gen_string(g, (u_char *) "file", 4) != yajl_gen_status_ok
-        || yajl_gen_string(g, (u_char *) "data", 4) != yajl_gen_status_ok
-        || ngx_f1_replay_json_gen(doc, g) != 0
-        || yajl_gen_map_close(g) != yajl_gen_status_ok
-        || yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok)
-    {
-        ngx_f1_replay_json_free(doc);
-        yajl_gen_free(g);
-        return NGX_CONF_ERROR;
-    }
+    cln->handler = ngx_f1_replay_predictions_free;
+    cln->data = doc;
 
-    ngx_f1_replay_json_free(doc);
-
-    flcf->predictions = ngx_f1_replay_ws_msg_pool(cf->pool, json, len);
-
-    yajl_gen_free(g);
-
-    if (flcf->predictions == NULL) {
-        return NGX_CONF_ERROR;
-    }
+    flcf->predictions = doc;
 
     return NGX_CONF_OK;
+}
+
+
+static void
+ngx_f1_replay_predictions_free(void *data)
+{
+    ngx_f1_replay_json_free(data);
 }
 
 

@@ -17,6 +17,7 @@
 #include "ngx_f1_replay_clock.h"
 #include "ngx_f1_replay_frame.h"
 #include "ngx_f1_replay_session.h"
+#include "ngx_f1_replay_json.h"
 
 
 #define NGX_F1_REPLAY_REFUSED_METHOD    0
@@ -72,6 +73,16 @@ typedef struct {
 #define NGX_F1_REPLAY_PENDING_MAX       (NGX_F1_REPLAY_EVENTS_MAX + 2)
 
 
+/* a predictions message of a location (its file) at a lap */
+#define NGX_F1_REPLAY_PCACHE            4
+
+typedef struct {
+    void                          *lcf;
+    ngx_uint_t                     key;          /* lap + 1 */
+    ngx_f1_replay_msg_t           *msg;
+} ngx_f1_replay_pcache_t;
+
+
 /*
  * A distinct subscription (cars, channels, rate, delay) of a worker's
  * clients: its frame is encoded once per tick for all who share it.  It
@@ -92,6 +103,8 @@ typedef struct {
     ngx_uint_t                     state;
     int32_t                        last_t;
     ngx_uint_t                     playing;      /* frames this tick */
+    ngx_uint_t                     lap;          /* leader's laps done */
+    ngx_uint_t                     predict;      /* new lap or a jump */
     ngx_f1_replay_msg_t           *pending[NGX_F1_REPLAY_PENDING_MAX];
     ngx_uint_t                     npending;     /* before the frame */
 
@@ -128,6 +141,7 @@ typedef struct {
     ngx_queue_t                    subs;         /* ngx_f1_replay_sub_t */
     ngx_uint_t                     nsubs;
     uint64_t                       greet_tick;   /* of hello and state */
+    int32_t                        greet_t;
     ngx_f1_replay_msg_t           *hello;
     ngx_f1_replay_msg_t           *state;
 
@@ -140,6 +154,13 @@ typedef struct {
     int32_t                        cached_events[2];   /* (from, to] */
     ngx_f1_replay_msg_t           *events[NGX_F1_REPLAY_EVENTS_MAX];
     ngx_uint_t                     nevents;
+
+    /* the strategy engine's output at a lap of the leader, and messages */
+    void                          *strategy;     /* ..._strategy_out_t */
+    ngx_uint_t                     strategy_key; /* lap + 1, 0 none */
+    ngx_int_t                      strategy_ok;
+    ngx_f1_replay_pcache_t         predictions[NGX_F1_REPLAY_PCACHE];
+    ngx_uint_t                     npredictions;
     void                          *deflate;      /* z_stream, lazily */
 } ngx_f1_replay_session_conf_t;
 
@@ -159,7 +180,7 @@ typedef struct {
     size_t                         max_message;
     ngx_uint_t                     max_skipped;
     ngx_array_t                   *origins;      /* ngx_str_t */
-    ngx_f1_replay_msg_t           *predictions;  /* built at config */
+    ngx_f1_replay_json_t          *predictions;  /* the file, parsed */
 } ngx_f1_replay_loc_conf_t;
 
 
@@ -176,8 +197,6 @@ ngx_int_t ngx_f1_replay_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_f1_replay_control_handler(ngx_http_request_t *r);
 ngx_f1_replay_clock_t *ngx_f1_replay_clock(ngx_f1_replay_session_conf_t *sc);
 void ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc);
-ngx_f1_replay_msg_t *ngx_f1_replay_ws_msg_pool(ngx_pool_t *pool,
-    const u_char *text, size_t len);
 
 
 #endif /* _NGX_F1_REPLAY_MODULE_H_INCLUDED_ */

@@ -12,6 +12,7 @@
 
 #include "ngx_f1_replay_json.h"
 #include "ngx_f1_replay_module.h"
+#include "ngx_f1_replay_strategy.h"
 #include "ngx_f1_replay_ws.h"
 
 
@@ -95,7 +96,14 @@ static ngx_int_t ngx_f1_replay_ws_delay(ngx_f1_replay_loc_conf_t *lcf,
     ngx_str_t *value, uint64_t *delay);
 static ngx_int_t ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc,
     uint64_t tick, uint64_t delay, ngx_f1_replay_msg_t **hello,
-    ngx_f1_replay_msg_t **state, ngx_log_t *log);
+    ngx_f1_replay_msg_t **state, int32_t *t, ngx_log_t *log);
+static ngx_uint_t ngx_f1_replay_ws_lap(ngx_f1_replay_session_conf_t *sc,
+    int32_t t);
+static ngx_int_t ngx_f1_replay_ws_predictions(
+    ngx_f1_replay_session_conf_t *sc, ngx_f1_replay_loc_conf_t *lcf,
+    ngx_uint_t lap, ngx_f1_replay_msg_t **msg, ngx_log_t *log);
+static ngx_int_t ngx_f1_replay_ws_strategy(ngx_f1_replay_session_conf_t *sc,
+    ngx_uint_t lap, ngx_log_t *log);
 static ngx_int_t ngx_f1_replay_ws_upgrade_required(ngx_http_request_t *r);
 static ngx_uint_t ngx_f1_replay_ws_deflate_offer(ngx_http_request_t *r);
 static ngx_f1_replay_msg_t *ngx_f1_replay_ws_deflate(
@@ -165,10 +173,11 @@ static void ngx_f1_replay_msg_release(ngx_f1_replay_msg_t *m);
 ngx_int_t
 ngx_f1_replay_ws_handler(ngx_http_request_t *r)
 {
+    int32_t                        t;
     uint64_t                       tick, delay;
     ngx_int_t                      rc;
     ngx_str_t                      accept, proto;
-    ngx_f1_replay_msg_t           *hello, *state;
+    ngx_f1_replay_msg_t           *hello, *state, *m;
     ngx_connection_t              *c;
     ngx_http_cleanup_t            *cln;
     ngx_f1_replay_client_t        *cl;
@@ -231,10 +240,18 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
      * one encoding of them
      */
 
+    if (sc->gen == NULL) {
+        sc->gen = yajl_gen_alloc(NULL);
+        if (sc->gen == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
     tick = ngx_f1_replay_clock_tick(ngx_f1_replay_clock(sc),
                                     (int64_t) ngx_current_msec);
 
-    if (ngx_f1_replay_ws_greeting(sc, tick, delay, &hello, &state, c->log)
+    if (ngx_f1_replay_ws_greeting(sc, tick, delay, &hello, &state, &t,
+                                  c->log)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -249,12 +266,13 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (lcf->predictions) {
-        lcf->predictions->refs++;
+    rc = ngx_f1_replay_ws_predictions(sc, lcf, ngx_f1_replay_ws_lap(sc, t),
+                                      &m, c->log);
 
-        if (ngx_f1_replay_ws_queue(cl, lcf->predictions) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    if (rc == NGX_ERROR
+        || (rc == NGX_OK && ngx_f1_replay_ws_queue(cl, m) != NGX_OK))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* 101: nginx's header filter adds "Connection: upgrade" itself */
@@ -559,7 +577,7 @@ ngx_f1_replay_ws_delay(ngx_f1_replay_loc_conf_t *lcf, ngx_str_t *value,
 static ngx_int_t
 ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
     uint64_t delay, ngx_f1_replay_msg_t **hello, ngx_f1_replay_msg_t **state,
-    ngx_log_t *log)
+    int32_t *t, ngx_log_t *log)
 {
     int64_t                    now;
     uint64_t                   vt;
@@ -574,6 +592,7 @@ ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
         sc->state->refs++;
         *hello = sc->hello;
         *state = sc->state;
+        *t = sc->greet_t;
         return NGX_OK;
     }
 
@@ -621,6 +640,7 @@ ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
 
     *hello = h;
     *state = st;
+    *t = pos.t;
 
     if (delay) {
         return NGX_OK;
@@ -637,6 +657,7 @@ ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
     sc->hello = h;
     sc->state = st;
     sc->greet_tick = tick;
+    sc->greet_t = pos.t;
 
     return NGX_OK;
 }
@@ -1046,13 +1067,6 @@ ngx_f1_replay_ws_start(ngx_f1_replay_client_t *cl, uint64_t delay)
         if (sc->clients.next == NULL) {
             ngx_queue_init(&sc->clients);
             ngx_queue_init(&sc->subs);
-        }
-
-        if (sc->gen == NULL) {
-            sc->gen = yajl_gen_alloc(NULL);
-            if (sc->gen == NULL) {
-                return NGX_ERROR;
-            }
         }
 
         sc->tick_ev.handler = ngx_f1_replay_ws_tick;
@@ -1657,10 +1671,23 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
             }
         }
 
+        /* the lap's predictions, for the client's location (its file) */
+
+        if (sub->predict && !cl->closing
+            && ngx_f1_replay_ws_predictions(sc, cl->lcf, sub->lap, &frame,
+                                            ev->log)
+               == NGX_OK
+            && ngx_f1_replay_ws_queue(cl, frame) != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+                          "f1_replay: client too slow for messages");
+            ngx_f1_replay_ws_close(cl, NGX_F1_REPLAY_WS_POLICY);
+        }
+
         if (!sub->playing || sub->frame == NULL
             || cl->bucket == sub->bucket)
         {
-            if (sub->npending) {
+            if (sub->npending || sub->predict) {
                 (void) ngx_f1_replay_ws_flush(cl);
             }
 
@@ -1705,6 +1732,7 @@ ngx_f1_replay_ws_tick(ngx_event_t *ev)
         }
 
         sub->npending = 0;
+        sub->predict = 0;
     }
 
     ngx_f1_replay_ws_uncache(sc);
@@ -1751,7 +1779,7 @@ ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
     ngx_log_t *log)
 {
     uint64_t                   vt, bucket;
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, lap;
     ngx_f1_replay_msg_t       *m;
     ngx_f1_replay_clock_t     *clk;
     ngx_f1_replay_clock_pos_t  pos;
@@ -1777,6 +1805,8 @@ ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
                 (void) ngx_f1_replay_ws_pend(sub, m);
             }
 
+            sub->predict = 1;
+
         } else if (pos.t > sub->last_t
                    && pos.t - sub->last_t <= NGX_F1_REPLAY_EVENTS_SPAN
                    && ngx_f1_replay_ws_events(sc, sub->last_t, pos.t, log)
@@ -1790,11 +1820,18 @@ ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
         }
     }
 
+    lap = ngx_f1_replay_ws_lap(sc, pos.t);
+
+    if (sub->started && lap != sub->lap) {
+        sub->predict = 1;
+    }
+
     sub->started = 1;
     sub->seg = pos.seg;
     sub->jump = pos.jump;
     sub->state = pos.state;
     sub->last_t = pos.t;
+    sub->lap = lap;
     sub->playing = (pos.state == NGX_F1_REPLAY_PLAYING);
 
     if (!sub->playing) {
@@ -1834,6 +1871,159 @@ ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
 
     sub->frame = m;
     sub->bucket = bucket;
+}
+
+
+/* the leader's completed laps at a session time */
+
+static ngx_uint_t
+ngx_f1_replay_ws_lap(ngx_f1_replay_session_conf_t *sc, int32_t t)
+{
+    ngx_uint_t  lap;
+
+    lap = ngx_f1_replay_session_lap_at(sc->session, t);
+
+    return lap ? lap - 1 : 0;
+}
+
+
+/*
+ * The predictions message at a lap of the leader for a location:
+ * {"type":"predictions","lap":L,"builtin":<the engine's output or null>,
+ * "file":<the location's f1_replay_predictions>}, built once per lap
+ * and location (a few kept).  NGX_OK with *msg referenced for the
+ * caller, NGX_DECLINED when there is nothing to send, NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_f1_replay_ws_predictions(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_loc_conf_t *lcf, ngx_uint_t lap, ngx_f1_replay_msg_t **msg,
+    ngx_log_t *log)
+{
+    ngx_int_t                rc;
+    ngx_uint_t               i;
+    ngx_f1_replay_msg_t     *m;
+    ngx_f1_replay_pcache_t  *pc;
+
+    for (i = 0; i < sc->npredictions; i++) {
+        pc = &sc->predictions[i];
+
+        if (pc->lcf == lcf && pc->key == lap + 1) {
+            pc->msg->refs++;
+            *msg = pc->msg;
+            return NGX_OK;
+        }
+    }
+
+    rc = ngx_f1_replay_ws_strategy(sc, lap, log);
+
+    if (rc == NGX_DECLINED && lcf->predictions == NULL) {
+        return NGX_DECLINED;
+    }
+
+    yajl_gen_reset(sc->gen, NULL);
+    yajl_gen_clear(sc->gen);
+
+    if (yajl_gen_map_open(sc->gen) != yajl_gen_status_ok
+        || yajl_gen_string(sc->gen, (u_char *) "type", 4)
+           != yajl_gen_status_ok
+        || yajl_gen_string(sc->gen, (u_char *) "predictions", 11)
+           != yajl_gen_status_ok
+        || yajl_gen_string(sc->gen, (u_char *) "lap", 3)
+           != yajl_gen_status_ok
+        || yajl_gen_integer(sc->gen, (long long) lap) != yajl_gen_status_ok
+        || yajl_gen_string(sc->gen, (u_char *) "builtin", 7)
+           != yajl_gen_status_ok
+        || (rc == NGX_OK
+            ? ngx_f1_replay_strategy_json(sc->strategy, sc->gen) != 0
+            : yajl_gen_null(sc->gen) != yajl_gen_status_ok)
+        || (lcf->predictions
+            && (yajl_gen_string(sc->gen, (u_char *) "file", 4)
+                != yajl_gen_status_ok
+                || ngx_f1_replay_json_gen(lcf->predictions, sc->gen) != 0))
+        || yajl_gen_map_close(sc->gen) != yajl_gen_status_ok)
+    {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "f1_replay: cannot encode the predictions");
+        return NGX_ERROR;
+    }
+
+    m = ngx_f1_replay_msg_gen(sc->gen, log);
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* kept: in a free place, else over the oldest */
+
+    if (sc->npredictions < NGX_F1_REPLAY_PCACHE) {
+        pc = &sc->predictions[sc->npredictions++];
+
+    } else {
+        pc = &sc->predictions[0];
+        ngx_f1_replay_msg_release(pc->msg);
+        ngx_memmove(pc, pc + 1,
+                    (NGX_F1_REPLAY_PCACHE - 1) * sizeof(ngx_f1_replay_pcache_t));
+        pc = &sc->predictions[NGX_F1_REPLAY_PCACHE - 1];
+    }
+
+    pc->lcf = lcf;
+    pc->key = lap + 1;
+    pc->msg = m;
+
+    m->refs++;
+    *msg = m;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The strategy engine at a lap of the leader: on the race as it was when
+ * the leader completed it (the same for every worker and client, and
+ * only from what had happened by then), once per lap per worker.
+ * NGX_DECLINED when the session has no per-lap timing.
+ */
+
+static ngx_int_t
+ngx_f1_replay_ws_strategy(ngx_f1_replay_session_conf_t *sc, ngx_uint_t lap,
+    ngx_log_t *log)
+{
+    int32_t                          t;
+    unsigned                         upto;
+    ngx_f1_replay_strategy_table_t  *tb;
+
+    if (sc->strategy_key == lap + 1) {
+        return sc->strategy_ok;
+    }
+
+    if (sc->strategy == NULL) {
+        sc->strategy = ngx_alloc(sizeof(ngx_f1_replay_strategy_out_t), log);
+        if (sc->strategy == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    tb = ngx_alloc(sizeof(ngx_f1_replay_strategy_table_t), log);
+    if (tb == NULL) {
+        return NGX_ERROR;
+    }
+
+    sc->strategy_key = lap + 1;
+    sc->strategy_ok = NGX_DECLINED;
+
+    t = ngx_f1_replay_session_lap_start(sc->session, (unsigned) lap + 1);
+
+    if (t != NGX_F1_REPLAY_NO_TIME
+        && ngx_f1_replay_strategy_session_table(sc->session, t, tb, &upto)
+           == 0
+        && ngx_f1_replay_strategy_run(tb, upto, NULL, sc->strategy) == 0)
+    {
+        sc->strategy_ok = NGX_OK;
+    }
+
+    ngx_free(tb);
+
+    return sc->strategy_ok;
 }
 
 
@@ -2020,6 +2210,15 @@ ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc)
         deflateEnd(sc->deflate);
         ngx_free(sc->deflate);
         sc->deflate = NULL;
+    }
+
+    while (sc->npredictions) {
+        ngx_f1_replay_msg_release(sc->predictions[--sc->npredictions].msg);
+    }
+
+    if (sc->strategy) {
+        ngx_free(sc->strategy);
+        sc->strategy = NULL;
     }
 
     if (sc->tick_ev.timer_set) {
@@ -2507,6 +2706,7 @@ ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
     sub->jump = pos.jump;
     sub->state = pos.state;
     sub->last_t = pos.t;
+    sub->lap = ngx_f1_replay_ws_lap(sc, pos.t);
 
     ngx_queue_insert_tail(&sc->subs, &sub->queue);
     sc->nsubs++;
@@ -2563,30 +2763,6 @@ ngx_f1_replay_ws_reply(ngx_f1_replay_client_t *cl, yajl_gen g)
  * A text message built at configuration time in the configuration's
  * pool: the reference the configuration holds is never released.
  */
-
-ngx_f1_replay_msg_t *
-ngx_f1_replay_ws_msg_pool(ngx_pool_t *pool, const u_char *text, size_t len)
-{
-    size_t                hlen;
-    u_char                hdr[NGX_F1_REPLAY_WS_HEADER_MAX];
-    ngx_f1_replay_msg_t  *m;
-
-    hlen = ngx_f1_replay_ws_header(hdr, NGX_F1_REPLAY_WS_TEXT, len);
-
-    m = ngx_palloc(pool, sizeof(ngx_f1_replay_msg_t) + hlen + len);
-    if (m == NULL) {
-        return NULL;
-    }
-
-    m->refs = 1;
-    m->len = hlen + len;
-    m->data = (u_char *) (m + 1);
-
-    ngx_memcpy(ngx_cpymem(m->data, hdr, hlen), text, len);
-
-    return m;
-}
-
 
 static ngx_f1_replay_msg_t *
 ngx_f1_replay_msg_create(unsigned opcode, const u_char *payload, size_t len,

@@ -3,7 +3,9 @@
 # to a lap, restart, loop off to the end and on again, each seen by every
 # client at the tick the control answer names; the state after a seek
 # equals f1-replay-inspect's dump field by field; a client 2 s behind
-# sees the same moments 2 s later; unauthorised requests (deny, basic
+# sees the same moments 2 s later; predictions on connect mid-race, after
+# each lap of the leader and after a seek, from nothing later than the
+# clock; unauthorised requests (deny, basic
 # auth) are refused and change nothing; the status shows the clock.
 # Plain Test::More driving one nginx master (started and stopped by pid).
 
@@ -216,6 +218,16 @@ is($code, 400, 'seek to an unknown event: 400');
 ($code, $text) = http('GET', '/control/timeline?type=pits');
 is($code, 400, 'an unknown event type: 400');
 
+# predictions: on connect mid-race, after each lap, after a seek
+
+$r = check('predictions follow the clock: on connect, each lap, a seek',
+           'predict', '127.0.0.1', $port);
+is($r->{connect_lap}, 25, '... connecting at 00:45:00: after lap 25');
+cmp_ok(scalar @{$r->{laps} // []}, '>=', 3,
+       '... one message per lap at 20x (' . join(' ', @{$r->{laps} // []})
+       . ')');
+is($r->{seek_lap}, 9, '... a seek to lap 10: after lap 9');
+
 # unauthorised requests change nothing
 
 $c = clock();
@@ -254,7 +266,7 @@ like($text, qr/^\{"error":"[^"]+"\}$/, '... with a JSON reason');
 ($code, $text) = http('GET', '/status');
 my $s = decode_json($text)->{sessions}[0];
 is($s->{clock}{state}, 'playing', 'status: clock state');
-is($s->{clock}{change}, 14, 'status: the 14 changes made');
+is($s->{clock}{change}, 18, 'status: the 18 changes made');
 
 ($code, $text) = http('GET', '/status?format=prometheus');
 like($text, qr/^f1_replay_clock_state\{session="dutch",state="playing"\} 1$/m,
@@ -265,7 +277,7 @@ like($text, qr/^f1_replay_clock_speed\{session="dutch"\} 1\.000$/m,
 # the operator sees who changed the clock
 
 cmp_ok(scalar log_lines(qr/f1_replay_control "dutch": seek 00:45:00\.000/),
-       '==', 1, 'the error log names each change');
+       '==', 2, 'the error log names each change (two seeks to 00:45)');
 
 kill 'QUIT', $pid;
 waitpid($pid, 0);

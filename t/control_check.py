@@ -13,6 +13,9 @@
                                                  instances: same ticks
     control_check.py wait HOST PORT ANCHOR_MS    an anchor ahead: waiting,
                                                  then tick 0 at the anchor
+    control_check.py predict HOST PORT           predictions on connect mid-
+                                                 race, after each lap of the
+                                                 leader and after a seek
 
 Prints one JSON line of results; exits 1 on a failed check, with the
 reasons on stderr.
@@ -236,13 +239,13 @@ async def ops(host, port, n, statefile):
     await asyncio.sleep(0.5)
     for c in clients:
         msgs = after_change(c, clock.get("change", -1))
-        kinds = [m["type"] for a, m in msgs[:3]]
-        if kinds != ["clock", "state", "frame"]:
+        kinds = [m["type"] for a, m in msgs[:4]]
+        if kinds != ["clock", "state", "predictions", "frame"]:
             fail("%s: after the seek %r" % (c.name, kinds))
             continue
-        if msgs[1][1]["t"] != 2700000 or msgs[2][1]["t"] != 2700000:
+        if msgs[1][1]["t"] != 2700000 or msgs[3][1]["t"] != 2700000:
             fail("%s: seek state/frame at %d/%d" % (
-                c.name, msgs[1][1]["t"], msgs[2][1]["t"]))
+                c.name, msgs[1][1]["t"], msgs[3][1]["t"]))
     msgs = after_change(clients[0], clock.get("change", -1))
     if len(msgs) > 1:
         with open(statefile, "w") as f:
@@ -435,6 +438,74 @@ async def wait(host, port, anchor_ms):
     return res
 
 
+def check_predictions(m, lap, state, where):
+    """a predictions message of the leader's completed laps, computed from
+    nothing later than the clock"""
+    if m["type"] != "predictions" or m["lap"] != lap:
+        fail("%s: predictions %r, expected lap %d" % (
+            where, {k: m.get(k) for k in ("type", "lap")}, lap))
+        return
+    b = m.get("builtin")
+    if not b or b["lap"] > lap:
+        fail("%s: builtin predictions %r" % (where, b and b.get("lap")))
+        return
+    if state:
+        laps = {c["number"]: c["laps"] for c in state["cars"]}
+        for n, car in b["cars"].items():
+            if car["lap"] > laps.get(int(n), 0):
+                fail("%s: car %s predicted from lap %d, the clock is at %d"
+                     % (where, n, car["lap"], laps.get(int(n), 0)))
+
+
+async def predict(host, port):
+    base = "http://%s:%d" % (host, port)
+    res = {}
+    control(base, {"action": "seek", "t": "00:45:00"})
+    await asyncio.sleep(0.2)
+
+    # connecting mid-race: hello, state, predictions of that lap
+
+    c = Client("predict")
+    await c.connect(host, port, "/ws")
+    await asyncio.sleep(0.3)
+    kinds = [m["type"] for a, m in c.msgs[:3]]
+    if kinds != ["hello", "state", "predictions"]:
+        fail("on connect: %r" % kinds)
+        return res
+    res["connect_lap"] = c.msgs[2][1]["lap"]
+    check_predictions(c.msgs[2][1], c.msgs[1][1]["lap"] - 1, c.msgs[1][1],
+                      "on connect")
+
+    # 20x: a new lap of the leader about every 4 s of replay... 4 laps
+
+    n = len(c.msgs)
+    control(base, {"action": "speed", "speed": 20})
+    await asyncio.sleep(16)
+    control(base, {"action": "speed", "speed": 1})
+    laps = [m["lap"] for a, m in c.msgs[n:] if m["type"] == "predictions"]
+    res["laps"] = laps
+    if len(laps) < 3 or any(b != a + 1 for a, b in zip(laps, laps[1:])):
+        fail("predictions after each lap: %r" % laps)
+    for a, m in c.msgs[n:]:
+        if m["type"] == "predictions":
+            check_predictions(m, m["lap"], None, "lap %d" % m["lap"])
+
+    # a seek back: state, then the predictions of that moment
+
+    clock = control(base, {"action": "seek", "lap": 10})
+    await asyncio.sleep(0.3)
+    msgs = after_change(c, clock.get("change", -1))
+    kinds = [m["type"] for a, m in msgs[:3]]
+    if kinds != ["clock", "state", "predictions"]:
+        fail("after a seek: %r" % kinds)
+    else:
+        res["seek_lap"] = msgs[2][1]["lap"]
+        check_predictions(msgs[2][1], 9, msgs[1][1], "after the seek")
+
+    await c.stop()
+    return res
+
+
 def main():
     mode = sys.argv[1]
     if mode == "ops":
@@ -445,6 +516,8 @@ def main():
     elif mode == "anchor":
         res = asyncio.run(anchor(sys.argv[2], int(sys.argv[3]),
                                  int(sys.argv[4]), float(sys.argv[5])))
+    elif mode == "predict":
+        res = asyncio.run(predict(sys.argv[2], int(sys.argv[3])))
     elif mode == "wait":
         res = asyncio.run(wait(sys.argv[2], int(sys.argv[3]),
                                int(sys.argv[4])))

@@ -169,7 +169,8 @@ ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out)
 {
-    unsigned                             i, k, last;
+    size_t                               n;
+    unsigned                             i, k, last, lead;
     const ngx_f1_replay_strategy_car_t  *c;
     const ngx_f1_replay_strategy_lap_t  *lp, *nx;
     ngx_f1_replay_strategy_ctx_t         x;
@@ -198,6 +199,23 @@ ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
     out->total_laps = x.total;
     memcpy(out->circuit, tb->circuit, sizeof(out->circuit));
     out->circuit[sizeof(out->circuit) - 1] = '\0';
+
+    /* a name cut in the middle of a UTF-8 sequence loses that sequence */
+
+    n = strlen(out->circuit);
+    k = n;
+
+    while (k > 0 && (out->circuit[k - 1] & 0xc0) == 0x80) {
+        k--;
+    }
+
+    if (k > 0 && (unsigned char) out->circuit[k - 1] >= 0xc0) {
+        lead = (unsigned char) out->circuit[k - 1];
+
+        if (n - (k - 1) < (lead >= 0xf0 ? 4u : lead >= 0xe0 ? 3u : 2u)) {
+            out->circuit[k - 1] = '\0';
+        }
+    }
     out->fuel_ms = NGX_F1_REPLAY_STRATEGY_FUEL_MS;
     out->ncars = tb->ncars;
 

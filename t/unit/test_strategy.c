@@ -484,6 +484,16 @@ test_json(void)
 
     yajl_tree_free(v);
     free(s);
+
+    /* a circuit name cut inside a UTF-8 sequence */
+
+    memset(tb.circuit, 'x', sizeof(tb.circuit));
+    memcpy(tb.circuit + 28, "\xc3\xa3\xc3\xa3", 4);
+
+    ngx_f1_replay_strategy_run(&tb, 20, NULL, &out);
+
+    UNIT_CHECK(strlen(out.circuit) == 30,
+               "circuit name cut before a split UTF-8 sequence");
 }
 
 

@@ -166,6 +166,14 @@ static const double  ngx_f1_replay_strategy_prior_base[] = {
 
 int
 ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned upto_lap, ngx_f1_replay_strategy_out_t *out)
+{
+    return ngx_f1_replay_strategy_run_with(tb, upto_lap, NULL, out);
+}
+
+
+int
+ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out)
 {

@@ -181,10 +181,14 @@ extern const ngx_f1_replay_strategy_overtake_t
 
 /*
  * Runs every model on the laps numbered <= upto_lap (the leader's
- * completed laps) and nothing else.  ot: overtake coefficients, NULL for
- * the priors.  Returns 0, or -1 if the table is malformed.
+ * completed laps) and nothing else.  Returns 0, or -1 if the table is
+ * malformed.
  */
 int ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned upto_lap, ngx_f1_replay_strategy_out_t *out);
+
+/* the same with other overtake coefficients (NULL: the priors) */
+int ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out);
 

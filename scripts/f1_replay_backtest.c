@@ -707,7 +707,7 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
     }
 
     for (lap = 1; lap < total; lap++) {
-        if (ngx_f1_replay_strategy_run(tb, lap, NULL, &out) != 0) {
+        if (ngx_f1_replay_strategy_run(tb, lap, &out) != 0) {
             return -1;
         }
 
@@ -849,7 +849,7 @@ ngx_f1_replay_bt_refit(ngx_f1_replay_bt_t *bt,
     static ngx_f1_replay_strategy_out_t      out;
 
     for (lap = 1; lap < tb->total_laps; lap++) {
-        if (ngx_f1_replay_strategy_run(tb, lap, ot, &out) != 0) {
+        if (ngx_f1_replay_strategy_run_with(tb, lap, ot, &out) != 0) {
             return -1;
         }
 
@@ -1748,7 +1748,7 @@ ngx_f1_replay_bt_json(const ngx_f1_replay_strategy_table_t *tb,
     const unsigned char                 *p;
     static ngx_f1_replay_strategy_out_t  out;
 
-    if (ngx_f1_replay_strategy_run(tb, lap, NULL, &out) != 0) {
+    if (ngx_f1_replay_strategy_run(tb, lap, &out) != 0) {
         return -1;
     }
 

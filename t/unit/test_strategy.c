@@ -127,7 +127,7 @@ json(const ngx_f1_replay_strategy_table_t *t, unsigned lap)
     yajl_gen              g;
     const unsigned char  *buf;
 
-    if (ngx_f1_replay_strategy_run(t, lap, NULL, &out) != 0) {
+    if (ngx_f1_replay_strategy_run(t, lap, &out) != 0) {
         return NULL;
     }
 
@@ -170,7 +170,7 @@ test_old_tyres_stop_first(void)
 
     race(cars, 4, 60, 60);
 
-    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 20, NULL, &out) == 0,
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 20, &out) == 0,
                "run at lap 20");
 
     a = car(1);
@@ -210,7 +210,7 @@ test_two_compound_rule(void)
     };
 
     race(cars, 3, 50, 50);
-    ngx_f1_replay_strategy_run(&tb, 44, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 44, &out);
 
     a = car(1);
     b = car(2);
@@ -232,7 +232,7 @@ test_two_compound_rule(void)
     cars[2].compound2 = I;
 
     race(cars, 3, 50, 50);
-    ngx_f1_replay_strategy_run(&tb, 46, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 46, &out);
 
     UNIT_CHECK(out.wet, "intermediates: a wet race");
     UNIT_CHECK(car(1)->nplan == 0, "wet race: no compulsory stop");
@@ -251,7 +251,7 @@ test_pit_loss(void)
 
     race(cars, 4, 50, 20);
 
-    ngx_f1_replay_strategy_run(&tb, 5, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 5, &out);
 
     UNIT_CHECK(out.loss_green.n == 0 && out.loss_green.ms == 21000,
                "no stop yet: the prior pit loss");
@@ -259,12 +259,12 @@ test_pit_loss(void)
                && out.loss_vsc.ms < out.loss_green.ms,
                "SC and VSC losses below green (prior)");
 
-    ngx_f1_replay_strategy_run(&tb, 10, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 10, &out);
 
     UNIT_CHECK(out.loss_green.n == 0,
                "in-lap without its out-lap: not measured yet");
 
-    ngx_f1_replay_strategy_run(&tb, 20, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 20, &out);
 
     UNIT_CHECK(out.loss_green.n == 1, "one stop measured");
     UNIT_CHECK(abs(out.loss_green.ms - 22000) <= 10,
@@ -310,7 +310,7 @@ test_safety_car_stops(void)
         }
     }
 
-    ngx_f1_replay_strategy_run(&tb, 20, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 20, &out);
 
     UNIT_CHECK(out.loss_sc.n == 2, "two SC stops measured");
     UNIT_CHECK(abs(out.loss_sc.ms - 10000) <= 10,
@@ -354,7 +354,7 @@ test_overtake(void)
     tb.cars[1].laps[11].gap_ms = 400;
     tb.cars[3].laps[11].gap_ms = 3000;
 
-    ngx_f1_replay_strategy_run(&tb, 12, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 12, &out);
 
     p_near = car(2)->p_overtake;
     p_far = car(4)->p_overtake;
@@ -490,7 +490,7 @@ test_json(void)
     memset(tb.circuit, 'x', sizeof(tb.circuit));
     memcpy(tb.circuit + 28, "\xc3\xa3\xc3\xa3", 4);
 
-    ngx_f1_replay_strategy_run(&tb, 20, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 20, &out);
 
     UNIT_CHECK(strlen(out.circuit) == 30,
                "circuit name cut before a split UTF-8 sequence");

@@ -39,6 +39,7 @@
 #define NGX_F1_REPLAY_STRATEGY_OLDEST        6      /* laps past the oldest */
 #define NGX_F1_REPLAY_STRATEGY_STOP_MS       10000  /* traffic, position */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
+#define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
     (4 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_STOPS                                      \
@@ -1237,10 +1238,10 @@ ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
 /*
  * Overtakes, undercuts and overcuts between each car and the car ahead at
- * the line.  The overtake logistic's intercept is shifted by what this
- * race has shown: pairs whose three laps are over (lap <= upto - 3) are
- * scored, and the shift is the MAP estimate under a N(0, 1) prior (a
- * learned per-circuit difficulty).
+ * the line.  The overtake logistic is recalibrated by what this race has
+ * shown (a learned per-circuit difficulty): the pairs whose three laps are
+ * over (lap <= upto - 3) are scored, and logit' = shift + scale * logit
+ * with the MAP shift and scale under N(0, 1) and N(1, 0.15^2) priors.
  */
 
 static void
@@ -1249,7 +1250,9 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
     ngx_f1_replay_strategy_out_t *out)
 {
     double                               z[NGX_F1_REPLAY_STRATEGY_MAX_PAIRS];
-    double                               shift, g, h, p, pace, gain;
+    double                               shift, p, pace, gain;
+    double                               scale, g0, g1, h00, h01, h11, det;
+    double                               d0, d1;
     uint8_t                              y[NGX_F1_REPLAY_STRATEGY_MAX_PAIRS];
     unsigned                             i, j, k, m, n, it, pos, ok, passed;
     const ngx_f1_replay_strategy_car_t  *c, *o;
@@ -1336,27 +1339,47 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
     }
 
     shift = 0;
+    scale = 1;
 
-    for (it = 0; it < 20 && n > 0; it++) {
-        g = -shift / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
-                      * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
-        h = 1 / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
-                 * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
+    /*
+     * MAP of logit' = shift + scale * logit: shift ~ N(0, 1),
+     * scale ~ N(1, 0.5^2); Newton's method.
+     */
+
+    for (it = 0; it < 25 && n > 0; it++) {
+        g0 = -shift / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
+                       * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
+        g1 = -(scale - 1) / (NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR
+                             * NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR);
+        h00 = 1 / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
+                   * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
+        h11 = 1 / (NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR
+                   * NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR);
+        h01 = 0;
 
         for (k = 0; k < n; k++) {
-            p = 1 / (1 + exp(-(z[k] + shift)));
-            g += y[k] - p;
-            h += p * (1 - p);
+            p = 1 / (1 + exp(-(shift + scale * z[k])));
+            g0 += y[k] - p;
+            g1 += (y[k] - p) * z[k];
+            h00 += p * (1 - p);
+            h01 += p * (1 - p) * z[k];
+            h11 += p * (1 - p) * z[k] * z[k];
         }
 
-        shift += g / h;
+        det = h00 * h11 - h01 * h01;
+        d0 = (h11 * g0 - h01 * g1) / det;
+        d1 = (h00 * g1 - h01 * g0) / det;
 
-        if (fabs(g / h) < 1e-6) {
+        shift += d0;
+        scale += d1;
+
+        if (fabs(d0) + fabs(d1) < 1e-6) {
             break;
         }
     }
 
     out->overtake_shift = (float) shift;
+    out->overtake_scale = (float) scale;
     out->overtake_n = (uint16_t) n;
 
     /* each running car against the car ahead at its last line */
@@ -1396,9 +1419,9 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
         co->gap_ms = lc->gap_ms;
         co->pace_ms = (float) pace;
 
-        z[0] = ngx_f1_replay_strategy_overtake_logit(ot, lc->gap_ms / 1000.0,
-                   pace / 1000.0, (double) lo->tyre_age - lc->tyre_age,
-                   shift);
+        z[0] = shift + scale * ngx_f1_replay_strategy_overtake_logit(ot,
+                   lc->gap_ms / 1000.0, pace / 1000.0,
+                   (double) lo->tyre_age - lc->tyre_age, 0);
 
         if (lc->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) {
             z[0] -= 2;
@@ -1529,6 +1552,8 @@ ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
     ngx_f1_replay_strategy_ok(yajl_gen_map_open(g));
     ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_num(g, "shift",
                                      out->overtake_shift));
+    ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_num(g, "scale",
+                                     out->overtake_scale));
     ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g, "n",
                                      out->overtake_n));
     ngx_f1_replay_strategy_ok(yajl_gen_map_close(g));

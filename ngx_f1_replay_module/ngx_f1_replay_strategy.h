@@ -168,6 +168,7 @@ typedef struct {
     ngx_f1_replay_strategy_loss_t  loss_vsc;
     float                 fuel_ms;      /* per lap of fuel burnt */
     float                 overtake_shift;  /* learned logit offset */
+    float                 overtake_scale;  /* and slope */
     uint16_t              overtake_n;   /* resolved pairs it used */
     uint8_t               wet;          /* intermediates or wets seen */
     unsigned              ncars;
@@ -217,7 +218,7 @@ const char *ngx_f1_replay_strategy_compound_name(unsigned c);
  *  "circuit":"Zandvoort","wet":false,"fuel_ms":55,
  *  "pit_loss":{"green":{"ms":21200,"n":9},"sc":{"ms":11448,"n":0},
  *              "vsc":{"ms":12720,"n":0}},
- *  "overtake":{"shift":-0.31,"n":610},
+ *  "overtake":{"shift":-0.31,"scale":1.05,"n":610},
  *  "cars":{"81":{"lap":40,"pos":1,"tyre":"HARD","age":8,"stops":1,
  *     "pace":{"MEDIUM":{"base_ms":74010,"deg_ms":62.5,"n":20},...},
  *     "next_stop":{"lap":55,"lo":51,"hi":59,"confidence":0.31},

@@ -130,6 +130,8 @@ static int ngx_f1_replay_strategy_gen_num(yajl_gen g, const char *k,
     double v);
 
 
+/* set by hand from strategy.md before any back-test */
+
 const ngx_f1_replay_strategy_overtake_t
     ngx_f1_replay_strategy_overtake_prior = {
     -1.6,       /* base rate about 17% at 0 s, equal pace */
@@ -137,6 +139,17 @@ const ngx_f1_replay_strategy_overtake_t
     1.0,        /* per s/lap of pace advantage (2 s/lap to pass) */
     0.3,        /* per 10 laps older tyres ahead */
     0.5         /* DRS */
+};
+
+
+/*
+ * Fitted on the 24 races of 2024 (f1-replay-backtest --season); the
+ * back-test scores each race with the coefficients fitted on the others.
+ */
+
+const ngx_f1_replay_strategy_overtake_t
+    ngx_f1_replay_strategy_overtake_2024 = {
+    -1.412, -0.943, 1.114, 0.832, 0.161
 };
 
 
@@ -190,7 +203,7 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     }
 
     if (ot == NULL) {
-        ot = &ngx_f1_replay_strategy_overtake_prior;
+        ot = &ngx_f1_replay_strategy_overtake_2024;
     }
 
     if (upto_lap > NGX_F1_REPLAY_STRATEGY_MAX_LAPS) {

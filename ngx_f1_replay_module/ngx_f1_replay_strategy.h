@@ -176,19 +176,21 @@ typedef struct {
 } ngx_f1_replay_strategy_out_t;
 
 
-/* the priors of the overtake logistic */
+/* the overtake logistic: priors set by hand; fitted on 2024 (default) */
 extern const ngx_f1_replay_strategy_overtake_t
     ngx_f1_replay_strategy_overtake_prior;
+extern const ngx_f1_replay_strategy_overtake_t
+    ngx_f1_replay_strategy_overtake_2024;
 
 /*
  * Runs every model on the laps numbered <= upto_lap (the leader's
- * completed laps) and nothing else.  Returns 0, or -1 if the table is
- * malformed.
+ * completed laps) and nothing else, with the 2024 overtake coefficients.
+ * Returns 0, or -1 if the table is malformed.
  */
 int ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, ngx_f1_replay_strategy_out_t *out);
 
-/* the same with other overtake coefficients (NULL: the priors) */
+/* the same with other overtake coefficients (NULL: the 2024 fit) */
 int ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out);

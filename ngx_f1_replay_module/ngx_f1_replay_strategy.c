@@ -18,7 +18,7 @@
 #include "ngx_f1_replay_strategy.h"
 
 
-#define NGX_F1_REPLAY_STRATEGY_NC      NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS
+#define NGX_F1_REPLAY_STRATEGY_NC            NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS
 
 #define NGX_F1_REPLAY_STRATEGY_FUEL_MS       55.0   /* per lap burnt */
 #define NGX_F1_REPLAY_STRATEGY_LOSS_MS       21000  /* 18.3 s + standing */
@@ -30,9 +30,9 @@
 #define NGX_F1_REPLAY_STRATEGY_CAP_K         2.0    /* prior, stints */
 #define NGX_F1_REPLAY_STRATEGY_CLIFF_MS      100.0  /* per lap^2 past life */
 #define NGX_F1_REPLAY_STRATEGY_MIN_STINT     5
-#define NGX_F1_REPLAY_STRATEGY_QUANTILE     0.7    /* of the survival */
-#define NGX_F1_REPLAY_STRATEGY_WAVE         2      /* stops: window open */
-#define NGX_F1_REPLAY_STRATEGY_UNPLANNED    0.2    /* P(a stop) if none */
+#define NGX_F1_REPLAY_STRATEGY_QUANTILE      0.7    /* of the survival */
+#define NGX_F1_REPLAY_STRATEGY_WAVE          2      /* stops: window open */
+#define NGX_F1_REPLAY_STRATEGY_UNPLANNED     0.2    /* P(a stop) if none */
 #define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
 #define NGX_F1_REPLAY_STRATEGY_REF_LAPS      60.0   /* priors' race */
 #define NGX_F1_REPLAY_STRATEGY_MAX_LIFE      1.3    /* longest stint */
@@ -94,6 +94,8 @@ typedef struct {
 } ngx_f1_replay_strategy_ctx_t;
 
 
+static void ngx_f1_replay_strategy_name(char *dst, const char *src,
+    size_t len);
 static const ngx_f1_replay_strategy_lap_t *ngx_f1_replay_strategy_lap(
     const ngx_f1_replay_strategy_car_t *c, unsigned lap, unsigned upto);
 static unsigned ngx_f1_replay_strategy_last(
@@ -191,8 +193,7 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out)
 {
-    size_t                               n;
-    unsigned                             i, k, last, lead;
+    unsigned                             i, k, last;
     const ngx_f1_replay_strategy_car_t  *c;
     const ngx_f1_replay_strategy_lap_t  *lp, *nx;
     ngx_f1_replay_strategy_ctx_t         x;
@@ -219,25 +220,8 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
 
     out->computed_at_lap = upto_lap;
     out->total_laps = x.total;
-    memcpy(out->circuit, tb->circuit, sizeof(out->circuit));
-    out->circuit[sizeof(out->circuit) - 1] = '\0';
-
-    /* a name cut in the middle of a UTF-8 sequence loses that sequence */
-
-    n = strlen(out->circuit);
-    k = n;
-
-    while (k > 0 && (out->circuit[k - 1] & 0xc0) == 0x80) {
-        k--;
-    }
-
-    if (k > 0 && (unsigned char) out->circuit[k - 1] >= 0xc0) {
-        lead = (unsigned char) out->circuit[k - 1];
-
-        if (n - (k - 1) < (lead >= 0xf0 ? 4u : lead >= 0xe0 ? 3u : 2u)) {
-            out->circuit[k - 1] = '\0';
-        }
-    }
+    ngx_f1_replay_strategy_name(out->circuit, tb->circuit,
+                                sizeof(out->circuit));
     out->fuel_ms = NGX_F1_REPLAY_STRATEGY_FUEL_MS;
     out->ncars = tb->ncars;
 
@@ -435,6 +419,37 @@ ngx_f1_replay_strategy_overtake_logit(
 
     return ot->intercept + shift + ot->gap * gap_s + ot->pace * pace_s
            + ot->age * age_laps / 10 + (gap_s < 1 ? ot->drs : 0);
+}
+
+
+/*
+ * Copies a NUL-terminated name of at most len - 1 bytes; a name cut in
+ * the middle of a UTF-8 sequence loses that sequence (valid JSON).
+ */
+
+static void
+ngx_f1_replay_strategy_name(char *dst, const char *src, size_t len)
+{
+    size_t    n, k;
+    unsigned  lead;
+
+    memcpy(dst, src, len);
+    dst[len - 1] = '\0';
+
+    n = strlen(dst);
+    k = n;
+
+    while (k > 0 && (dst[k - 1] & 0xc0) == 0x80) {
+        k--;
+    }
+
+    if (k > 0 && (unsigned char) dst[k - 1] >= 0xc0) {
+        lead = (unsigned char) dst[k - 1];
+
+        if (n - (k - 1) < (lead >= 0xf0 ? 4u : lead >= 0xe0 ? 3u : 2u)) {
+            dst[k - 1] = '\0';
+        }
+    }
 }
 
 

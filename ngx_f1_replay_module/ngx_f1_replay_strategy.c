@@ -760,10 +760,8 @@ ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
 
 /*
  * Tyre life per compound.  The prior (per 60 laps, scaled by the square
- * root of the race's laps over 60, and of the prior over the fitted field
- * degradation: the optimal stint of a linear model goes as 1/sqrt(deg))
- * is shrunk to the ages at which sets were taken off under green in this
- * race; the longest stint (the cap of the cost model) is 1.3 times that,
+ * root of the race's laps over 60) is shrunk to the ages at which sets
+ * were taken off under green in this race; the longest stint (the cap of the cost model) is 1.3 times that,
  * and at least 6 laps more than the oldest set seen on that compound in
  * the race (running or taken off).  The ages of all stops (SC and VSC
  * ones too), the sets still running (censored) and three pseudo-stops of
@@ -775,7 +773,6 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
 {
     double                               sum[NGX_F1_REPLAY_STRATEGY_NC];
     double                               cnt[NGX_F1_REPLAY_STRATEGY_NC];
-    double                               f;
     uint16_t                             in[16];
     unsigned                             i, k, n, last;
     const ngx_f1_replay_strategy_lap_t  *lp;
@@ -826,11 +823,7 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
     }
 
     for (k = 0; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-        f = sqrt(ngx_f1_replay_strategy_prior_deg[k]
-                 / (x->field_deg[k] > 1 ? x->field_deg[k] : 1));
-        f = f < 0.7 ? 0.7 : (f > 1.4 ? 1.4 : f);
-
-        x->life[k] = ngx_f1_replay_strategy_prior_life[k] * f
+        x->life[k] = ngx_f1_replay_strategy_prior_life[k]
                      * sqrt(x->total / NGX_F1_REPLAY_STRATEGY_REF_LAPS);
 
         x->cap[k] = NGX_F1_REPLAY_STRATEGY_MAX_LIFE

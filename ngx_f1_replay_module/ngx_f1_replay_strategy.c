@@ -31,7 +31,6 @@
 #define NGX_F1_REPLAY_STRATEGY_CLIFF_MS      100.0  /* per lap^2 past life */
 #define NGX_F1_REPLAY_STRATEGY_MIN_STINT     5
 #define NGX_F1_REPLAY_STRATEGY_QUANTILE      0.7    /* of the survival */
-#define NGX_F1_REPLAY_STRATEGY_WAVE          2      /* stops: window open */
 #define NGX_F1_REPLAY_STRATEGY_UNPLANNED     0.2    /* P(a stop) if none */
 #define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
 #define NGX_F1_REPLAY_STRATEGY_REF_LAPS      60.0   /* priors' race */
@@ -114,8 +113,6 @@ static unsigned ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
 static double ngx_f1_replay_strategy_stint_cost(
     const ngx_f1_replay_strategy_tyres_t *ty, unsigned c, unsigned age0,
     unsigned n);
-static unsigned ngx_f1_replay_strategy_wave(ngx_f1_replay_strategy_ctx_t *x,
-    unsigned i, unsigned c, unsigned age, unsigned lap);
 static void ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x,
     unsigned i, ngx_f1_replay_strategy_car_out_t *co);
 static double ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x,
@@ -1006,40 +1003,6 @@ ngx_f1_replay_strategy_stint_cost(const ngx_f1_replay_strategy_tyres_t *ty,
 }
 
 
-/* stops from compound c by other cars on laps lap-2..lap, age <= age+3 */
-
-static unsigned
-ngx_f1_replay_strategy_wave(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
-    unsigned c, unsigned age, unsigned lap)
-{
-    uint16_t                             in[16];
-    unsigned                             j, k, n, w;
-    const ngx_f1_replay_strategy_lap_t  *lp;
-
-    w = 0;
-
-    for (j = 0; j < x->tb->ncars; j++) {
-        if (j == i) {
-            continue;
-        }
-
-        n = ngx_f1_replay_strategy_stops(&x->tb->cars[j], x->upto, in, 16);
-
-        for (k = 0; k < n && k < 16; k++) {
-            lp = ngx_f1_replay_strategy_lap(&x->tb->cars[j], in[k], x->upto);
-
-            if (in[k] + 2u >= lap && lp->compound == c
-                && lp->tyre_age <= age + 3)
-            {
-                w++;
-            }
-        }
-    }
-
-    return w;
-}
-
-
 /*
  * The remaining plan: 0, 1 or 2 more stops, whichever costs the least
  * expected time (the two-compound rule in a dry race).  A stop costs the
@@ -1051,8 +1014,7 @@ ngx_f1_replay_strategy_wave(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
  * cost, each new stint at least 5 laps (fewer at the very end).
  *
  * The lap given is the survival estimate's (before the flag), or the next
- * lap when a neutralised stop is the cheapest plan or the pit window is
- * open (ngx_f1_replay_strategy_wave()).  Compounds:
+ * lap when a neutralised stop is the cheapest plan.  Compounds:
  * ngx_f1_replay_strategy_choose().
  */
 
@@ -1210,18 +1172,6 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
     if (best_k == 0 || best_n0 != 1) {
         best_n0 = t < r ? t : r - 1;
-    }
-
-    /*
-     * The window is open: two or more cars stopped in the last three laps
-     * from sets of this compound no older than this one plus 3 laps.
-     */
-
-    if (best_k > 0
-        && ngx_f1_replay_strategy_wave(x, i, cur, age, co->lap)
-           >= NGX_F1_REPLAY_STRATEGY_WAVE)
-    {
-        best_n0 = 1;
     }
 
     co->next_stop = (uint16_t) (co->lap + best_n0);

@@ -243,9 +243,9 @@ int ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
 
 /*
  * The race table as of session time t: only records with time <= t
- * (laps completed by then).  Returns 0, or -1 if the session has no
- * per-lap timing (then the table holds the drivers and no laps).  *upto
- * receives the leader's completed laps.
+ * (laps completed by then); *upto receives the leader's completed laps
+ * (0 before the first line, and always without TimingData).  Returns 0,
+ * or -1 if the session is not a race (no total laps) or has no timing.
  */
 int ngx_f1_replay_strategy_session_table(const ngx_f1_replay_session_t *s,
     int32_t t, ngx_f1_replay_strategy_table_t *tb, unsigned *upto);

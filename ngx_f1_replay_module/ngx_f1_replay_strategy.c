@@ -401,7 +401,7 @@ ngx_f1_replay_strategy_compound_name(unsigned c)
 double
 ngx_f1_replay_strategy_overtake_logit(
     const ngx_f1_replay_strategy_overtake_t *ot, double gap_s,
-    double pace_s, double age_laps, double shift)
+    double pace_s, double age_laps)
 {
     if (gap_s > 5) {
         gap_s = 5;
@@ -414,7 +414,7 @@ ngx_f1_replay_strategy_overtake_logit(
         pace_s = -3;
     }
 
-    return ot->intercept + shift + ot->gap * gap_s + ot->pace * pace_s
+    return ot->intercept + ot->gap * gap_s + ot->pace * pace_s
            + ot->age * age_laps / 10 + (gap_s < 1 ? ot->drs : 0);
 }
 
@@ -1303,7 +1303,7 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
 
             z[n] = ngx_f1_replay_strategy_overtake_logit(ot,
                        lc->gap_ms / 1000.0, pace / 1000.0,
-                       (double) lo->tyre_age - lc->tyre_age, 0);
+                       (double) lo->tyre_age - lc->tyre_age);
             y[n] = (uint8_t) passed;
             n++;
         }
@@ -1392,7 +1392,7 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
 
         z[0] = shift + scale * ngx_f1_replay_strategy_overtake_logit(ot,
                    lc->gap_ms / 1000.0, pace / 1000.0,
-                   (double) lo->tyre_age - lc->tyre_age, 0);
+                   (double) lo->tyre_age - lc->tyre_age);
 
         if (lc->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) {
             z[0] -= 2;

@@ -198,7 +198,7 @@ int ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
 /* the logit of the overtake model for the given features */
 double ngx_f1_replay_strategy_overtake_logit(
     const ngx_f1_replay_strategy_overtake_t *ot, double gap_s,
-    double pace_s, double age_laps, double shift);
+    double pace_s, double age_laps);
 
 /* deletes every lap after lap from the table */
 void ngx_f1_replay_strategy_truncate(ngx_f1_replay_strategy_table_t *tb,

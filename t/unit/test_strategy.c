@@ -328,14 +328,14 @@ test_overtake(void)
 
     ot = &ngx_f1_replay_strategy_overtake_prior;
 
-    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 0.5, 0, 0, 0)
-               > ngx_f1_replay_strategy_overtake_logit(ot, 2.0, 0, 0, 0),
+    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 0.5, 0, 0)
+               > ngx_f1_replay_strategy_overtake_logit(ot, 2.0, 0, 0),
                "smaller gap: likelier overtake");
-    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 1.0, 0, 0)
-               > ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0.2, 0, 0),
+    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 1.0, 0)
+               > ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0.2, 0),
                "bigger pace advantage: likelier overtake");
-    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0, 10, 0)
-               > ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0, 0, 0),
+    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0, 10)
+               > ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0, 0),
                "older tyres ahead: likelier overtake");
 
     /*

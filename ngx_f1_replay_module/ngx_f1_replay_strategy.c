@@ -758,11 +758,12 @@ ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
 /*
  * Tyre life per compound.  The prior (per 60 laps, scaled by the square
  * root of the race's laps over 60) is shrunk to the ages at which sets
- * were taken off under green in this race; the longest stint (the cap of the cost model) is 1.3 times that,
- * and at least 6 laps more than the oldest set seen on that compound in
- * the race (running or taken off).  The ages of all stops (SC and VSC
- * ones too), the sets still running (censored) and three pseudo-stops of
- * the prior feed the stop-age survival estimate.
+ * were taken off under green in this race; the longest stint (the cap of
+ * the cost model) is 1.3 times that, and at least 6 laps more than the
+ * oldest set seen on that compound in the race (running or taken off).
+ * The ages of all stops (SC and VSC ones too), the sets still running
+ * (censored) and three pseudo-stops of the prior feed the stop-age
+ * survival estimate.
  */
 
 static void

@@ -37,6 +37,7 @@
 #define NGX_F1_REPLAY_STRATEGY_MAX_LIFE      1.3    /* longest stint */
 #define NGX_F1_REPLAY_STRATEGY_OLDEST        6      /* laps past the oldest */
 #define NGX_F1_REPLAY_STRATEGY_STOP_MS       10000  /* traffic, position */
+#define NGX_F1_REPLAY_STRATEGY_SWITCH        5      /* laps, wet/dry change */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
 #define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
@@ -85,6 +86,7 @@ typedef struct {
     double                                 oldest[NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_ages_t          ages[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               seen[NGX_F1_REPLAY_STRATEGY_NC];
+    unsigned                               switched[2]; /* from dry, wet */
     unsigned                               next_n[NGX_F1_REPLAY_STRATEGY_NC]
                                                [NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_acc_t           acc[NGX_F1_REPLAY_STRATEGY_MAX_CARS]
@@ -251,6 +253,14 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
                     || nx->tyre_age != lp->tyre_age + 1))
             {
                 x.next_n[lp->compound][nx->compound]++;
+
+                if (lp->compound != NGX_F1_REPLAY_STRATEGY_UNKNOWN
+                    && nx->compound != NGX_F1_REPLAY_STRATEGY_UNKNOWN
+                    && ngx_f1_replay_strategy_dry(lp->compound)
+                       != ngx_f1_replay_strategy_dry(nx->compound))
+                {
+                    x.switched[!ngx_f1_replay_strategy_dry(lp->compound)] = 1;
+                }
             }
         }
     }
@@ -1173,6 +1183,17 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
     if (best_k == 0 || best_n0 != 1) {
         best_n0 = t < r ? t : r - 1;
+    }
+
+    /*
+     * Once a car has gone from dry tyres to wet ones (or back) in this
+     * race, the cars still on the other kind stop within 5 laps.
+     */
+
+    if (x->switched[!ngx_f1_replay_strategy_dry(cur)]
+        && best_n0 > NGX_F1_REPLAY_STRATEGY_SWITCH)
+    {
+        best_n0 = NGX_F1_REPLAY_STRATEGY_SWITCH;
     }
 
     co->next_stop = (uint16_t) (co->lap + best_n0);

@@ -38,6 +38,7 @@
 #define NGX_F1_REPLAY_STRATEGY_OLDEST        6      /* laps past the oldest */
 #define NGX_F1_REPLAY_STRATEGY_STOP_MS       10000  /* traffic, position */
 #define NGX_F1_REPLAY_STRATEGY_SWITCH        5      /* laps, wet/dry change */
+#define NGX_F1_REPLAY_STRATEGY_LEAD          4      /* laps, green stop */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
 #define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
@@ -1091,6 +1092,16 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
     stop = ngx_f1_replay_strategy_stop_age(x, cur, age);
     t = stop > age + 1 ? (unsigned) lrint(stop) - age : 1;
+
+    /*
+     * Under green a stop is not foreseen sooner than 4 laps ahead: when
+     * the survival estimate says 1-3 (the set older than most taken off),
+     * the stop came 4 laps later or so in rounds 1-12.
+     */
+
+    if (loss0 == x->loss_green && t < NGX_F1_REPLAY_STRATEGY_LEAD) {
+        t = NGX_F1_REPLAY_STRATEGY_LEAD;
+    }
 
     best = need ? HUGE_VAL : ngx_f1_replay_strategy_stint_cost(ty, cur, age,
                                                                  r);

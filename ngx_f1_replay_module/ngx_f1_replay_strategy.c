@@ -39,6 +39,8 @@
 #define NGX_F1_REPLAY_STRATEGY_STOP_MS       10000  /* traffic, position */
 #define NGX_F1_REPLAY_STRATEGY_SWITCH        5      /* laps, wet/dry change */
 #define NGX_F1_REPLAY_STRATEGY_LEAD          4      /* laps, green stop */
+#define NGX_F1_REPLAY_STRATEGY_COVER         2      /* laps, covering stop */
+#define NGX_F1_REPLAY_STRATEGY_COVER_AGE     0.7    /* of the stop age */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
 #define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
@@ -118,6 +120,8 @@ static double ngx_f1_replay_strategy_stint_cost(
     unsigned n);
 static void ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x,
     unsigned i, ngx_f1_replay_strategy_car_out_t *co);
+static int ngx_f1_replay_strategy_covers(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i, unsigned lap);
 static double ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x,
     unsigned i, unsigned compound, unsigned age);
 static void ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
@@ -1207,6 +1211,19 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
         best_n0 = NGX_F1_REPLAY_STRATEGY_SWITCH;
     }
 
+    /*
+     * Covering: under green, when the car just ahead or just behind came
+     * in on this lap and this set has run 0.7 of its stop age, the stop
+     * comes within 2 laps.
+     */
+
+    if (loss0 == x->loss_green && best_n0 > NGX_F1_REPLAY_STRATEGY_COVER
+        && age >= NGX_F1_REPLAY_STRATEGY_COVER_AGE * (age + best_n0)
+        && ngx_f1_replay_strategy_covers(x, i, co->lap))
+    {
+        best_n0 = NGX_F1_REPLAY_STRATEGY_COVER;
+    }
+
     co->next_stop = (uint16_t) (co->lap + best_n0);
 
     /* the window: a spread growing with the distance to the stop */
@@ -1221,6 +1238,54 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     co->confidence = (float) (erf(2.5 / (sd * sqrt(2.0)))
                               * (best_k ? 1
                                         : NGX_F1_REPLAY_STRATEGY_UNPLANNED));
+}
+
+
+/*
+ * Whether a car next to car i on track (one place ahead or behind at the
+ * line of the lap before) came in on the lap given, car i not.
+ */
+
+static int
+ngx_f1_replay_strategy_covers(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
+    unsigned lap)
+{
+    unsigned                             j, pos;
+    const ngx_f1_replay_strategy_lap_t  *lp, *prev;
+
+    lp = ngx_f1_replay_strategy_lap(&x->tb->cars[i], lap, x->upto);
+    prev = ngx_f1_replay_strategy_lap(&x->tb->cars[i], lap - 1, x->upto);
+
+    if (lp == NULL || (lp->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN)) {
+        return 0;
+    }
+
+    pos = prev != NULL ? prev->position : lp->position;
+
+    if (pos == 0) {
+        return 0;
+    }
+
+    for (j = 0; j < x->tb->ncars; j++) {
+        lp = ngx_f1_replay_strategy_lap(&x->tb->cars[j], lap, x->upto);
+        prev = ngx_f1_replay_strategy_lap(&x->tb->cars[j], lap - 1, x->upto);
+
+        if (j == i || lp == NULL
+            || !(lp->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN))
+        {
+            continue;
+        }
+
+        if (prev == NULL) {
+            prev = lp;
+        }
+
+        if (prev->position + 1u == pos || prev->position == pos + 1) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

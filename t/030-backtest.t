@@ -73,7 +73,7 @@ ok($r->{stop_mae10} <= 3, "four races: MAE within 10 laps $r->{stop_mae10}"
    . ' <= 3');
 
 # the season: every metric beats its baseline; the MAE within 10 laps of
-# the stop misses the issue's target of 3 laps (3.5: STRATEGY.md)
+# the stop meets the issue's target of 3 laps, narrowly (2.98: STRATEGY.md)
 
 ($rc, $out) = run('--quiet', '--season', $laps);
 is($rc, 0, 'season: exit status 0') or diag($out);
@@ -81,7 +81,8 @@ $r = result($out);
 is($r->{races}, 24, 'season: 24 races');
 beats($r, 'season', @all);
 ok($r->{auc} >= 0.80, "season: overtake AUC $r->{auc} >= 0.80");
-ok($r->{stop_mae10} < 4, "season: MAE within 10 laps $r->{stop_mae10}");
+ok($r->{stop_mae10} <= 3, "season: MAE within 10 laps $r->{stop_mae10}"
+   . ' <= 3');
 my $cal_title = 'calibration of P(overtake within 3 laps), coefficients '
                 . 'fitted leaving the race out';
 like($out, qr/^\Q$cal_title\E$/m, 'season: calibration table');

@@ -368,6 +368,57 @@ test_overtake(void)
 
 
 static void
+test_reactive_stops(void)
+{
+    unsigned                                 lap;
+    const ngx_f1_replay_strategy_car_out_t  *a, *d;
+
+    /*
+     * Cars on intermediates; car 1 stops on lap 5, for mediums (the track
+     * has dried) or for new intermediates: at lap 6 car 2 stops within 5
+     * laps after the first, later after the second.
+     */
+
+    car_spec_t  wet[] = {
+        { 1, I, 0, 40, 5, M, 60 },
+        { 2, I, 0, 40, 0, 0, 0 },
+        { 3, I, 0, 40, 0, 0, 0 }
+    };
+
+    race(wet, 3, 60, 6);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 6, &out) == 0, "run, dried");
+    lap = car(2)->next_stop;
+    UNIT_CHECK(lap > 6 && lap <= 11, "on inters once a car took slicks");
+
+    wet[0].compound2 = I;
+    race(wet, 3, 60, 6);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 6, &out) == 0, "run, wet");
+    UNIT_CHECK(car(2)->next_stop > lap, "new inters: no change of weather");
+
+    /*
+     * Car 2 comes in on lap 20: car 1, just ahead, covers within 2 laps;
+     * car 4, two places behind on a set as old, does not.
+     */
+
+    car_spec_t  dry[] = {
+        { 1, M, 0, 60, 0, 0, 0 },
+        { 2, M, 0, 60, 20, H, 40 },
+        { 3, M, 0, 60, 0, 0, 0 },
+        { 4, M, 0, 60, 0, 0, 0 }
+    };
+
+    race(dry, 4, 60, 20);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 20, &out) == 0, "run, dry");
+
+    a = car(1);
+    d = car(4);
+
+    UNIT_CHECK(a->next_stop == 22, "the car ahead covers the stop");
+    UNIT_CHECK(d->next_stop >= 24, "under green at least 4 laps ahead");
+}
+
+
+static void
 test_drive_through(void)
 {
     ngx_f1_replay_strategy_lap_t  *lp;
@@ -505,6 +556,7 @@ main(void)
     test_pit_loss();
     test_safety_car_stops();
     test_overtake();
+    test_reactive_stops();
     test_drive_through();
     test_leakage();
     test_json();

@@ -1029,9 +1029,11 @@ ngx_f1_replay_strategy_stint_cost(const ngx_f1_replay_strategy_tyres_t *ty,
  * was neutralised; later stops split the remaining laps at the least
  * cost, each new stint at least 5 laps (fewer at the very end).
  *
- * The lap given is the survival estimate's (before the flag), or the next
- * lap when a neutralised stop is the cheapest plan.  Compounds:
- * ngx_f1_replay_strategy_choose().
+ * The lap given is the survival estimate's (before the flag; under green
+ * at least 4 laps ahead), or the next lap when a neutralised stop is the
+ * cheapest plan; brought forward after a change between dry and wet
+ * tyres in the field, or when a car next on track has just come in.
+ * Compounds: ngx_f1_replay_strategy_choose().
  */
 
 static void

@@ -18,7 +18,7 @@
 #include "ngx_f1_replay_strategy.h"
 
 
-#define NGX_F1_REPLAY_STRATEGY_NC      NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS
+#define NGX_F1_REPLAY_STRATEGY_NC            NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS
 
 #define NGX_F1_REPLAY_STRATEGY_FUEL_MS       55.0   /* per lap burnt */
 #define NGX_F1_REPLAY_STRATEGY_LOSS_MS       21000  /* 18.3 s + standing */
@@ -30,15 +30,19 @@
 #define NGX_F1_REPLAY_STRATEGY_CAP_K         2.0    /* prior, stints */
 #define NGX_F1_REPLAY_STRATEGY_CLIFF_MS      100.0  /* per lap^2 past life */
 #define NGX_F1_REPLAY_STRATEGY_MIN_STINT     5
-#define NGX_F1_REPLAY_STRATEGY_QUANTILE     0.7    /* of the survival */
-#define NGX_F1_REPLAY_STRATEGY_WAVE         2      /* stops: window open */
-#define NGX_F1_REPLAY_STRATEGY_UNPLANNED    0.2    /* P(a stop) if none */
+#define NGX_F1_REPLAY_STRATEGY_QUANTILE      0.7    /* of the survival */
+#define NGX_F1_REPLAY_STRATEGY_UNPLANNED     0.2    /* P(a stop) if none */
 #define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
 #define NGX_F1_REPLAY_STRATEGY_REF_LAPS      60.0   /* priors' race */
 #define NGX_F1_REPLAY_STRATEGY_MAX_LIFE      1.3    /* longest stint */
 #define NGX_F1_REPLAY_STRATEGY_OLDEST        6      /* laps past the oldest */
 #define NGX_F1_REPLAY_STRATEGY_STOP_MS       10000  /* traffic, position */
+#define NGX_F1_REPLAY_STRATEGY_SWITCH        5      /* laps, wet/dry change */
+#define NGX_F1_REPLAY_STRATEGY_LEAD          4      /* laps, green stop */
+#define NGX_F1_REPLAY_STRATEGY_COVER         2      /* laps, covering stop */
+#define NGX_F1_REPLAY_STRATEGY_COVER_AGE     0.7    /* of the stop age */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
+#define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
     (4 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_STOPS                                      \
@@ -85,6 +89,7 @@ typedef struct {
     double                                 oldest[NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_ages_t          ages[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               seen[NGX_F1_REPLAY_STRATEGY_NC];
+    unsigned                               switched[2]; /* from dry, wet */
     unsigned                               next_n[NGX_F1_REPLAY_STRATEGY_NC]
                                                [NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_acc_t           acc[NGX_F1_REPLAY_STRATEGY_MAX_CARS]
@@ -93,6 +98,8 @@ typedef struct {
 } ngx_f1_replay_strategy_ctx_t;
 
 
+static void ngx_f1_replay_strategy_name(char *dst, const char *src,
+    size_t len);
 static const ngx_f1_replay_strategy_lap_t *ngx_f1_replay_strategy_lap(
     const ngx_f1_replay_strategy_car_t *c, unsigned lap, unsigned upto);
 static unsigned ngx_f1_replay_strategy_last(
@@ -111,10 +118,10 @@ static unsigned ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
 static double ngx_f1_replay_strategy_stint_cost(
     const ngx_f1_replay_strategy_tyres_t *ty, unsigned c, unsigned age0,
     unsigned n);
-static unsigned ngx_f1_replay_strategy_wave(ngx_f1_replay_strategy_ctx_t *x,
-    unsigned i, unsigned c, unsigned age, unsigned lap);
 static void ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x,
     unsigned i, ngx_f1_replay_strategy_car_out_t *co);
+static int ngx_f1_replay_strategy_covers(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i, unsigned lap);
 static double ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x,
     unsigned i, unsigned compound, unsigned age);
 static void ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
@@ -129,6 +136,8 @@ static int ngx_f1_replay_strategy_gen_num(yajl_gen g, const char *k,
     double v);
 
 
+/* set by hand from strategy.md before any back-test */
+
 const ngx_f1_replay_strategy_overtake_t
     ngx_f1_replay_strategy_overtake_prior = {
     -1.6,       /* base rate about 17% at 0 s, equal pace */
@@ -136,6 +145,17 @@ const ngx_f1_replay_strategy_overtake_t
     1.0,        /* per s/lap of pace advantage (2 s/lap to pass) */
     0.3,        /* per 10 laps older tyres ahead */
     0.5         /* DRS */
+};
+
+
+/*
+ * Fitted on the 24 races of 2024 (f1-replay-backtest --season); the
+ * back-test scores each race with the coefficients fitted on the others.
+ */
+
+const ngx_f1_replay_strategy_overtake_t
+    ngx_f1_replay_strategy_overtake_2024 = {
+    -1.412, -0.943, 1.114, 0.832, 0.161
 };
 
 
@@ -166,6 +186,14 @@ static const double  ngx_f1_replay_strategy_prior_base[] = {
 
 int
 ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned upto_lap, ngx_f1_replay_strategy_out_t *out)
+{
+    return ngx_f1_replay_strategy_run_with(tb, upto_lap, NULL, out);
+}
+
+
+int
+ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out)
 {
@@ -180,7 +208,7 @@ ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
     }
 
     if (ot == NULL) {
-        ot = &ngx_f1_replay_strategy_overtake_prior;
+        ot = &ngx_f1_replay_strategy_overtake_2024;
     }
 
     if (upto_lap > NGX_F1_REPLAY_STRATEGY_MAX_LAPS) {
@@ -196,8 +224,8 @@ ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
 
     out->computed_at_lap = upto_lap;
     out->total_laps = x.total;
-    memcpy(out->circuit, tb->circuit, sizeof(out->circuit));
-    out->circuit[sizeof(out->circuit) - 1] = '\0';
+    ngx_f1_replay_strategy_name(out->circuit, tb->circuit,
+                                sizeof(out->circuit));
     out->fuel_ms = NGX_F1_REPLAY_STRATEGY_FUEL_MS;
     out->ncars = tb->ncars;
 
@@ -230,6 +258,14 @@ ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
                     || nx->tyre_age != lp->tyre_age + 1))
             {
                 x.next_n[lp->compound][nx->compound]++;
+
+                if (lp->compound != NGX_F1_REPLAY_STRATEGY_UNKNOWN
+                    && nx->compound != NGX_F1_REPLAY_STRATEGY_UNKNOWN
+                    && ngx_f1_replay_strategy_dry(lp->compound)
+                       != ngx_f1_replay_strategy_dry(nx->compound))
+                {
+                    x.switched[!ngx_f1_replay_strategy_dry(lp->compound)] = 1;
+                }
             }
         }
     }
@@ -380,7 +416,7 @@ ngx_f1_replay_strategy_compound_name(unsigned c)
 double
 ngx_f1_replay_strategy_overtake_logit(
     const ngx_f1_replay_strategy_overtake_t *ot, double gap_s,
-    double pace_s, double age_laps, double shift)
+    double pace_s, double age_laps)
 {
     if (gap_s > 5) {
         gap_s = 5;
@@ -393,8 +429,39 @@ ngx_f1_replay_strategy_overtake_logit(
         pace_s = -3;
     }
 
-    return ot->intercept + shift + ot->gap * gap_s + ot->pace * pace_s
+    return ot->intercept + ot->gap * gap_s + ot->pace * pace_s
            + ot->age * age_laps / 10 + (gap_s < 1 ? ot->drs : 0);
+}
+
+
+/*
+ * Copies a NUL-terminated name of at most len - 1 bytes; a name cut in
+ * the middle of a UTF-8 sequence loses that sequence (valid JSON).
+ */
+
+static void
+ngx_f1_replay_strategy_name(char *dst, const char *src, size_t len)
+{
+    size_t    n, k;
+    unsigned  lead;
+
+    memcpy(dst, src, len);
+    dst[len - 1] = '\0';
+
+    n = strlen(dst);
+    k = n;
+
+    while (k > 0 && (dst[k - 1] & 0xc0) == 0x80) {
+        k--;
+    }
+
+    if (k > 0 && (unsigned char) dst[k - 1] >= 0xc0) {
+        lead = (unsigned char) dst[k - 1];
+
+        if (n - (k - 1) < (lead >= 0xf0 ? 4u : lead >= 0xe0 ? 3u : 2u)) {
+            dst[k - 1] = '\0';
+        }
+    }
 }
 
 
@@ -705,14 +772,13 @@ ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
 
 /*
  * Tyre life per compound.  The prior (per 60 laps, scaled by the square
- * root of the race's laps over 60, and of the prior over the fitted field
- * degradation: the optimal stint of a linear model goes as 1/sqrt(deg))
- * is shrunk to the ages at which sets were taken off under green in this
- * race; the longest stint (the cap of the cost model) is 1.3 times that,
- * and at least 6 laps more than the oldest set seen on that compound in
- * the race (running or taken off).  The ages of all stops (SC and VSC
- * ones too), the sets still running (censored) and three pseudo-stops of
- * the prior feed the stop-age survival estimate.
+ * root of the race's laps over 60) is shrunk to the ages at which sets
+ * were taken off under green in this race; the longest stint (the cap of
+ * the cost model) is 1.3 times that, and at least 6 laps more than the
+ * oldest set seen on that compound in the race (running or taken off).
+ * The ages of all stops (SC and VSC ones too), the sets still running
+ * (censored) and three pseudo-stops of the prior feed the stop-age
+ * survival estimate.
  */
 
 static void
@@ -720,7 +786,6 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
 {
     double                               sum[NGX_F1_REPLAY_STRATEGY_NC];
     double                               cnt[NGX_F1_REPLAY_STRATEGY_NC];
-    double                               f;
     uint16_t                             in[16];
     unsigned                             i, k, n, last;
     const ngx_f1_replay_strategy_lap_t  *lp;
@@ -771,11 +836,7 @@ ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
     }
 
     for (k = 0; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-        f = sqrt(ngx_f1_replay_strategy_prior_deg[k]
-                 / (x->field_deg[k] > 1 ? x->field_deg[k] : 1));
-        f = f < 0.7 ? 0.7 : (f > 1.4 ? 1.4 : f);
-
-        x->life[k] = ngx_f1_replay_strategy_prior_life[k] * f
+        x->life[k] = ngx_f1_replay_strategy_prior_life[k]
                      * sqrt(x->total / NGX_F1_REPLAY_STRATEGY_REF_LAPS);
 
         x->cap[k] = NGX_F1_REPLAY_STRATEGY_MAX_LIFE
@@ -958,40 +1019,6 @@ ngx_f1_replay_strategy_stint_cost(const ngx_f1_replay_strategy_tyres_t *ty,
 }
 
 
-/* stops from compound c by other cars on laps lap-2..lap, age <= age+3 */
-
-static unsigned
-ngx_f1_replay_strategy_wave(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
-    unsigned c, unsigned age, unsigned lap)
-{
-    uint16_t                             in[16];
-    unsigned                             j, k, n, w;
-    const ngx_f1_replay_strategy_lap_t  *lp;
-
-    w = 0;
-
-    for (j = 0; j < x->tb->ncars; j++) {
-        if (j == i) {
-            continue;
-        }
-
-        n = ngx_f1_replay_strategy_stops(&x->tb->cars[j], x->upto, in, 16);
-
-        for (k = 0; k < n && k < 16; k++) {
-            lp = ngx_f1_replay_strategy_lap(&x->tb->cars[j], in[k], x->upto);
-
-            if (in[k] + 2u >= lap && lp->compound == c
-                && lp->tyre_age <= age + 3)
-            {
-                w++;
-            }
-        }
-    }
-
-    return w;
-}
-
-
 /*
  * The remaining plan: 0, 1 or 2 more stops, whichever costs the least
  * expected time (the two-compound rule in a dry race).  A stop costs the
@@ -1002,10 +1029,11 @@ ngx_f1_replay_strategy_wave(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
  * was neutralised; later stops split the remaining laps at the least
  * cost, each new stint at least 5 laps (fewer at the very end).
  *
- * The lap given is the survival estimate's (before the flag), or the next
- * lap when a neutralised stop is the cheapest plan or the pit window is
- * open (ngx_f1_replay_strategy_wave()).  Compounds:
- * ngx_f1_replay_strategy_choose().
+ * The lap given is the survival estimate's (before the flag; under green
+ * at least 4 laps ahead), or the next lap when a neutralised stop is the
+ * cheapest plan; brought forward after a change between dry and wet
+ * tyres in the field, or when a car next on track has just come in.
+ * Compounds: ngx_f1_replay_strategy_choose().
  */
 
 static void
@@ -1070,6 +1098,16 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
     stop = ngx_f1_replay_strategy_stop_age(x, cur, age);
     t = stop > age + 1 ? (unsigned) lrint(stop) - age : 1;
+
+    /*
+     * Under green a stop is not foreseen sooner than 4 laps ahead: when
+     * the survival estimate says 1-3 (the set older than most taken off),
+     * the stop came 4 laps later or so in rounds 1-12.
+     */
+
+    if (loss0 == x->loss_green && t < NGX_F1_REPLAY_STRATEGY_LEAD) {
+        t = NGX_F1_REPLAY_STRATEGY_LEAD;
+    }
 
     best = need ? HUGE_VAL : ngx_f1_replay_strategy_stint_cost(ty, cur, age,
                                                                  r);
@@ -1165,15 +1203,27 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     }
 
     /*
-     * The window is open: two or more cars stopped in the last three laps
-     * from sets of this compound no older than this one plus 3 laps.
+     * Once a car has gone from dry tyres to wet ones (or back) in this
+     * race, the cars still on the other kind stop within 5 laps.
      */
 
-    if (best_k > 0
-        && ngx_f1_replay_strategy_wave(x, i, cur, age, co->lap)
-           >= NGX_F1_REPLAY_STRATEGY_WAVE)
+    if (x->switched[!ngx_f1_replay_strategy_dry(cur)]
+        && best_n0 > NGX_F1_REPLAY_STRATEGY_SWITCH)
     {
-        best_n0 = 1;
+        best_n0 = NGX_F1_REPLAY_STRATEGY_SWITCH;
+    }
+
+    /*
+     * Covering: under green, when the car just ahead or just behind came
+     * in on this lap and this set has run 0.7 of its stop age, the stop
+     * comes within 2 laps.
+     */
+
+    if (loss0 == x->loss_green && best_n0 > NGX_F1_REPLAY_STRATEGY_COVER
+        && age >= NGX_F1_REPLAY_STRATEGY_COVER_AGE * (age + best_n0)
+        && ngx_f1_replay_strategy_covers(x, i, co->lap))
+    {
+        best_n0 = NGX_F1_REPLAY_STRATEGY_COVER;
     }
 
     co->next_stop = (uint16_t) (co->lap + best_n0);
@@ -1190,6 +1240,54 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     co->confidence = (float) (erf(2.5 / (sd * sqrt(2.0)))
                               * (best_k ? 1
                                         : NGX_F1_REPLAY_STRATEGY_UNPLANNED));
+}
+
+
+/*
+ * Whether a car next to car i on track (one place ahead or behind at the
+ * line of the lap before) came in on the lap given, car i not.
+ */
+
+static int
+ngx_f1_replay_strategy_covers(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
+    unsigned lap)
+{
+    unsigned                             j, pos;
+    const ngx_f1_replay_strategy_lap_t  *lp, *prev;
+
+    lp = ngx_f1_replay_strategy_lap(&x->tb->cars[i], lap, x->upto);
+    prev = ngx_f1_replay_strategy_lap(&x->tb->cars[i], lap - 1, x->upto);
+
+    if (lp == NULL || (lp->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN)) {
+        return 0;
+    }
+
+    pos = prev != NULL ? prev->position : lp->position;
+
+    if (pos == 0) {
+        return 0;
+    }
+
+    for (j = 0; j < x->tb->ncars; j++) {
+        lp = ngx_f1_replay_strategy_lap(&x->tb->cars[j], lap, x->upto);
+        prev = ngx_f1_replay_strategy_lap(&x->tb->cars[j], lap - 1, x->upto);
+
+        if (j == i || lp == NULL
+            || !(lp->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN))
+        {
+            continue;
+        }
+
+        if (prev == NULL) {
+            prev = lp;
+        }
+
+        if (prev->position + 1u == pos || prev->position == pos + 1) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -1211,10 +1309,10 @@ ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
 /*
  * Overtakes, undercuts and overcuts between each car and the car ahead at
- * the line.  The overtake logistic's intercept is shifted by what this
- * race has shown: pairs whose three laps are over (lap <= upto - 3) are
- * scored, and the shift is the MAP estimate under a N(0, 1) prior (a
- * learned per-circuit difficulty).
+ * the line.  The overtake logistic is recalibrated by what this race has
+ * shown (a learned per-circuit difficulty): the pairs whose three laps are
+ * over (lap <= upto - 3) are scored, and logit' = shift + scale * logit
+ * with the MAP shift and scale under N(0, 1) and N(1, 0.15^2) priors.
  */
 
 static void
@@ -1223,7 +1321,9 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
     ngx_f1_replay_strategy_out_t *out)
 {
     double                               z[NGX_F1_REPLAY_STRATEGY_MAX_PAIRS];
-    double                               shift, g, h, p, pace, gain;
+    double                               shift, p, pace, gain;
+    double                               scale, g0, g1, h00, h01, h11, det;
+    double                               d0, d1;
     uint8_t                              y[NGX_F1_REPLAY_STRATEGY_MAX_PAIRS];
     unsigned                             i, j, k, m, n, it, pos, ok, passed;
     const ngx_f1_replay_strategy_car_t  *c, *o;
@@ -1303,34 +1403,54 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
 
             z[n] = ngx_f1_replay_strategy_overtake_logit(ot,
                        lc->gap_ms / 1000.0, pace / 1000.0,
-                       (double) lo->tyre_age - lc->tyre_age, 0);
+                       (double) lo->tyre_age - lc->tyre_age);
             y[n] = (uint8_t) passed;
             n++;
         }
     }
 
     shift = 0;
+    scale = 1;
 
-    for (it = 0; it < 20 && n > 0; it++) {
-        g = -shift / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
-                      * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
-        h = 1 / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
-                 * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
+    /*
+     * MAP of logit' = shift + scale * logit: shift ~ N(0, 1),
+     * scale ~ N(1, 0.5^2); Newton's method.
+     */
+
+    for (it = 0; it < 25 && n > 0; it++) {
+        g0 = -shift / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
+                       * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
+        g1 = -(scale - 1) / (NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR
+                             * NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR);
+        h00 = 1 / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
+                   * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
+        h11 = 1 / (NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR
+                   * NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR);
+        h01 = 0;
 
         for (k = 0; k < n; k++) {
-            p = 1 / (1 + exp(-(z[k] + shift)));
-            g += y[k] - p;
-            h += p * (1 - p);
+            p = 1 / (1 + exp(-(shift + scale * z[k])));
+            g0 += y[k] - p;
+            g1 += (y[k] - p) * z[k];
+            h00 += p * (1 - p);
+            h01 += p * (1 - p) * z[k];
+            h11 += p * (1 - p) * z[k] * z[k];
         }
 
-        shift += g / h;
+        det = h00 * h11 - h01 * h01;
+        d0 = (h11 * g0 - h01 * g1) / det;
+        d1 = (h00 * g1 - h01 * g0) / det;
 
-        if (fabs(g / h) < 1e-6) {
+        shift += d0;
+        scale += d1;
+
+        if (fabs(d0) + fabs(d1) < 1e-6) {
             break;
         }
     }
 
     out->overtake_shift = (float) shift;
+    out->overtake_scale = (float) scale;
     out->overtake_n = (uint16_t) n;
 
     /* each running car against the car ahead at its last line */
@@ -1370,9 +1490,9 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
         co->gap_ms = lc->gap_ms;
         co->pace_ms = (float) pace;
 
-        z[0] = ngx_f1_replay_strategy_overtake_logit(ot, lc->gap_ms / 1000.0,
-                   pace / 1000.0, (double) lo->tyre_age - lc->tyre_age,
-                   shift);
+        z[0] = shift + scale * ngx_f1_replay_strategy_overtake_logit(ot,
+                   lc->gap_ms / 1000.0, pace / 1000.0,
+                   (double) lo->tyre_age - lc->tyre_age);
 
         if (lc->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) {
             z[0] -= 2;
@@ -1503,6 +1623,8 @@ ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
     ngx_f1_replay_strategy_ok(yajl_gen_map_open(g));
     ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_num(g, "shift",
                                      out->overtake_shift));
+    ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_num(g, "scale",
+                                     out->overtake_scale));
     ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g, "n",
                                      out->overtake_n));
     ngx_f1_replay_strategy_ok(yajl_gen_map_close(g));

@@ -168,6 +168,7 @@ typedef struct {
     ngx_f1_replay_strategy_loss_t  loss_vsc;
     float                 fuel_ms;      /* per lap of fuel burnt */
     float                 overtake_shift;  /* learned logit offset */
+    float                 overtake_scale;  /* and slope */
     uint16_t              overtake_n;   /* resolved pairs it used */
     uint8_t               wet;          /* intermediates or wets seen */
     unsigned              ncars;
@@ -175,23 +176,29 @@ typedef struct {
 } ngx_f1_replay_strategy_out_t;
 
 
-/* the priors of the overtake logistic */
+/* the overtake logistic: priors set by hand; fitted on 2024 (default) */
 extern const ngx_f1_replay_strategy_overtake_t
     ngx_f1_replay_strategy_overtake_prior;
+extern const ngx_f1_replay_strategy_overtake_t
+    ngx_f1_replay_strategy_overtake_2024;
 
 /*
  * Runs every model on the laps numbered <= upto_lap (the leader's
- * completed laps) and nothing else.  ot: overtake coefficients, NULL for
- * the priors.  Returns 0, or -1 if the table is malformed.
+ * completed laps) and nothing else, with the 2024 overtake coefficients.
+ * Returns 0, or -1 if the table is malformed.
  */
 int ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
+    unsigned upto_lap, ngx_f1_replay_strategy_out_t *out);
+
+/* the same with other overtake coefficients (NULL: the 2024 fit) */
+int ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out);
 
 /* the logit of the overtake model for the given features */
 double ngx_f1_replay_strategy_overtake_logit(
     const ngx_f1_replay_strategy_overtake_t *ot, double gap_s,
-    double pace_s, double age_laps, double shift);
+    double pace_s, double age_laps);
 
 /* deletes every lap after lap from the table */
 void ngx_f1_replay_strategy_truncate(ngx_f1_replay_strategy_table_t *tb,
@@ -213,7 +220,7 @@ const char *ngx_f1_replay_strategy_compound_name(unsigned c);
  *  "circuit":"Zandvoort","wet":false,"fuel_ms":55,
  *  "pit_loss":{"green":{"ms":21200,"n":9},"sc":{"ms":11448,"n":0},
  *              "vsc":{"ms":12720,"n":0}},
- *  "overtake":{"shift":-0.31,"n":610},
+ *  "overtake":{"shift":-0.31,"scale":1.05,"n":610},
  *  "cars":{"81":{"lap":40,"pos":1,"tyre":"HARD","age":8,"stops":1,
  *     "pace":{"MEDIUM":{"base_ms":74010,"deg_ms":62.5,"n":20},...},
  *     "next_stop":{"lap":55,"lo":51,"hi":59,"confidence":0.31},
@@ -236,9 +243,9 @@ int ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
 
 /*
  * The race table as of session time t: only records with time <= t
- * (laps completed by then).  Returns 0, or -1 if the session has no
- * per-lap timing (then the table holds the drivers and no laps).  *upto
- * receives the leader's completed laps.
+ * (laps completed by then); *upto receives the leader's completed laps
+ * (0 before the first line, and always without TimingData).  Returns 0,
+ * or -1 if the session is not a race (no total laps) or has no timing.
  */
 int ngx_f1_replay_strategy_session_table(const ngx_f1_replay_session_t *s,
     int32_t t, ngx_f1_replay_strategy_table_t *tb, unsigned *upto);

@@ -65,7 +65,7 @@ ngx_f1_replay_strategy_session_table(const ngx_f1_replay_session_t *s,
     qsort(tb->cars, tb->ncars, sizeof(ngx_f1_replay_strategy_car_t),
           ngx_f1_replay_strategy_session_cmp);
 
-    return (s->flags & NGX_F1_REPLAY_HAS_TIMING) ? 0 : -1;
+    return (s->flags & NGX_F1_REPLAY_HAS_TIMING) && s->total_laps ? 0 : -1;
 }
 
 

@@ -4,9 +4,10 @@
 # races of the 2024 season (FastF1 lap tables), every prediction scored
 # against what happened, beside the naive baselines.  Prints the per-race
 # table, the season table and calibration, then the same for each half of
-# the season (rounds 1-12 were used to set the stop-age priors and the
-# survival quantile; rounds 13-24 are held out), then the leakage check
-# on six races and the Dutch GP archive, and the CPU time.
+# the season (rounds 1-12 were used to set the stop-age priors, the
+# survival quantile and the stop-timing rules; rounds 13-24 are held
+# out), then the leakage check on six races and the Dutch GP archive,
+# and the CPU time.
 #
 #   scripts/bench-backtest.sh
 #

@@ -81,8 +81,8 @@ typedef struct {
 
 
 typedef struct {
-    float                 p;            /* engine, prior coefficients */
-    float                 p_fit;        /* engine, LORO-fitted ones */
+    float                 p;            /* engine, fitted coefficients */
+    float                 p_prior;      /* engine, prior coefficients */
     float                 gap_s;
     float                 pace_s;
     float                 age;          /* the car ahead's set, older by */
@@ -110,7 +110,7 @@ typedef struct {
     size_t                    nalloc;
     double                   *base_p;     /* LORO base rate per pair */
     double                   *gap_p;      /* LORO gap-only logistic */
-    double                   *fit_p;      /* engine, LORO coefficients */
+    double                   *prior_p;    /* engine, prior coefficients */
     size_t                    fill;       /* second pass: next pair */
     ngx_f1_replay_strategy_overtake_t  fit[NGX_F1_REPLAY_BT_MAX_RACES];
     ngx_f1_replay_strategy_overtake_t  fit_all;
@@ -299,18 +299,22 @@ main(int argc, char **argv)
     }
 
     /*
-     * Second pass: the engine again, with overtake coefficients fitted on
-     * the other races (leave one race out).
+     * Second pass: the engine again, with the overtake coefficients fitted
+     * on the other races (leave one race out); for a single race, with the
+     * engine's own (fitted on 2024).
      */
 
     ngx_f1_replay_bt_fit(bt->pairs, bt->npairs, NGX_F1_REPLAY_BT_MAX_RACES,
                          &bt->fit_all);
 
     for (i = 0; i < n; i++) {
-        ngx_f1_replay_bt_fit(bt->pairs, bt->npairs,
-                             n > 1 ? (unsigned) i
-                                   : NGX_F1_REPLAY_BT_MAX_RACES,
-                             &bt->fit[i]);
+        if (n > 1) {
+            ngx_f1_replay_bt_fit(bt->pairs, bt->npairs, (unsigned) i,
+                                 &bt->fit[i]);
+
+        } else {
+            bt->fit[i] = ngx_f1_replay_strategy_overtake_2024;
+        }
 
         if (ngx_f1_replay_bt_load(paths[i], tb, name, sizeof(name)) != 0
             || ngx_f1_replay_bt_race(bt, tb, name, &bt->fit[i]) != 0)
@@ -345,7 +349,7 @@ done:
         free(bt->pairs);
         free(bt->base_p);
         free(bt->gap_p);
-        free(bt->fit_p);
+        free(bt->prior_p);
         free(bt);
     }
 
@@ -707,7 +711,10 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
     }
 
     for (lap = 1; lap < total; lap++) {
-        if (ngx_f1_replay_strategy_run(tb, lap, NULL, &out) != 0) {
+        if (ngx_f1_replay_strategy_run_with(tb, lap,
+                &ngx_f1_replay_strategy_overtake_prior, &out)
+            != 0)
+        {
             return -1;
         }
 
@@ -815,7 +822,7 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
 
             pp = &bt->pairs[bt->npairs++];
             pp->p = co->p_overtake;
-            pp->p_fit = co->p_overtake;
+            pp->p_prior = co->p_overtake;
             pp->gap_s = (float) (co->gap_ms / 1000.0);
             pp->pace_s = (float) (co->pace_ms / 1000.0);
             pp->age = (float) tb->cars[j].laps[lap - 1].tyre_age
@@ -849,7 +856,7 @@ ngx_f1_replay_bt_refit(ngx_f1_replay_bt_t *bt,
     static ngx_f1_replay_strategy_out_t      out;
 
     for (lap = 1; lap < tb->total_laps; lap++) {
-        if (ngx_f1_replay_strategy_run(tb, lap, ot, &out) != 0) {
+        if (ngx_f1_replay_strategy_run_with(tb, lap, ot, &out) != 0) {
             return -1;
         }
 
@@ -878,7 +885,7 @@ ngx_f1_replay_bt_refit(ngx_f1_replay_bt_t *bt,
                 return -1;
             }
 
-            bt->pairs[bt->fill++].p_fit = co->p_overtake;
+            bt->pairs[bt->fill++].p = co->p_overtake;
         }
     }
 
@@ -1137,14 +1144,14 @@ ngx_f1_replay_bt_loro(ngx_f1_replay_bt_t *bt)
 
     bt->base_p = calloc(bt->npairs + 1, sizeof(double));
     bt->gap_p = calloc(bt->npairs + 1, sizeof(double));
-    bt->fit_p = calloc(bt->npairs + 1, sizeof(double));
-    if (bt->base_p == NULL || bt->gap_p == NULL || bt->fit_p == NULL) {
+    bt->prior_p = calloc(bt->npairs + 1, sizeof(double));
+    if (bt->base_p == NULL || bt->gap_p == NULL || bt->prior_p == NULL) {
         fprintf(stderr, "f1-replay-backtest: out of memory\n");
         return -1;
     }
 
     for (k = 0; k < bt->npairs; k++) {
-        bt->fit_p[k] = bt->pairs[k].p_fit;
+        bt->prior_p[k] = bt->pairs[k].p_prior;
     }
 
     for (r = 0; r < bt->nraces; r++) {
@@ -1308,7 +1315,7 @@ static void
 ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
 {
     double                     sum[2][NGX_F1_REPLAY_BT_NSTATS];
-    double                    *m, *b, auc, auc_gap, auc_fit;
+    double                    *m, *b, auc, auc_gap, auc_prior;
     unsigned                   r, k;
     ngx_f1_replay_bt_race_t   *rc;
 
@@ -1406,7 +1413,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
 
     auc = ngx_f1_replay_bt_auc(bt->pairs, NULL, 0, bt->npairs);
     auc_gap = ngx_f1_replay_bt_auc(bt->pairs, bt->gap_p, 0, bt->npairs);
-    auc_fit = ngx_f1_replay_bt_auc(bt->pairs, bt->fit_p, 0, bt->npairs);
+    auc_prior = ngx_f1_replay_bt_auc(bt->pairs, bt->prior_p, 0, bt->npairs);
 
     printf("%-28s %9.4f %9.4f %8zu  (base rate, LORO)\n",
            "overtake<=3 laps Brier",
@@ -1418,19 +1425,20 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     printf("%-28s %9.4f %9.4f %8s  (gap-only logistic, LORO)\n",
            "overtake<=3 laps AUC-ROC", auc, auc_gap, "");
 
-    printf("%-28s %9.4f %9s %8s  (engine, LORO-fitted coefficients)\n",
-           "", ngx_f1_replay_bt_brier(bt->pairs, bt->fit_p, 0, bt->npairs),
+    printf("%-28s %9.4f %9s %8s  (engine, prior coefficients)\n",
+           "", ngx_f1_replay_bt_brier(bt->pairs, bt->prior_p, 0, bt->npairs),
            "", "");
-    printf("%-28s %9.4f %9s %8s  (engine, LORO-fitted coefficients)\n",
-           "", auc_fit, "", "");
+    printf("%-28s %9.4f %9s %8s  (engine, prior coefficients)\n",
+           "", auc_prior, "", "");
     printf("overtake coefficients fitted on all %u races: intercept %.3f, "
            "gap %.3f/s, pace %.3f per s/lap, age %.3f per 10 laps, "
            "DRS %.3f\n", bt->nraces, bt->fit_all.intercept, bt->fit_all.gap,
            bt->fit_all.pace, bt->fit_all.age, bt->fit_all.drs);
 
-    ngx_f1_replay_bt_calibration(bt, NULL, "prior coefficients");
-    ngx_f1_replay_bt_calibration(bt, bt->fit_p,
-                                 "LORO-fitted coefficients");
+    ngx_f1_replay_bt_calibration(bt, NULL, bt->nraces > 1
+                                 ? "coefficients fitted leaving the race out"
+                                 : "the engine's 2024 coefficients");
+    ngx_f1_replay_bt_calibration(bt, bt->prior_p, "prior coefficients");
 
     printf("\nRESULT races=%u", bt->nraces);
 
@@ -1441,13 +1449,13 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den));
     }
 
-    printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f brier_fit=%.4f"
-           " auc=%.4f auc_gap=%.4f auc_fit=%.4f pairs=%zu\n",
+    printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f brier_prior=%.4f"
+           " auc=%.4f auc_gap=%.4f auc_prior=%.4f pairs=%zu\n",
            ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),
            ngx_f1_replay_bt_brier(bt->pairs, bt->base_p, 0, bt->npairs),
            ngx_f1_replay_bt_brier(bt->pairs, bt->gap_p, 0, bt->npairs),
-           ngx_f1_replay_bt_brier(bt->pairs, bt->fit_p, 0, bt->npairs),
-           auc, auc_gap, auc_fit, bt->npairs);
+           ngx_f1_replay_bt_brier(bt->pairs, bt->prior_p, 0, bt->npairs),
+           auc, auc_gap, auc_prior, bt->npairs);
 }
 
 
@@ -1748,7 +1756,7 @@ ngx_f1_replay_bt_json(const ngx_f1_replay_strategy_table_t *tb,
     const unsigned char                 *p;
     static ngx_f1_replay_strategy_out_t  out;
 
-    if (ngx_f1_replay_strategy_run(tb, lap, NULL, &out) != 0) {
+    if (ngx_f1_replay_strategy_run(tb, lap, &out) != 0) {
         return -1;
     }
 

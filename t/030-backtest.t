@@ -73,7 +73,7 @@ ok($r->{stop_mae10} <= 3, "four races: MAE within 10 laps $r->{stop_mae10}"
    . ' <= 3');
 
 # the season: every metric beats its baseline; the MAE within 10 laps of
-# the stop misses the issue's target of 3 laps (about 4.2: STRATEGY.md)
+# the stop meets the issue's target of 3 laps, narrowly (2.98: STRATEGY.md)
 
 ($rc, $out) = run('--quiet', '--season', $laps);
 is($rc, 0, 'season: exit status 0') or diag($out);
@@ -81,19 +81,23 @@ $r = result($out);
 is($r->{races}, 24, 'season: 24 races');
 beats($r, 'season', @all);
 ok($r->{auc} >= 0.80, "season: overtake AUC $r->{auc} >= 0.80");
-ok($r->{stop_mae10} < 4.5, "season: MAE within 10 laps $r->{stop_mae10}");
-like($out, qr/^calibration of P\(overtake within 3 laps\), prior coef/m,
-     'season: calibration table');
-ok($r->{brier_fit} < $r->{brier_gap} && $r->{auc_fit} >= 0.80,
-   "season: LORO-fitted overtake coefficients: Brier $r->{brier_fit}, "
-   . "AUC $r->{auc_fit}");
+ok($r->{stop_mae10} <= 3, "season: MAE within 10 laps $r->{stop_mae10}"
+   . ' <= 3');
+my $cal_title = 'calibration of P(overtake within 3 laps), coefficients '
+                . 'fitted leaving the race out';
+like($out, qr/^\Q$cal_title\E$/m, 'season: calibration table');
+ok($r->{brier_prior} < $r->{brier_gap} && $r->{auc_prior} >= 0.80,
+   "season: prior overtake coefficients: Brier $r->{brier_prior}, "
+   . "AUC $r->{auc_prior}");
 
-my @cal = $out =~ /^\s*(\d\.\d) - \d\.\d\s+(\S+)\s+(\S+)\s+(\d+)$/mg;
+# the fitted model's table (the first): every decile within 0.1
+
+my ($table) = $out =~ /leaving the race out\n(.*?)\n\n/s;
+my @cal = ($table // '') =~ /^\s*(\d\.\d) - \d\.\d\s+(\S+)\s+(\S+)\s+(\d+)$/mg;
+is(scalar @cal, 40, 'calibration: ten deciles');
 while (my ($lo, $p, $obs, $n) = splice(@cal, 0, 4)) {
-    if ($lo < 0.3) {
-        ok(abs($p - $obs) < 0.08, "calibration $lo: predicted $p, observed "
-           . "$obs (n $n)");
-    }
+    ok(abs($p - $obs) < 0.1, "calibration $lo: predicted $p, observed "
+       . "$obs (n $n)");
 }
 
 # the Dutch GP archive (per-lap timing through the session adapter)

@@ -127,7 +127,7 @@ json(const ngx_f1_replay_strategy_table_t *t, unsigned lap)
     yajl_gen              g;
     const unsigned char  *buf;
 
-    if (ngx_f1_replay_strategy_run(t, lap, NULL, &out) != 0) {
+    if (ngx_f1_replay_strategy_run(t, lap, &out) != 0) {
         return NULL;
     }
 
@@ -170,7 +170,7 @@ test_old_tyres_stop_first(void)
 
     race(cars, 4, 60, 60);
 
-    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 20, NULL, &out) == 0,
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 20, &out) == 0,
                "run at lap 20");
 
     a = car(1);
@@ -210,7 +210,7 @@ test_two_compound_rule(void)
     };
 
     race(cars, 3, 50, 50);
-    ngx_f1_replay_strategy_run(&tb, 44, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 44, &out);
 
     a = car(1);
     b = car(2);
@@ -232,7 +232,7 @@ test_two_compound_rule(void)
     cars[2].compound2 = I;
 
     race(cars, 3, 50, 50);
-    ngx_f1_replay_strategy_run(&tb, 46, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 46, &out);
 
     UNIT_CHECK(out.wet, "intermediates: a wet race");
     UNIT_CHECK(car(1)->nplan == 0, "wet race: no compulsory stop");
@@ -251,7 +251,7 @@ test_pit_loss(void)
 
     race(cars, 4, 50, 20);
 
-    ngx_f1_replay_strategy_run(&tb, 5, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 5, &out);
 
     UNIT_CHECK(out.loss_green.n == 0 && out.loss_green.ms == 21000,
                "no stop yet: the prior pit loss");
@@ -259,12 +259,12 @@ test_pit_loss(void)
                && out.loss_vsc.ms < out.loss_green.ms,
                "SC and VSC losses below green (prior)");
 
-    ngx_f1_replay_strategy_run(&tb, 10, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 10, &out);
 
     UNIT_CHECK(out.loss_green.n == 0,
                "in-lap without its out-lap: not measured yet");
 
-    ngx_f1_replay_strategy_run(&tb, 20, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 20, &out);
 
     UNIT_CHECK(out.loss_green.n == 1, "one stop measured");
     UNIT_CHECK(abs(out.loss_green.ms - 22000) <= 10,
@@ -310,7 +310,7 @@ test_safety_car_stops(void)
         }
     }
 
-    ngx_f1_replay_strategy_run(&tb, 20, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 20, &out);
 
     UNIT_CHECK(out.loss_sc.n == 2, "two SC stops measured");
     UNIT_CHECK(abs(out.loss_sc.ms - 10000) <= 10,
@@ -328,14 +328,14 @@ test_overtake(void)
 
     ot = &ngx_f1_replay_strategy_overtake_prior;
 
-    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 0.5, 0, 0, 0)
-               > ngx_f1_replay_strategy_overtake_logit(ot, 2.0, 0, 0, 0),
+    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 0.5, 0, 0)
+               > ngx_f1_replay_strategy_overtake_logit(ot, 2.0, 0, 0),
                "smaller gap: likelier overtake");
-    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 1.0, 0, 0)
-               > ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0.2, 0, 0),
+    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 1.0, 0)
+               > ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0.2, 0),
                "bigger pace advantage: likelier overtake");
-    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0, 10, 0)
-               > ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0, 0, 0),
+    UNIT_CHECK(ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0, 10)
+               > ngx_f1_replay_strategy_overtake_logit(ot, 1.5, 0, 0),
                "older tyres ahead: likelier overtake");
 
     /*
@@ -354,7 +354,7 @@ test_overtake(void)
     tb.cars[1].laps[11].gap_ms = 400;
     tb.cars[3].laps[11].gap_ms = 3000;
 
-    ngx_f1_replay_strategy_run(&tb, 12, NULL, &out);
+    ngx_f1_replay_strategy_run(&tb, 12, &out);
 
     p_near = car(2)->p_overtake;
     p_far = car(4)->p_overtake;
@@ -364,6 +364,57 @@ test_overtake(void)
     UNIT_CHECK(car(2)->pace_ms > 500, "pace advantage from the fits");
     UNIT_CHECK(p_near > p_far && p_near > 0 && p_far < 1,
                "close and faster: a likelier overtake");
+}
+
+
+static void
+test_reactive_stops(void)
+{
+    unsigned                                 lap;
+    const ngx_f1_replay_strategy_car_out_t  *a, *d;
+
+    /*
+     * Cars on intermediates; car 1 stops on lap 5, for mediums (the track
+     * has dried) or for new intermediates: at lap 6 car 2 stops within 5
+     * laps after the first, later after the second.
+     */
+
+    car_spec_t  wet[] = {
+        { 1, I, 0, 40, 5, M, 60 },
+        { 2, I, 0, 40, 0, 0, 0 },
+        { 3, I, 0, 40, 0, 0, 0 }
+    };
+
+    race(wet, 3, 60, 6);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 6, &out) == 0, "run, dried");
+    lap = car(2)->next_stop;
+    UNIT_CHECK(lap > 6 && lap <= 11, "on inters once a car took slicks");
+
+    wet[0].compound2 = I;
+    race(wet, 3, 60, 6);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 6, &out) == 0, "run, wet");
+    UNIT_CHECK(car(2)->next_stop > lap, "new inters: no change of weather");
+
+    /*
+     * Car 2 comes in on lap 20: car 1, just ahead, covers within 2 laps;
+     * car 4, two places behind on a set as old, does not.
+     */
+
+    car_spec_t  dry[] = {
+        { 1, M, 0, 60, 0, 0, 0 },
+        { 2, M, 0, 60, 20, H, 40 },
+        { 3, M, 0, 60, 0, 0, 0 },
+        { 4, M, 0, 60, 0, 0, 0 }
+    };
+
+    race(dry, 4, 60, 20);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 20, &out) == 0, "run, dry");
+
+    a = car(1);
+    d = car(4);
+
+    UNIT_CHECK(a->next_stop == 22, "the car ahead covers the stop");
+    UNIT_CHECK(d->next_stop >= 24, "under green at least 4 laps ahead");
 }
 
 
@@ -484,6 +535,16 @@ test_json(void)
 
     yajl_tree_free(v);
     free(s);
+
+    /* a circuit name cut inside a UTF-8 sequence */
+
+    memset(tb.circuit, 'x', sizeof(tb.circuit));
+    memcpy(tb.circuit + 28, "\xc3\xa3\xc3\xa3", 4);
+
+    ngx_f1_replay_strategy_run(&tb, 20, &out);
+
+    UNIT_CHECK(strlen(out.circuit) == 30,
+               "circuit name cut before a split UTF-8 sequence");
 }
 
 
@@ -495,6 +556,7 @@ main(void)
     test_pit_loss();
     test_safety_car_stops();
     test_overtake();
+    test_reactive_stops();
     test_drive_through();
     test_leakage();
     test_json();

@@ -2016,7 +2016,7 @@ ngx_f1_replay_ws_strategy(ngx_f1_replay_session_conf_t *sc, ngx_uint_t lap,
     if (t != NGX_F1_REPLAY_NO_TIME
         && ngx_f1_replay_strategy_session_table(sc->session, t, tb, &upto)
            == 0
-        && ngx_f1_replay_strategy_run(tb, upto, NULL, sc->strategy) == 0)
+        && ngx_f1_replay_strategy_run(tb, upto, sc->strategy) == 0)
     {
         sc->strategy_ok = NGX_OK;
     }

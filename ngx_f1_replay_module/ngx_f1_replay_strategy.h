@@ -12,7 +12,7 @@
  * Race strategy predictions: pure functions over a race table (per car,
  * per completed lap), free of nginx and session types.  The engine reads
  * only the laps numbered up to the lap it is run at, so its output at
- * lap L depends on nothing that happened later (see STRATEGY.md for the
+ * lap L depends on nothing that happened later (see README.md, "Strategy predictions", for the
  * models, their assumptions and the back-test).
  *
  * ngx_f1_replay_strategy_session_table() builds a table from a loaded

@@ -8,6 +8,8 @@
 #     b) t/ with a static ASan+UBSan nginx (scripts/build-nginx.sh asan)
 #     c) the loader tests t/0[1-3]*.t under valgrind, static debug nginx
 #     d) each libFuzzer target for FUZZ_SECONDS, from its seed corpus
+#     e) the strategy back-test over the 2024 season, as a benchmark
+#        (scripts/bench-backtest.sh: tables and leakage check printed)
 #   and a summary; the exit status is non-zero when any stage failed.
 #
 # Environment:
@@ -223,6 +225,10 @@ fuzz_one() {
     echo "$rc" > "$LOGS/$name.rc"
 }
 
+stage_backtest() {
+    "$ROOT/scripts/bench-backtest.sh"
+}
+
 stage_fuzz() {
     local bin name rc failed=0 n=0 running=0
     local -a bins=()
@@ -337,5 +343,7 @@ if [ "${F1_REPLAY_SKIP_FUZZ:-0}" = 1 ]; then
 else
     run_stage "d) fuzz" stage_fuzz
 fi
+
+run_stage "e) back-test, 2024 season" stage_backtest
 
 summary

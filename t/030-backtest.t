@@ -3,7 +3,7 @@
 # the same without the laps after L (and, on archives, without the lines
 # after a session time).  Metrics: the model against the naive baselines
 # on four races, on the season, and on the Dutch GP archive.  The season
-# figures of README/STRATEGY.md come from scripts/bench-backtest.sh.
+# figures of README.md come from scripts/bench-backtest.sh.
 
 use strict;
 use warnings;
@@ -73,7 +73,7 @@ ok($r->{stop_mae10} <= 3, "four races: MAE within 10 laps $r->{stop_mae10}"
    . ' <= 3');
 
 # the season: every metric beats its baseline; the MAE within 10 laps of
-# the stop meets the issue's target of 3 laps, narrowly (2.98: STRATEGY.md)
+# the stop meets the issue's target of 3 laps, narrowly (2.98: README.md)
 
 ($rc, $out) = run('--quiet', '--season', $laps);
 is($rc, 0, 'season: exit status 0') or diag($out);

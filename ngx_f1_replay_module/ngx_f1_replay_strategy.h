@@ -12,8 +12,8 @@
  * Race strategy predictions: pure functions over a race table (per car,
  * per completed lap), free of nginx and session types.  The engine reads
  * only the laps numbered up to the lap it is run at, so its output at
- * lap L depends on nothing that happened later (see README.md, "Strategy predictions", for the
- * models, their assumptions and the back-test).
+ * lap L depends on nothing that happened later (README.md, "Strategy
+ * predictions", has the models, their assumptions and the back-test).
  *
  * ngx_f1_replay_strategy_session_table() builds a table from a loaded
  * session with the records up to a session time.

@@ -1959,11 +1959,10 @@ ngx_f1_replay_ws_predictions(ngx_f1_replay_session_conf_t *sc,
         pc = &sc->predictions[sc->npredictions++];
 
     } else {
-        pc = &sc->predictions[0];
+        pc = sc->predictions;
         ngx_f1_replay_msg_release(pc->msg);
-        ngx_memmove(pc, pc + 1,
-                    (NGX_F1_REPLAY_PCACHE - 1) * sizeof(ngx_f1_replay_pcache_t));
-        pc = &sc->predictions[NGX_F1_REPLAY_PCACHE - 1];
+        ngx_memmove(pc, pc + 1, (NGX_F1_REPLAY_PCACHE - 1) * sizeof(*pc));
+        pc += NGX_F1_REPLAY_PCACHE - 1;
     }
 
     pc->lcf = lcf;

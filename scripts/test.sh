@@ -344,6 +344,6 @@ else
     run_stage "d) fuzz" stage_fuzz
 fi
 
-run_stage "e) back-test, 2024 season" stage_backtest
+run_stage "e) back-test 2024" stage_backtest
 
 summary

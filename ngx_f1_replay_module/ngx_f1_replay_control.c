@@ -319,10 +319,11 @@ static ngx_int_t
 ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_json_t *doc, int64_t *t, const char **err)
 {
-    u_char                 tbuf[12];
-    int32_t                ms;
-    ngx_uint_t             n;
-    ngx_f1_replay_json_t  *v, *lap, *ev, *off;
+    u_char                  tbuf[12];
+    int32_t                 ms;
+    ngx_uint_t              n;
+    ngx_f1_replay_json_t   *v, *lap, *ev, *off;
+    ngx_f1_replay_clock_t  *clk;
 
     v = ngx_f1_replay_json_get(doc, "t");
     lap = ngx_f1_replay_json_get(doc, "lap");
@@ -403,7 +404,9 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
         *t += (int64_t) (off->number * 1000);
     }
 
-    if (*t < sc->clock.min_ms || *t > sc->clock.end_ms) {
+    clk = ngx_f1_replay_clock(sc);
+
+    if (*t < clk->min_ms || *t > clk->end_ms) {
         *err = "the time is outside the session";
         return NGX_DECLINED;
     }

@@ -136,6 +136,15 @@ sub check {
     return $json ? decode_json($json) : {};
 }
 
+# a seek as the first request a worker sees (its copy of the clock not
+# read yet), then back to the start
+
+my ($code, $text) = http('POST', '/control/', '{"action":"seek","lap":2}');
+is($code, 200, 'a seek as the first request: 200') or diag($text);
+($code, $text) = http('POST', '/control/', '{"action":"restart"}');
+is($code, 200, '... and a restart');
+sleep 0.1;
+
 # the clock
 
 my $c = clock();
@@ -185,7 +194,7 @@ $r = check('a client with ?delay=2 sees every moment 2 s later',
 cmp_ok($r->{common_ticks} // 0, '>=', 100,
        "... $r->{common_ticks} ticks compared");
 
-my ($code, $text) = http('GET', '/ws?delay=11', undef, 'Upgrade: websocket',
+($code, $text) = http('GET', '/ws?delay=11', undef, 'Upgrade: websocket',
                          'Connection: Upgrade', 'Sec-WebSocket-Version: 13',
                          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==');
 is($code, 400, 'a delay above f1_replay_max_delay: 400');
@@ -266,7 +275,7 @@ like($text, qr/^\{"error":"[^"]+"\}$/, '... with a JSON reason');
 ($code, $text) = http('GET', '/status');
 my $s = decode_json($text)->{sessions}[0];
 is($s->{clock}{state}, 'playing', 'status: clock state');
-is($s->{clock}{change}, 18, 'status: the 18 changes made');
+is($s->{clock}{change}, 20, 'status: the 20 changes made');
 
 ($code, $text) = http('GET', '/status?format=prometheus');
 like($text, qr/^f1_replay_clock_state\{session="dutch",state="playing"\} 1$/m,

@@ -189,6 +189,49 @@ ngx_f1_replay_parse_time(const unsigned char *p, size_t len, int32_t *ms)
 
 
 int
+ngx_f1_replay_parse_time_arg(const unsigned char *p, size_t len,
+    int32_t *ms)
+{
+    size_t         i;
+    int64_t        n;
+    unsigned char  buf[NGX_F1_REPLAY_LINE_TIME_LEN];
+
+    if (len == NGX_F1_REPLAY_LINE_TIME_LEN - 4) {
+        memcpy(buf, p, len);
+        memcpy(buf + len, ".000", 4);
+        p = buf;
+        len = NGX_F1_REPLAY_LINE_TIME_LEN;
+    }
+
+    if (ngx_f1_replay_parse_time(p, len, ms) == 0) {
+        return 0;
+    }
+
+    if (len == 0 || len > 10) {
+        return -1;
+    }
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (!ngx_f1_replay_line_is_digit(p[i])) {
+            return -1;
+        }
+
+        n = n * 10 + (p[i] - '0');
+    }
+
+    if (n > INT32_MAX) {
+        return -1;
+    }
+
+    *ms = (int32_t) n;
+
+    return 0;
+}
+
+
+int
 ngx_f1_replay_parse_utc(const char *p, size_t len, int64_t *ms)
 {
     int                   year, month, day, hour, min, sec, frac, mdays;

@@ -59,6 +59,13 @@ int ngx_f1_replay_parse_time(const unsigned char *p, size_t len,
     int32_t *ms);
 
 /*
+ * A session time given by a user: "HH:MM:SS", "HH:MM:SS.mmm" or a
+ * number of milliseconds; -1 if it is none of them
+ */
+int ngx_f1_replay_parse_time_arg(const unsigned char *p, size_t len,
+    int32_t *ms);
+
+/*
  * Parses an ISO 8601 UTC time as found in the archives,
  * "2025-08-31T13:00:00.1230000Z", "2018-04-29T12:07:10" (no zone: UTC),
  * with 0 to 9 fractional digits, into milliseconds since the Unix epoch.

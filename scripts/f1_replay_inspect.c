@@ -127,23 +127,15 @@ main(int argc, char **argv)
 }
 
 
-/* "HH:MM:SS.mmm" or milliseconds */
+/* "HH:MM:SS[.mmm]" or milliseconds */
 
 static int
 ngx_f1_replay_inspect_time(const char *arg, int32_t *t)
 {
-    char  *end;
-
-    if (ngx_f1_replay_parse_time((unsigned char *) arg, strlen(arg), t)
-        == 0)
+    if (ngx_f1_replay_parse_time_arg((unsigned char *) arg, strlen(arg), t)
+        != 0)
     {
-        return 0;
-    }
-
-    *t = (int32_t) strtol(arg, &end, 10);
-
-    if (*end != '\0' || end == arg) {
-        fprintf(stderr, "bad time \"%s\": use HH:MM:SS.mmm or "
+        fprintf(stderr, "bad time \"%s\": use HH:MM:SS[.mmm] or "
                 "milliseconds\n", arg);
         return -1;
     }

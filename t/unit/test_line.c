@@ -43,6 +43,29 @@ main(void)
     ngx_f1_replay_test_utcs();
     ngx_f1_replay_test_decode_z();
 
+    /* session times given by users */
+
+    {
+        int32_t  ms;
+
+        UNIT_CHECK(ngx_f1_replay_parse_time_arg((u_char *) "00:45:00", 8,
+                                                &ms) == 0 && ms == 2700000,
+                   "time arg HH:MM:SS");
+        UNIT_CHECK(ngx_f1_replay_parse_time_arg((u_char *) "01:00:00.250",
+                                                12, &ms) == 0
+                   && ms == 3600250, "time arg HH:MM:SS.mmm");
+        UNIT_CHECK(ngx_f1_replay_parse_time_arg((u_char *) "3600000", 7, &ms)
+                   == 0 && ms == 3600000, "time arg milliseconds");
+        UNIT_CHECK(ngx_f1_replay_parse_time_arg((u_char *) "", 0, &ms) == -1
+                   && ngx_f1_replay_parse_time_arg((u_char *) "-5", 2, &ms)
+                      == -1
+                   && ngx_f1_replay_parse_time_arg((u_char *) "9999999999",
+                                                   10, &ms) == -1
+                   && ngx_f1_replay_parse_time_arg((u_char *) "00:61:00", 8,
+                                                   &ms) == -1,
+                   "time arg: empty, negative, too large, bad minutes");
+    }
+
     return UNIT_DONE();
 }
 

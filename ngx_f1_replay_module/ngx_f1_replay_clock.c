@@ -137,6 +137,15 @@ ngx_f1_replay_clock_at(const ngx_f1_replay_clock_t *clk, uint64_t tick,
 }
 
 
+void
+ngx_f1_replay_clock_behind(const ngx_f1_replay_clock_t *clk, uint64_t tick,
+    uint64_t delay, int64_t now_ms, ngx_f1_replay_clock_pos_t *pos)
+{
+    ngx_f1_replay_clock_at(clk, tick > delay ? tick - delay : 0,
+                           now_ms - (int64_t) (delay * clk->tick_ms), pos);
+}
+
+
 int32_t
 ngx_f1_replay_clock_session_time(const ngx_f1_replay_clock_t *clk,
     uint64_t tick)

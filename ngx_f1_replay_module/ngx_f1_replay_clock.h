@@ -115,6 +115,14 @@ int64_t ngx_f1_replay_clock_tick_start(const ngx_f1_replay_clock_t *clk,
 void ngx_f1_replay_clock_at(const ngx_f1_replay_clock_t *clk, uint64_t tick,
     int64_t now_ms, ngx_f1_replay_clock_pos_t *pos);
 
+/*
+ * the position seen by a client delay ticks behind at tick: the clock as
+ * it was then (waiting too, if the anchor had not come then)
+ */
+void ngx_f1_replay_clock_behind(const ngx_f1_replay_clock_t *clk,
+    uint64_t tick, uint64_t delay, int64_t now_ms,
+    ngx_f1_replay_clock_pos_t *pos);
+
 /* the session time shown at a tick */
 int32_t ngx_f1_replay_clock_session_time(const ngx_f1_replay_clock_t *clk,
     uint64_t tick);

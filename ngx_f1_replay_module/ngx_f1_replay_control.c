@@ -59,8 +59,6 @@ static ngx_int_t ngx_f1_replay_control_clock(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc, ngx_uint_t next);
 static ngx_int_t ngx_f1_replay_control_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *err);
-static ngx_int_t ngx_f1_replay_control_send(ngx_http_request_t *r,
-    ngx_uint_t status, yajl_gen g);
 
 
 ngx_int_t
@@ -319,7 +317,6 @@ static ngx_int_t
 ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_json_t *doc, int64_t *t, const char **err)
 {
-    u_char                  tbuf[12];
     int32_t                 ms;
     ngx_uint_t              n;
     ngx_f1_replay_json_t   *v, *lap, *ev, *off;
@@ -343,22 +340,11 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
         {
             ms = (int32_t) v->number;
 
-        } else if (v->type == NGX_F1_REPLAY_JSON_STRING
-                   && (v->len == 12 || v->len == 8))
+        } else if (v->type != NGX_F1_REPLAY_JSON_STRING
+                   || ngx_f1_replay_parse_time_arg((u_char *) v->str, v->len,
+                                                   &ms)
+                      != 0)
         {
-            ngx_memcpy(tbuf, v->str, v->len);
-            ngx_memcpy(tbuf + 8, ".000", 4);
-
-            if (v->len == 12) {
-                ngx_memcpy(tbuf + 8, v->str + 8, 4);
-            }
-
-            if (ngx_f1_replay_parse_time(tbuf, 12, &ms) != 0) {
-                *err = "\"t\" must be HH:MM:SS[.mmm] or milliseconds";
-                return NGX_DECLINED;
-            }
-
-        } else {
             *err = "\"t\" must be HH:MM:SS[.mmm] or milliseconds";
             return NGX_DECLINED;
         }
@@ -506,7 +492,7 @@ ngx_f1_replay_control_timeline(ngx_http_request_t *r,
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     } else {
-        rc = ngx_f1_replay_control_send(r, NGX_HTTP_OK, g);
+        rc = ngx_f1_replay_send_json(r, NGX_HTTP_OK, g);
     }
 
     yajl_gen_free(g);
@@ -522,34 +508,14 @@ static ngx_int_t
 ngx_f1_replay_control_arg_time(ngx_http_request_t *r, const char *name,
     int32_t *t)
 {
-    u_char     tbuf[12];
-    ngx_int_t  n;
     ngx_str_t  arg;
 
     if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &arg) != NGX_OK) {
         return NGX_OK;
     }
 
-    if (arg.len == 8 || arg.len == 12) {
-        ngx_memcpy(tbuf, arg.data, arg.len);
-
-        if (arg.len == 8) {
-            ngx_memcpy(tbuf + 8, ".000", 4);
-        }
-
-        if (ngx_f1_replay_parse_time(tbuf, 12, t) == 0) {
-            return NGX_OK;
-        }
-    }
-
-    n = ngx_atoi(arg.data, arg.len);
-    if (n == NGX_ERROR || n > NGX_MAX_INT32_VALUE) {
-        return NGX_ERROR;
-    }
-
-    *t = (int32_t) n;
-
-    return NGX_OK;
+    return ngx_f1_replay_parse_time_arg(arg.data, arg.len, t) == 0
+           ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -584,7 +550,7 @@ ngx_f1_replay_control_clock(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_f1_replay_control_send(r, NGX_HTTP_OK, g);
+    rc = ngx_f1_replay_send_json(r, NGX_HTTP_OK, g);
 
     yajl_gen_free(g);
 
@@ -617,50 +583,9 @@ ngx_f1_replay_control_error(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_f1_replay_control_send(r, status, g);
+    rc = ngx_f1_replay_send_json(r, status, g);
 
     yajl_gen_free(g);
 
     return rc;
-}
-
-
-static ngx_int_t
-ngx_f1_replay_control_send(ngx_http_request_t *r, ngx_uint_t status,
-    yajl_gen g)
-{
-    size_t                len;
-    ngx_int_t             rc;
-    ngx_buf_t            *b;
-    ngx_chain_t           out;
-    const unsigned char  *json;
-
-    if (yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b = ngx_create_temp_buf(r->pool, len + 1);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_cpymem(b->last, json, len);
-    *b->last++ = LF;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
 }

@@ -452,13 +452,9 @@ ngx_f1_replay_warn(void *ctx, const char *msg)
 static ngx_int_t
 ngx_f1_replay_info_handler(ngx_http_request_t *r)
 {
-    size_t                     len;
     int32_t                    t;
     ngx_int_t                  rc;
     yajl_gen                   g;
-    ngx_buf_t                 *b;
-    ngx_chain_t                out;
-    const unsigned char       *json;
     ngx_f1_replay_loc_conf_t  *flcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -485,8 +481,7 @@ ngx_f1_replay_info_handler(ngx_http_request_t *r)
     if (((rc == NGX_OK)
          ? ngx_f1_replay_session_state(flcf->info->session, t, NULL, g)
          : ngx_f1_replay_session_summary(flcf->info->session, g))
-        != 0
-        || yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok)
+        != 0)
     {
         yajl_gen_free(g);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -494,9 +489,32 @@ ngx_f1_replay_info_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    rc = ngx_f1_replay_send_json(r, NGX_HTTP_OK, g);
+
+    yajl_gen_free(g);
+
+    return rc;
+}
+
+
+/* the generator's JSON document as the response, with a final newline */
+
+ngx_int_t
+ngx_f1_replay_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    yajl_gen g)
+{
+    size_t                len;
+    ngx_int_t             rc;
+    ngx_buf_t            *b;
+    ngx_chain_t           out;
+    const unsigned char  *json;
+
+    if (yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     b = ngx_create_temp_buf(r->pool, len + 1);
     if (b == NULL) {
-        yajl_gen_free(g);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -505,9 +523,7 @@ ngx_f1_replay_info_handler(ngx_http_request_t *r)
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
-    yajl_gen_free(g);
-
-    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.status = status;
     r->headers_out.content_length_n = b->last - b->pos;
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
@@ -524,30 +540,25 @@ ngx_f1_replay_info_handler(ngx_http_request_t *r)
 }
 
 
-/* ?t=HH:MM:SS.mmm or ?t=<milliseconds>: NGX_OK, NGX_DECLINED if absent */
+/*
+ * ?t=HH:MM:SS[.mmm] or ?t=<milliseconds>: NGX_OK, NGX_DECLINED if
+ * absent
+ */
 
 static ngx_int_t
 ngx_f1_replay_info_time(ngx_http_request_t *r, int32_t *t)
 {
-    ngx_int_t  n;
     ngx_str_t  arg;
 
     if (ngx_http_arg(r, (u_char *) "t", 1, &arg) != NGX_OK) {
         return NGX_DECLINED;
     }
 
-    if (ngx_f1_replay_parse_time(arg.data, arg.len, t) == 0) {
-        return NGX_OK;
-    }
-
-    n = ngx_atoi(arg.data, arg.len);
-    if (n == NGX_ERROR || n > NGX_MAX_INT32_VALUE) {
+    if (ngx_f1_replay_parse_time_arg(arg.data, arg.len, t) != 0) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "f1_replay_info: invalid t=\"%V\"", &arg);
         return NGX_HTTP_BAD_REQUEST;
     }
-
-    *t = (int32_t) n;
 
     return NGX_OK;
 }
@@ -715,7 +726,6 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     int64_t                        anchor_ms;
     ngx_int_t                      rate;
     ngx_uint_t                     start, loop;
-    u_char                         tbuf[12];
     ngx_str_t                     *value, path, zone, s;
     ngx_uint_t                     i;
     ngx_f1_replay_session_conf_t  *sc, **scp;
@@ -807,16 +817,7 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 continue;
             }
 
-            /* HH:MM:SS or HH:MM:SS.mmm */
-
-            if (s.len == 8) {
-                ngx_memcpy(tbuf, s.data, 8);
-                ngx_memcpy(tbuf + 8, ".000", 4);
-                s.data = tbuf;
-                s.len = 12;
-            }
-
-            if (ngx_f1_replay_parse_time(s.data, s.len, &start_ms) != 0) {
+            if (ngx_f1_replay_parse_time_arg(s.data, s.len, &start_ms) != 0) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "invalid start \"%V\": lights_out, "
                                    "formation or a session time "

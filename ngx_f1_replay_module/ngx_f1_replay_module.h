@@ -97,7 +97,6 @@ typedef struct {
     uint64_t                       delay;        /* ticks behind */
     ngx_uint_t                     refs;
 
-    ngx_uint_t                     started;      /* the fields below set */
     uint64_t                       seg;          /* clock segment */
     uint64_t                       jump;
     ngx_uint_t                     state;
@@ -195,6 +194,8 @@ extern ngx_module_t  ngx_f1_replay_module;
 ngx_int_t ngx_f1_replay_ws_handler(ngx_http_request_t *r);
 ngx_int_t ngx_f1_replay_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_f1_replay_control_handler(ngx_http_request_t *r);
+ngx_int_t ngx_f1_replay_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    yajl_gen g);
 ngx_f1_replay_clock_t *ngx_f1_replay_clock(ngx_f1_replay_session_conf_t *sc);
 void ngx_f1_replay_ws_exit(ngx_f1_replay_session_conf_t *sc);
 

@@ -137,6 +137,8 @@ static ngx_msec_t ngx_f1_replay_ws_next(ngx_f1_replay_clock_t *clk,
 static void ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_sub_t *sub, uint64_t tick, int64_t now, double sent,
     ngx_log_t *log);
+static void ngx_f1_replay_ws_seen(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_sub_t *sub, ngx_f1_replay_clock_pos_t *pos);
 static ngx_int_t ngx_f1_replay_ws_pend(ngx_f1_replay_sub_t *sub,
     ngx_f1_replay_msg_t *m);
 static ngx_f1_replay_msg_t *ngx_f1_replay_ws_clock_msg(
@@ -579,8 +581,6 @@ ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
     uint64_t delay, ngx_f1_replay_msg_t **hello, ngx_f1_replay_msg_t **state,
     int32_t *t, ngx_log_t *log)
 {
-    int64_t                    now;
-    uint64_t                   vt;
     yajl_gen                   g;
     ngx_int_t                  rc;
     ngx_f1_replay_msg_t       *h, *st;
@@ -597,11 +597,9 @@ ngx_f1_replay_ws_greeting(ngx_f1_replay_session_conf_t *sc, uint64_t tick,
     }
 
     clk = &sc->clock;
-    now = (int64_t) ngx_current_msec;
-    vt = tick > delay ? tick - delay : 0;
 
-    ngx_f1_replay_clock_at(clk, vt,
-                           now - (int64_t) (delay * clk->tick_ms), &pos);
+    ngx_f1_replay_clock_behind(clk, tick, delay, (int64_t) ngx_current_msec,
+                               &pos);
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
@@ -1778,67 +1776,53 @@ ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_sub_t *sub, uint64_t tick, int64_t now, double sent,
     ngx_log_t *log)
 {
-    uint64_t                   vt, bucket;
+    uint64_t                   bucket;
     ngx_uint_t                 i, lap;
     ngx_f1_replay_msg_t       *m;
-    ngx_f1_replay_clock_t     *clk;
     ngx_f1_replay_clock_pos_t  pos;
 
-    clk = &sc->clock;
-    vt = tick > sub->delay ? tick - sub->delay : 0;
+    ngx_f1_replay_clock_behind(&sc->clock, tick, sub->delay, now, &pos);
 
-    ngx_f1_replay_clock_at(clk, vt,
-                           now - (int64_t) (sub->delay * clk->tick_ms), &pos);
+    if (pos.seg != sub->seg || pos.state != sub->state) {
+        m = ngx_f1_replay_ws_clock_msg(sc, &pos, sub->delay, log);
+        if (m) {
+            (void) ngx_f1_replay_ws_pend(sub, m);
+        }
+    }
 
-    if (sub->started) {
+    lap = sub->lap;
 
-        if (pos.seg != sub->seg || pos.state != sub->state) {
-            m = ngx_f1_replay_ws_clock_msg(sc, &pos, sub->delay, log);
-            if (m) {
-                (void) ngx_f1_replay_ws_pend(sub, m);
-            }
+    if (pos.jump != sub->jump || pos.t < sub->last_t) {
+        m = ngx_f1_replay_ws_state_msg(sc, pos.t, log);
+        if (m) {
+            (void) ngx_f1_replay_ws_pend(sub, m);
         }
 
-        if (pos.jump != sub->jump || pos.t < sub->last_t) {
-            m = ngx_f1_replay_ws_state_msg(sc, pos.t, log);
-            if (m) {
-                (void) ngx_f1_replay_ws_pend(sub, m);
-            }
+        sub->predict = 1;
 
-            sub->predict = 1;
-
-        } else if (pos.t > sub->last_t
-                   && pos.t - sub->last_t <= NGX_F1_REPLAY_EVENTS_SPAN
-                   && ngx_f1_replay_ws_events(sc, sub->last_t, pos.t, log)
-                      == NGX_OK)
-        {
-            for (i = 0; i < sc->nevents; i++) {
-                if (ngx_f1_replay_ws_pend(sub, sc->events[i]) != NGX_OK) {
-                    break;
-                }
+    } else if (pos.t > sub->last_t
+               && pos.t - sub->last_t <= NGX_F1_REPLAY_EVENTS_SPAN
+               && ngx_f1_replay_ws_events(sc, sub->last_t, pos.t, log)
+                  == NGX_OK)
+    {
+        for (i = 0; i < sc->nevents; i++) {
+            if (ngx_f1_replay_ws_pend(sub, sc->events[i]) != NGX_OK) {
+                break;
             }
         }
     }
 
-    lap = ngx_f1_replay_ws_lap(sc, pos.t);
+    ngx_f1_replay_ws_seen(sc, sub, &pos);
 
-    if (sub->started && lap != sub->lap) {
+    if (sub->lap != lap) {
         sub->predict = 1;
     }
-
-    sub->started = 1;
-    sub->seg = pos.seg;
-    sub->jump = pos.jump;
-    sub->state = pos.state;
-    sub->last_t = pos.t;
-    sub->lap = lap;
-    sub->playing = (pos.state == NGX_F1_REPLAY_PLAYING);
 
     if (!sub->playing) {
         return;
     }
 
-    bucket = vt / sub->divisor;
+    bucket = pos.tick / sub->divisor;
 
     if (sub->frame && sub->bucket == bucket) {
         return;
@@ -1851,7 +1835,7 @@ ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
 
     m = NULL;
 
-    if (ngx_f1_replay_frame_encode(sc->session, vt, pos.t, sent,
+    if (ngx_f1_replay_frame_encode(sc->session, pos.tick, pos.t, sent,
                                    &sub->filter, sc->gen)
         == 0)
     {
@@ -1860,7 +1844,7 @@ ngx_f1_replay_ws_view(ngx_f1_replay_session_conf_t *sc,
 
     if (m == NULL) {
         ngx_log_error(NGX_LOG_ALERT, log, 0,
-                      "f1_replay: cannot encode tick %uL", vt);
+                      "f1_replay: cannot encode tick %uL", pos.tick);
         sub->playing = 0;
         return;
     }
@@ -2023,6 +2007,21 @@ ngx_f1_replay_ws_strategy(ngx_f1_replay_session_conf_t *sc, ngx_uint_t lap,
     ngx_free(tb);
 
     return sc->strategy_ok;
+}
+
+
+/* where a subscription's view of the clock is now */
+
+static void
+ngx_f1_replay_ws_seen(ngx_f1_replay_session_conf_t *sc,
+    ngx_f1_replay_sub_t *sub, ngx_f1_replay_clock_pos_t *pos)
+{
+    sub->seg = pos->seg;
+    sub->jump = pos->jump;
+    sub->state = pos->state;
+    sub->last_t = pos->t;
+    sub->lap = ngx_f1_replay_ws_lap(sc, pos->t);
+    sub->playing = (pos->state == NGX_F1_REPLAY_PLAYING);
 }
 
 
@@ -2461,7 +2460,7 @@ static ngx_int_t
 ngx_f1_replay_ws_rejoin(ngx_f1_replay_client_t *cl)
 {
     int64_t                        now;
-    uint64_t                       vt, delay;
+    uint64_t                       delay;
     ngx_f1_replay_msg_t           *m;
     ngx_f1_replay_clock_t         *clk;
     ngx_f1_replay_clock_pos_t      pos;
@@ -2471,11 +2470,9 @@ ngx_f1_replay_ws_rejoin(ngx_f1_replay_client_t *cl)
     clk = ngx_f1_replay_clock(sc);
     now = (int64_t) ngx_current_msec;
     delay = cl->sub->delay;
-    vt = ngx_f1_replay_clock_tick(clk, now);
-    vt = vt > delay ? vt - delay : 0;
 
-    ngx_f1_replay_clock_at(clk, vt,
-                           now - (int64_t) (delay * clk->tick_ms), &pos);
+    ngx_f1_replay_clock_behind(clk, ngx_f1_replay_clock_tick(clk, now), delay,
+                               now, &pos);
 
     m = ngx_f1_replay_ws_clock_msg(sc, &pos, delay,
                                    cl->request->connection->log);
@@ -2655,7 +2652,6 @@ ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_filter_t *f, ngx_uint_t divisor, uint64_t delay)
 {
     int64_t                    now;
-    uint64_t                   vt;
     ngx_queue_t               *q;
     ngx_f1_replay_sub_t       *sub;
     ngx_f1_replay_clock_t     *clk;
@@ -2694,18 +2690,10 @@ ngx_f1_replay_sub_get(ngx_f1_replay_session_conf_t *sc,
 
     now = (int64_t) ngx_current_msec;
     clk = ngx_f1_replay_clock(sc);
-    vt = ngx_f1_replay_clock_tick(clk, now);
-    vt = vt > delay ? vt - delay : 0;
 
-    ngx_f1_replay_clock_at(clk, vt, now - (int64_t) (delay * clk->tick_ms),
-                           &pos);
-
-    sub->started = 1;
-    sub->seg = pos.seg;
-    sub->jump = pos.jump;
-    sub->state = pos.state;
-    sub->last_t = pos.t;
-    sub->lap = ngx_f1_replay_ws_lap(sc, pos.t);
+    ngx_f1_replay_clock_behind(clk, ngx_f1_replay_clock_tick(clk, now), delay,
+                               now, &pos);
+    ngx_f1_replay_ws_seen(sc, sub, &pos);
 
     ngx_queue_insert_tail(&sc->subs, &sub->queue);
     sc->nsubs++;

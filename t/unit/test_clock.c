@@ -136,6 +136,9 @@ main(void)
     /* history: a delayed reader sees the past segments */
 
     UNIT_CHECK(at(501, NULL) == 602020, "the past is kept");
+    ngx_f1_replay_clock_behind(&clk, 601, 100, 1000 + 601 * 20, &pos);
+    UNIT_CHECK(pos.tick == 501 && pos.t == 602020,
+               "100 ticks behind: the clock as it was then");
 
     /* more changes than segments kept: the oldest is the fallback */
 

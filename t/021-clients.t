@@ -13,7 +13,8 @@ use JSON::PP;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir nginx_prefix nginx_binary);
+use F1Fixture qw(wait_port data_dir nginx_prefix nginx_start log_lines
+                 bad_log_lines);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -43,32 +44,12 @@ system('sed', '-i', '-e', 's/^worker_processes 1;/worker_processes 2;/',
              . '    access_log logs/access.log w;|',
        "$prefix/conf/nginx.conf") == 0 or die;
 
-my $nginx = nginx_binary();
-my $pid = fork // die "fork: $!";
-
-if ($pid == 0) {
-    open STDERR, '>', "$prefix/logs/stderr.log" or die;
-    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
-    die "exec: $!";
-}
-
-sub log_lines {
-    my ($re) = @_;
-
-    my @lines;
-    for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
-        open my $fh, '<', $f or next;
-        push @lines, grep { /$re/ } <$fh>;
-        close $fh;
-    }
-
-    return @lines;
-}
+my $pid = nginx_start($prefix);
 
 wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 
 for (1 .. 100) {
-    last if log_lines(qr/start worker process/) >= 2;
+    last if log_lines($prefix, qr/start worker process/) >= 2;
     sleep 0.1;
 }
 sleep 0.5;
@@ -115,7 +96,7 @@ kill 'QUIT', $pid;
 waitpid($pid, 0);
 is($? >> 8, 0, 'nginx exited cleanly');
 
-my @bad = log_lines(qr/\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/);
+my @bad = bad_log_lines($prefix);
 is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')
     or diag(@bad);
 

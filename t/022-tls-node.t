@@ -11,7 +11,7 @@ use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port nginx_prefix nginx_binary);
+use F1Fixture qw(wait_port nginx_prefix nginx_start bad_log_lines);
 
 my $python = '/usr/bin/python3';
 my $node_path = '/usr/share/nodejs';
@@ -47,14 +47,7 @@ my $prefix = nginx_prefix(<<"END");
     }
 END
 
-my $nginx = nginx_binary();
-my $pid = fork // die "fork: $!";
-
-if ($pid == 0) {
-    open STDERR, '>', "$prefix/logs/stderr.log" or die;
-    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
-    die "exec: $!";
-}
+my $pid = nginx_start($prefix);
 
 wait_port($port) && wait_port($port + 1)
     or die "nginx did not start: see $prefix/logs\n";
@@ -94,12 +87,7 @@ for (1 .. 50) {
     sleep 0.1;
 }
 
-my @bad;
-for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
-    open my $fh, '<', $f or next;
-    push @bad, grep { /\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/ }
-               <$fh>;
-}
+my @bad = bad_log_lines($prefix);
 is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')
     or diag(@bad);
 

@@ -13,7 +13,8 @@ use Socket qw(SOL_SOCKET SO_RCVBUF pack_sockaddr_in inet_aton);
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir nginx_prefix nginx_binary ws_handshake ws_close);
+use F1Fixture qw(wait_port data_dir nginx_prefix nginx_start bad_log_lines
+                 ws_handshake ws_close);
 
 my $data = data_dir();
 
@@ -39,14 +40,7 @@ END
 system('sed', '-i', 's|^error_log logs/error.log notice;|error_log logs/error.log info;|',
        "$prefix/conf/nginx.conf") == 0 or die;
 
-my $nginx = nginx_binary();
-my $pid = fork // die "fork: $!";
-
-if ($pid == 0) {
-    open STDERR, '>', "$prefix/logs/stderr.log" or die;
-    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
-    die "exec: $!";
-}
+my $pid = nginx_start($prefix);
 
 wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 sleep 0.5;
@@ -128,12 +122,7 @@ SKIP: {
 kill 'QUIT', $pid;
 waitpid($pid, 0);
 
-my @bad;
-for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
-    open my $fh, '<', $f or next;
-    push @bad, grep { /\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/ }
-               <$fh>;
-}
+my @bad = bad_log_lines($prefix);
 is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')
     or diag(@bad);
 

@@ -15,7 +15,8 @@ use IO::Socket::INET;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir tools nginx_prefix nginx_binary);
+use F1Fixture qw(wait_port data_dir tools nginx_prefix nginx_start
+                 bad_log_lines);
 
 my $data = data_dir();
 my $load = tools() . '/f1-replay-load';
@@ -47,14 +48,7 @@ END
 system('sed', '-i', 's/^worker_processes 1;/worker_processes 2;/',
        "$prefix/conf/nginx.conf") == 0 or die;
 
-my $nginx = nginx_binary();
-my $pid = fork // die "fork: $!";
-
-if ($pid == 0) {
-    open STDERR, '>', "$prefix/logs/stderr.log" or die;
-    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
-    die "exec: $!";
-}
+my $pid = nginx_start($prefix);
 
 wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 sleep 0.5;
@@ -211,12 +205,8 @@ is(status()->{total}{connections}, 43, 'status counts them too (and the 3 '
 kill 'QUIT', $pid;
 waitpid($pid, 0);
 
-my @bad;
-for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
-    open my $fh, '<', $f or next;
-    push @bad, grep { /\[(crit|emerg|error)\]|Sanitizer|runtime error:/
-                      || (/\[alert\]/ && !/exited on signal 9/) } <$fh>;
-}
+my @bad = grep { !/\[alert\].*exited on signal 9/ }
+           bad_log_lines($prefix);
 is(scalar @bad, 0, 'no [alert] (but the killed worker), [crit], [error] '
                    . 'or sanitizer report')
     or diag(@bad);

@@ -18,7 +18,8 @@ use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir nginx_prefix nginx_binary tools);
+use F1Fixture qw(wait_port data_dir nginx_prefix nginx_start log_lines
+                 bad_log_lines tools);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -73,32 +74,12 @@ close $pw;
 chmod 0755, $prefix, "$prefix/conf";
 chmod 0644, "$prefix/conf/htpasswd";
 
-my $nginx = nginx_binary();
-my $pid = fork // die "fork: $!";
-
-if ($pid == 0) {
-    open STDERR, '>', "$prefix/logs/stderr.log" or die;
-    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
-    die "exec: $!";
-}
-
-sub log_lines {
-    my ($re) = @_;
-
-    my @lines;
-    for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
-        open my $fh, '<', $f or next;
-        push @lines, grep { /$re/ } <$fh>;
-        close $fh;
-    }
-
-    return @lines;
-}
+my $pid = nginx_start($prefix);
 
 wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 
 for (1 .. 100) {
-    last if log_lines(qr/start worker process/) >= 2;
+    last if log_lines($prefix, qr/start worker process/) >= 2;
     sleep 0.1;
 }
 sleep 0.5;
@@ -286,14 +267,15 @@ like($text, qr/^f1_replay_clock_speed\{session="dutch"\} 1\.000$/m,
 
 # the operator sees who changed the clock
 
-cmp_ok(scalar log_lines(qr/f1_replay_control "dutch": seek 00:45:00\.000/),
+cmp_ok(scalar log_lines($prefix,
+                        qr/f1_replay_control "dutch": seek 00:45:00\.000/),
        '==', 2, 'the error log names each change (two seeks to 00:45)');
 
 kill 'QUIT', $pid;
 waitpid($pid, 0);
 is($? >> 8, 0, 'nginx exited cleanly');
 
-my @bad = log_lines(qr/\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/);
+my @bad = bad_log_lines($prefix);
 my @auth = grep { !/user "race": password mismatch|access forbidden by rule/ }
            @bad;
 is(scalar @auth, 0, 'no [alert], [crit], [error] or sanitizer report '

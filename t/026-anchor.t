@@ -13,7 +13,8 @@ use POSIX qw(strftime);
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir nginx_prefix nginx_binary fixture);
+use F1Fixture qw(wait_port data_dir nginx_prefix nginx_start bad_log_lines
+                 fixture);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -49,15 +50,7 @@ sub start {
     }
 END
 
-    my $pid = fork // die "fork: $!";
-
-    if ($pid == 0) {
-        open STDERR, '>', "$prefix/logs/stderr.log" or die;
-        exec nginx_binary(), '-p', "$prefix/", '-c', 'conf/nginx.conf';
-        die "exec: $!";
-    }
-
-    push @pids, $pid;
+    push @pids, nginx_start($prefix);
     push @prefixes, $prefix;
 
     wait_port($port) or die "nginx did not start: see $prefix/logs\n";
@@ -115,12 +108,7 @@ for my $pid (@pids) {
 }
 
 for my $prefix (@prefixes) {
-    my @bad;
-    for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
-        open my $fh, '<', $f or next;
-        push @bad, grep { /\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/ } <$fh>;
-        close $fh;
-    }
+    my @bad = bad_log_lines($prefix);
     is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')
         or diag(@bad);
 }

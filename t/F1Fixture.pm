@@ -39,6 +39,7 @@ use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
 
 our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary
+                    nginx_start log_lines bad_log_lines
                     ws_handshake ws_frame ws_close ws_deflate wait_port);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
@@ -183,6 +184,43 @@ END
     close $fh;
 
     return $dir;
+}
+
+# an nginx master on a prefix, in the foreground; its pid (stop it by pid)
+sub nginx_start {
+    my ($prefix) = @_;
+
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        open STDERR, '>', "$prefix/logs/stderr.log" or die;
+        exec nginx_binary(), '-p', "$prefix/", '-c', 'conf/nginx.conf';
+        die "exec: $!";
+    }
+
+    return $pid;
+}
+
+# the lines of the prefix's error log and nginx's stderr matching $re
+sub log_lines {
+    my ($prefix, $re) = @_;
+
+    my @lines;
+    for my $f ("$prefix/logs/error.log", "$prefix/logs/stderr.log") {
+        open my $fh, '<', $f or next;
+        push @lines, grep { /$re/ } <$fh>;
+        close $fh;
+    }
+
+    return @lines;
+}
+
+# [alert], [crit], [emerg], [error] and sanitizer lines
+sub bad_log_lines {
+    my ($prefix) = @_;
+
+    return log_lines($prefix,
+                     qr/\[(alert|crit|emerg|error)\]|Sanitizer|runtime error:/);
 }
 
 sub fixture {

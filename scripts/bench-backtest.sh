@@ -21,7 +21,7 @@ DATA=$(cd "$DATA" && pwd)
 BT=$ROOT/build/tools/f1-replay-backtest
 LAPS=$DATA/laps-2024
 
-make -s -C "$ROOT/scripts" "$BT" >/dev/null
+make -s -C "$ROOT/scripts/tools" "$BT" >/dev/null
 
 mapfile -t RACES < <(ls "$LAPS"/*.csv | sort)
 

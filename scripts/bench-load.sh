@@ -27,8 +27,8 @@ DATA=${F1_REPLAY_DATA:-$ROOT/../shared/data}
 DATA=$(cd "$DATA" && pwd)
 
 "$ROOT/scripts/deps.sh" build >/dev/null
-make -s -C "$ROOT/scripts" "$INSPECT" >/dev/null \
-    || die "cannot build $INSPECT (make -C scripts)"
+make -s -C "$ROOT/scripts/tools" "$INSPECT" >/dev/null \
+    || die "cannot build $INSPECT (make -C scripts/tools)"
 
 # an archive is a directory holding <Topic>.jsonStream files
 archives=()

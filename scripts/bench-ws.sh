@@ -83,7 +83,7 @@ esac
 
 "$ROOT/scripts/deps.sh" build >/dev/null
 "$ROOT/scripts/build-module.sh" >/dev/null
-make -s -C "$ROOT/scripts" "$LOAD" >/dev/null
+make -s -C "$ROOT/scripts/tools" "$LOAD" >/dev/null
 
 mkdir -p "$RUN/logs"
 cat > "$RUN/nginx.conf" <<END

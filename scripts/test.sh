@@ -115,7 +115,7 @@ stage_module() {
 }
 
 stage_tools() {
-    make -C "$ROOT/scripts"
+    make -C "$ROOT/scripts/tools"
 }
 
 stage_unit() {
@@ -233,7 +233,7 @@ stage_fuzz() {
     local bin name rc failed=0 n=0 running=0
     local -a bins=()
 
-    make -C "$ROOT/scripts" fuzz
+    make -C "$ROOT/scripts/tools" fuzz
     for bin in "$TOOLS"/fuzz_*; do
         [ -x "$bin" ] && bins+=("$bin")
     done

@@ -1,5 +1,5 @@
 # The C unit tests of the nginx-free parts (t/unit/test_*.c, built by
-# `make -C scripts unit` into build/tools): each prints TAP lines; every
+# `make -C scripts/tools unit` into build/tools): each prints TAP lines; every
 # line becomes a test here.
 
 use strict;
@@ -16,7 +16,7 @@ my ($pass, $fail) = (0, 0);
 
 if (!@bins) {
     plan(skip_all => "no unit tests built in $tools "
-                     . "(make -C scripts unit)");
+                     . "(make -C scripts/tools unit)");
 }
 
 for my $bin (@bins) {

@@ -15,7 +15,7 @@ my $inspect = tools() . '/f1-replay-inspect';
 
 plan(skip_all => "recorded sessions not found in $data (set F1_REPLAY_DATA)")
     unless -d "$data/2025-dutch-grand-prix-race";
-plan(skip_all => "$inspect not built (make -C scripts)") unless -x $inspect;
+plan(skip_all => "$inspect not built (make -C scripts/tools)") unless -x $inspect;
 
 sub inspect {
     my (@args) = @_;

@@ -26,7 +26,7 @@ my $inspect = tools() . '/f1-replay-inspect';
 
 plan(skip_all => "recorded sessions not found in $data (set F1_REPLAY_DATA)")
     unless -r "$dir/CarData.z.jsonStream" && -r "$dir/Position.z.jsonStream";
-plan(skip_all => "$inspect not built (make -C scripts)") unless -x $inspect;
+plan(skip_all => "$inspect not built (make -C scripts/tools)") unless -x $inspect;
 
 my $CAR = 23;          # Albon: the one car sample without a throttle value
 my $MAX_GAP = 1000;    # ms; samples further apart are not bridged

@@ -18,7 +18,7 @@ my $dutch = "$data/2025-dutch-grand-prix-race";
 
 plan(skip_all => "recorded sessions not found in $data (set F1_REPLAY_DATA)")
     unless -d $dutch && -r "$dutch/PROVENANCE.md";
-plan(skip_all => "$inspect not built (make -C scripts)") unless -x $inspect;
+plan(skip_all => "$inspect not built (make -C scripts/tools)") unless -x $inspect;
 
 sub inspect {
     my (@args) = @_;

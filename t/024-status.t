@@ -23,7 +23,7 @@ my $load = tools() . '/f1-replay-load';
 
 plan(skip_all => "recorded sessions not found in $data")
     unless -d "$data/2025-dutch-grand-prix-race";
-plan(skip_all => "$load not built (make -C scripts)") unless -x $load;
+plan(skip_all => "$load not built (make -C scripts/tools)") unless -x $load;
 
 my $port = $ENV{TEST_NGINX_STATUS_PORT} || 1993;
 

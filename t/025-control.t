@@ -27,7 +27,7 @@ my $inspect = tools() . '/f1-replay-inspect';
 
 plan(skip_all => "recorded sessions not found in $data")
     unless -d "$data/2025-dutch-grand-prix-race";
-plan(skip_all => "$inspect not built (make -C scripts)") unless -x $inspect;
+plan(skip_all => "$inspect not built (make -C scripts/tools)") unless -x $inspect;
 
 my $port = $ENV{TEST_NGINX_CONTROL_PORT} || 1989;
 my $base = "http://127.0.0.1:$port";

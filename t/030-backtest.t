@@ -21,7 +21,7 @@ my $bt = tools() . '/f1-replay-backtest';
 
 plan(skip_all => "lap tables not found in $laps (set F1_REPLAY_DATA)")
     unless -d $laps;
-plan(skip_all => "$bt not built (make -C scripts)") unless -x $bt;
+plan(skip_all => "$bt not built (make -C scripts/tools)") unless -x $bt;
 
 my %race = map { m{/(\d\d)_[^/]*\.csv$} ? ($1 => $_) : () }
            glob("$laps/*.csv");

@@ -237,7 +237,6 @@ static int ngx_f1_replay_car_state(ngx_f1_replay_loader_t *ld,
     const ngx_f1_replay_json_t *app, int timing_only);
 static int ngx_f1_replay_lap_ms(const ngx_f1_replay_json_t *v,
     int32_t *ms);
-static unsigned ngx_f1_replay_tyre(const char *s);
 static unsigned ngx_f1_replay_car_number(const char *key);
 
 static uint32_t ngx_f1_replay_block_alloc(ngx_f1_replay_block_t *b,
@@ -1714,7 +1713,7 @@ ngx_f1_replay_car_state(ngx_f1_replay_loader_t *ld, unsigned number,
         cur = stints->items[n - 1];
 
         st.stints = (uint8_t) n;
-        st.compound = (uint8_t) ngx_f1_replay_tyre(
+        st.compound = (uint8_t) ngx_f1_replay_session_compound(
                    ngx_f1_replay_json_string(
                        ngx_f1_replay_json_get(cur, "Compound")));
 
@@ -1838,30 +1837,6 @@ ngx_f1_replay_lap_ms(const ngx_f1_replay_json_t *v, int32_t *ms)
     *ms = (int32_t) (total * 1000 + frac);
 
     return 0;
-}
-
-
-static unsigned
-ngx_f1_replay_tyre(const char *s)
-{
-    size_t  i;
-
-    static const char *const  names[] = {
-        "UNKNOWN", "SOFT", "MEDIUM", "HARD", "INTERMEDIATE", "WET",
-        "HYPERSOFT", "ULTRASOFT", "SUPERSOFT", "TEST_UNKNOWN"
-    };
-
-    if (s == NULL) {
-        return NGX_F1_REPLAY_TYRE_UNKNOWN;
-    }
-
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(s, names[i]) == 0) {
-            return (unsigned) i;
-        }
-    }
-
-    return NGX_F1_REPLAY_TYRE_UNKNOWN;
 }
 
 
@@ -2293,7 +2268,7 @@ ngx_f1_replay_build_drivers(ngx_f1_replay_loader_t *ld,
             stint[j].start_lap = j < acc->stint_lap.n
                                  ? ((uint16_t *) acc->stint_lap.items)[j]
                                  : 0;
-            stint[j].compound = (uint8_t) ngx_f1_replay_tyre(
+            stint[j].compound = (uint8_t) ngx_f1_replay_session_compound(
                                   ngx_f1_replay_json_string(
                                       ngx_f1_replay_json_get(it,
                                                              "Compound")));

@@ -56,9 +56,9 @@ static int ngx_f1_replay_array_valid(const ngx_f1_replay_array_t *a,
     size_t size, size_t total);
 
 
-static const char *const  ngx_f1_replay_tyre_names[] = {
-    "UNKNOWN", "SOFT", "MEDIUM", "HARD", "INTERMEDIATE", "WET",
-    "HYPERSOFT", "ULTRASOFT", "SUPERSOFT", "TEST"
+static const char *const  ngx_f1_replay_compound_names[] = {
+    "UNKNOWN", "HYPERSOFT", "ULTRASOFT", "SUPERSOFT", "SOFT", "MEDIUM",
+    "HARD", "INTERMEDIATE", "WET", "TEST"
 };
 
 
@@ -191,15 +191,33 @@ ngx_f1_replay_session_lap_at(const ngx_f1_replay_session_t *s, int32_t t)
 
 
 const char *
-ngx_f1_replay_tyre_name(unsigned compound)
+ngx_f1_replay_session_compound_name(unsigned compound)
 {
-    if (compound >= sizeof(ngx_f1_replay_tyre_names)
-                    / sizeof(ngx_f1_replay_tyre_names[0]))
-    {
-        return "UNKNOWN";
+    return compound < NGX_F1_REPLAY_COMPOUND_N
+           ? ngx_f1_replay_compound_names[compound] : "UNKNOWN";
+}
+
+
+ngx_f1_replay_compound_e
+ngx_f1_replay_session_compound(const char *name)
+{
+    unsigned  i;
+
+    if (name == NULL) {
+        return NGX_F1_REPLAY_COMPOUND_UNKNOWN;
     }
 
-    return ngx_f1_replay_tyre_names[compound];
+    if (strcmp(name, "TEST_UNKNOWN") == 0) {
+        return NGX_F1_REPLAY_COMPOUND_TEST;
+    }
+
+    for (i = 1; i < NGX_F1_REPLAY_COMPOUND_N; i++) {
+        if (strcmp(name, ngx_f1_replay_compound_names[i]) == 0) {
+            return (ngx_f1_replay_compound_e) i;
+        }
+    }
+
+    return NGX_F1_REPLAY_COMPOUND_UNKNOWN;
 }
 
 
@@ -625,7 +643,7 @@ ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s, yajl_gen g)
         for (j = 0; j < d[i].stints.n; j++) {
             ngx_f1_replay_gen(yajl_gen_map_open(g));
             ngx_f1_replay_gen_kstr(g, "compound",
-                                   ngx_f1_replay_tyre_name(
+                                   ngx_f1_replay_session_compound_name(
                                        stint[j].compound));
             ngx_f1_replay_gen_key(g, "new");
             if (stint[j].tyre_new == 2) {
@@ -713,7 +731,7 @@ ngx_f1_replay_gen_car(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_gen_kint(g, "pit_stops", st->pit_stops);
     ngx_f1_replay_gen_kint(g, "stint", st->stints);
     ngx_f1_replay_gen_kstr(g, "compound",
-                           ngx_f1_replay_tyre_name(st->compound));
+                           ngx_f1_replay_session_compound_name(st->compound));
 
     ngx_f1_replay_gen_key(g, "tyre_new");
     if (st->tyre_new == 2) {
@@ -1233,7 +1251,7 @@ ngx_f1_replay_session_events(const ngx_f1_replay_session_t *s, int32_t from,
                 ngx_f1_replay_car_event("stint");
                 ngx_f1_replay_gen_kint(g, "stint", st[i].stints);
                 ngx_f1_replay_gen_kstr(g, "compound",
-                    ngx_f1_replay_tyre_name(
+                    ngx_f1_replay_session_compound_name(
                         st[i].stints <= d[n].stints.n
                         ? stint[st[i].stints - 1].compound
                         : st[i].compound));

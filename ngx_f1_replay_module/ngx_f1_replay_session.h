@@ -27,7 +27,7 @@
 
 
 #define NGX_F1_REPLAY_SESSION_MAGIC    0x46315250  /* "F1RP" */
-#define NGX_F1_REPLAY_SESSION_VERSION  1
+#define NGX_F1_REPLAY_SESSION_VERSION  2
 #define NGX_F1_REPLAY_PROTOCOL         1       /* WebSocket messages */
 
 #define NGX_F1_REPLAY_HAS_CAR_DATA     0x01
@@ -56,18 +56,27 @@
 #define NGX_F1_REPLAY_POS_NO_FIX       2       /* X = Y = Z = 0 */
 
 
+/*
+ * Tyre compounds, the block's and the strategy engine's: softest first,
+ * the dry ones before the wet ones
+ */
 typedef enum {
-    NGX_F1_REPLAY_TYRE_UNKNOWN = 0,
-    NGX_F1_REPLAY_TYRE_SOFT,
-    NGX_F1_REPLAY_TYRE_MEDIUM,
-    NGX_F1_REPLAY_TYRE_HARD,
-    NGX_F1_REPLAY_TYRE_INTERMEDIATE,
-    NGX_F1_REPLAY_TYRE_WET,
-    NGX_F1_REPLAY_TYRE_HYPERSOFT,
-    NGX_F1_REPLAY_TYRE_ULTRASOFT,
-    NGX_F1_REPLAY_TYRE_SUPERSOFT,
-    NGX_F1_REPLAY_TYRE_TEST
-} ngx_f1_replay_tyre_e;
+    NGX_F1_REPLAY_COMPOUND_UNKNOWN = 0,
+    NGX_F1_REPLAY_COMPOUND_HYPERSOFT,
+    NGX_F1_REPLAY_COMPOUND_ULTRASOFT,
+    NGX_F1_REPLAY_COMPOUND_SUPERSOFT,
+    NGX_F1_REPLAY_COMPOUND_SOFT,
+    NGX_F1_REPLAY_COMPOUND_MEDIUM,
+    NGX_F1_REPLAY_COMPOUND_HARD,
+    NGX_F1_REPLAY_COMPOUND_INTERMEDIATE,
+    NGX_F1_REPLAY_COMPOUND_WET,
+    NGX_F1_REPLAY_COMPOUND_TEST,          /* "TEST_UNKNOWN" of tests */
+    NGX_F1_REPLAY_COMPOUND_N
+} ngx_f1_replay_compound_e;
+
+#define ngx_f1_replay_compound_dry(c)                                         \
+    ((c) >= NGX_F1_REPLAY_COMPOUND_HYPERSOFT                                  \
+     && (c) <= NGX_F1_REPLAY_COMPOUND_HARD)
 
 
 typedef uint32_t  ngx_f1_replay_off_t;   /* 0 means none */
@@ -260,7 +269,11 @@ const ngx_f1_replay_driver_t *ngx_f1_replay_session_driver(
 long ngx_f1_replay_session_find(const void *items, size_t n, size_t size,
     int32_t at);
 
-const char *ngx_f1_replay_tyre_name(unsigned compound);
+/* "SOFT", ...; "UNKNOWN" for anything else */
+const char *ngx_f1_replay_session_compound_name(unsigned compound);
+
+/* the compound named as in the archive ("SOFT", "TEST_UNKNOWN", ...) */
+ngx_f1_replay_compound_e ngx_f1_replay_session_compound(const char *name);
 
 /*
  * The start of the formation lap, found in the car data before

@@ -18,7 +18,8 @@
 #include "ngx_f1_replay_strategy.h"
 
 
-#define NGX_F1_REPLAY_STRATEGY_NC            NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS
+/* the compounds of races: test tyres are left out */
+#define NGX_F1_REPLAY_STRATEGY_NC  (NGX_F1_REPLAY_COMPOUND_WET + 1)
 
 #define NGX_F1_REPLAY_STRATEGY_FUEL_MS       55.0   /* per lap burnt */
 #define NGX_F1_REPLAY_STRATEGY_LOSS_MS       21000  /* 18.3 s + standing */
@@ -159,12 +160,6 @@ const ngx_f1_replay_strategy_overtake_t
 };
 
 
-static const char *const  ngx_f1_replay_strategy_names[] = {
-    "UNKNOWN", "HYPERSOFT", "ULTRASOFT", "SUPERSOFT", "SOFT", "MEDIUM",
-    "HARD", "INTERMEDIATE", "WET"
-};
-
-
 /*
  * Priors per compound: degradation (ms/lap); life, the age at which sets
  * come off (laps, in a 60-lap race; set from the stop ages of rounds 1-12
@@ -246,7 +241,7 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
                 x.oldest[lp->compound] = lp->tyre_age;
             }
 
-            if (lp->compound >= NGX_F1_REPLAY_STRATEGY_INTERMEDIATE) {
+            if (lp->compound >= NGX_F1_REPLAY_COMPOUND_INTERMEDIATE) {
                 x.wet = 1;
             }
 
@@ -259,12 +254,12 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
             {
                 x.next_n[lp->compound][nx->compound]++;
 
-                if (lp->compound != NGX_F1_REPLAY_STRATEGY_UNKNOWN
-                    && nx->compound != NGX_F1_REPLAY_STRATEGY_UNKNOWN
-                    && ngx_f1_replay_strategy_dry(lp->compound)
-                       != ngx_f1_replay_strategy_dry(nx->compound))
+                if (lp->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+                    && nx->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+                    && ngx_f1_replay_compound_dry(lp->compound)
+                       != ngx_f1_replay_compound_dry(nx->compound))
                 {
-                    x.switched[!ngx_f1_replay_strategy_dry(lp->compound)] = 1;
+                    x.switched[!ngx_f1_replay_compound_dry(lp->compound)] = 1;
                 }
             }
         }
@@ -390,29 +385,6 @@ ngx_f1_replay_strategy_stops(const ngx_f1_replay_strategy_car_t *c,
 }
 
 
-ngx_f1_replay_strategy_compound_e
-ngx_f1_replay_strategy_compound(const char *name)
-{
-    unsigned  i;
-
-    for (i = 1; i < NGX_F1_REPLAY_STRATEGY_NC; i++) {
-        if (strcmp(name, ngx_f1_replay_strategy_names[i]) == 0) {
-            return (ngx_f1_replay_strategy_compound_e) i;
-        }
-    }
-
-    return NGX_F1_REPLAY_STRATEGY_UNKNOWN;
-}
-
-
-const char *
-ngx_f1_replay_strategy_compound_name(unsigned c)
-{
-    return c < NGX_F1_REPLAY_STRATEGY_NC ? ngx_f1_replay_strategy_names[c]
-                                         : "UNKNOWN";
-}
-
-
 double
 ngx_f1_replay_strategy_overtake_logit(
     const ngx_f1_replay_strategy_overtake_t *ot, double gap_s,
@@ -506,7 +478,7 @@ ngx_f1_replay_strategy_clean(const ngx_f1_replay_strategy_car_t *c,
     lp = ngx_f1_replay_strategy_lap(c, lap, upto);
 
     return lp != NULL && lap >= 2 && lp->time_ms > 0
-           && lp->compound != NGX_F1_REPLAY_STRATEGY_UNKNOWN
+           && lp->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN
            && lp->compound < NGX_F1_REPLAY_STRATEGY_NC
            && !(lp->flags & (NGX_F1_REPLAY_STRATEGY_PIT_IN
                              | NGX_F1_REPLAY_STRATEGY_PIT_OUT
@@ -677,7 +649,7 @@ ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
 
             comp = first->compound;
 
-            if (n < 2 || comp == NGX_F1_REPLAY_STRATEGY_UNKNOWN
+            if (n < 2 || comp == NGX_F1_REPLAY_COMPOUND_UNKNOWN
                 || comp >= NGX_F1_REPLAY_STRATEGY_NC)
             {
                 continue;
@@ -942,7 +914,7 @@ ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
 {
     unsigned  k, best, n;
 
-    if (c >= NGX_F1_REPLAY_STRATEGY_INTERMEDIATE && x->wet) {
+    if (c >= NGX_F1_REPLAY_COMPOUND_INTERMEDIATE && x->wet) {
         return c;
     }
 
@@ -962,12 +934,12 @@ ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
         return best;
     }
 
-    if (last && c != NGX_F1_REPLAY_STRATEGY_SOFT
-        && laps <= 0.6 * x->life[NGX_F1_REPLAY_STRATEGY_SOFT])
+    if (last && c != NGX_F1_REPLAY_COMPOUND_SOFT
+        && laps <= 0.6 * x->life[NGX_F1_REPLAY_COMPOUND_SOFT])
     {
         for (k = 0; k < ncand; k++) {
-            if (cand[k] == NGX_F1_REPLAY_STRATEGY_SOFT) {
-                return NGX_F1_REPLAY_STRATEGY_SOFT;
+            if (cand[k] == NGX_F1_REPLAY_COMPOUND_SOFT) {
+                return NGX_F1_REPLAY_COMPOUND_SOFT;
             }
         }
     }
@@ -975,7 +947,7 @@ ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
     best = 0;
 
     for (k = 0; k < ncand; k++) {
-        if (cand[k] != c && ngx_f1_replay_strategy_dry(cand[k])) {
+        if (cand[k] != c && ngx_f1_replay_compound_dry(cand[k])) {
             best = cand[k];
         }
     }
@@ -1058,7 +1030,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     r = x->total - co->lap;
     co->stops_total = co->stops;
 
-    if (cur == NGX_F1_REPLAY_STRATEGY_UNKNOWN
+    if (cur == NGX_F1_REPLAY_COMPOUND_UNKNOWN
         || cur >= NGX_F1_REPLAY_STRATEGY_NC)
     {
         return;
@@ -1073,7 +1045,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     used = 0;
     for (k = 1; k <= co->lap; k++) {
         lp = ngx_f1_replay_strategy_lap(c, k, x->upto);
-        if (lp != NULL && ngx_f1_replay_strategy_dry(lp->compound)) {
+        if (lp != NULL && ngx_f1_replay_compound_dry(lp->compound)) {
             used |= 1u << lp->compound;
         }
     }
@@ -1083,11 +1055,11 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     ncand = 0;
     for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
         if (x->seen[k]
-            || (k >= NGX_F1_REPLAY_STRATEGY_SOFT
-                && k <= NGX_F1_REPLAY_STRATEGY_HARD
-                && (x->seen[NGX_F1_REPLAY_STRATEGY_SOFT]
-                    || x->seen[NGX_F1_REPLAY_STRATEGY_MEDIUM]
-                    || x->seen[NGX_F1_REPLAY_STRATEGY_HARD])))
+            || (k >= NGX_F1_REPLAY_COMPOUND_SOFT
+                && k <= NGX_F1_REPLAY_COMPOUND_HARD
+                && (x->seen[NGX_F1_REPLAY_COMPOUND_SOFT]
+                    || x->seen[NGX_F1_REPLAY_COMPOUND_MEDIUM]
+                    || x->seen[NGX_F1_REPLAY_COMPOUND_HARD])))
         {
             cand[ncand++] = (uint8_t) k;
         }
@@ -1207,7 +1179,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
      * race, the cars still on the other kind stop within 5 laps.
      */
 
-    if (x->switched[!ngx_f1_replay_strategy_dry(cur)]
+    if (x->switched[!ngx_f1_replay_compound_dry(cur)]
         && best_n0 > NGX_F1_REPLAY_STRATEGY_SWITCH)
     {
         best_n0 = NGX_F1_REPLAY_STRATEGY_SWITCH;
@@ -1297,7 +1269,7 @@ static double
 ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     unsigned compound, unsigned age)
 {
-    if (compound == NGX_F1_REPLAY_STRATEGY_UNKNOWN
+    if (compound == NGX_F1_REPLAY_COMPOUND_UNKNOWN
         || compound >= NGX_F1_REPLAY_STRATEGY_NC)
     {
         return 0;
@@ -1654,7 +1626,7 @@ ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
                                                                     "tyre"));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
-                           ngx_f1_replay_strategy_compound_name(co->compound)));
+                           ngx_f1_replay_session_compound_name(co->compound)));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g, "age",
                                          co->tyre_age));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
@@ -1666,7 +1638,7 @@ ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
 
         for (k = 0; k < co->nfits; k++) {
             ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
-                ngx_f1_replay_strategy_compound_name(co->fits[k].compound)));
+                ngx_f1_replay_session_compound_name(co->fits[k].compound)));
             ngx_f1_replay_strategy_ok(yajl_gen_map_open(g));
             ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
                                              "base_ms", co->fits[k].base_ms));
@@ -1703,14 +1675,14 @@ ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
 
         for (k = 0; k < co->nplan; k++) {
             ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
-                ngx_f1_replay_strategy_compound_name(co->plan[k])));
+                ngx_f1_replay_session_compound_name(co->plan[k])));
         }
 
         ngx_f1_replay_strategy_ok(yajl_gen_array_close(g));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
                                                            "next_compound"));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
-                    ngx_f1_replay_strategy_compound_name(co->next_compound)));
+                    ngx_f1_replay_session_compound_name(co->next_compound)));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
                                          "stops_total", co->stops_total));
 

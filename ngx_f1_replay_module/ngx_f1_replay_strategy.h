@@ -47,25 +47,6 @@
      | NGX_F1_REPLAY_STRATEGY_RED)
 
 
-/* compounds, softest first; the dry ones before the wet ones */
-typedef enum {
-    NGX_F1_REPLAY_STRATEGY_UNKNOWN = 0,
-    NGX_F1_REPLAY_STRATEGY_HYPERSOFT,
-    NGX_F1_REPLAY_STRATEGY_ULTRASOFT,
-    NGX_F1_REPLAY_STRATEGY_SUPERSOFT,
-    NGX_F1_REPLAY_STRATEGY_SOFT,
-    NGX_F1_REPLAY_STRATEGY_MEDIUM,
-    NGX_F1_REPLAY_STRATEGY_HARD,
-    NGX_F1_REPLAY_STRATEGY_INTERMEDIATE,
-    NGX_F1_REPLAY_STRATEGY_WET,
-    NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS
-} ngx_f1_replay_strategy_compound_e;
-
-#define ngx_f1_replay_strategy_dry(c)                                         \
-    ((c) >= NGX_F1_REPLAY_STRATEGY_HYPERSOFT                                  \
-     && (c) <= NGX_F1_REPLAY_STRATEGY_HARD)
-
-
 /* one completed lap of one car */
 typedef struct {
     int32_t               time_ms;      /* lap time, -1 missing */
@@ -134,7 +115,7 @@ typedef struct {
     uint8_t               stops_total;  /* predicted at the flag */
 
     uint8_t               nfits;
-    ngx_f1_replay_strategy_fit_t  fits[NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS];
+    ngx_f1_replay_strategy_fit_t  fits[NGX_F1_REPLAY_COMPOUND_N];
 
     uint16_t              next_stop;    /* in-lap of the next stop if one
                                            comes (nplan: if one is
@@ -207,11 +188,6 @@ void ngx_f1_replay_strategy_truncate(ngx_f1_replay_strategy_table_t *tb,
 /* the real stops of a car: in-laps into laps[], returns their number */
 unsigned ngx_f1_replay_strategy_stops(const ngx_f1_replay_strategy_car_t *c,
     unsigned upto_lap, uint16_t *laps, unsigned n);
-
-ngx_f1_replay_strategy_compound_e ngx_f1_replay_strategy_compound(
-    const char *name);
-
-const char *ngx_f1_replay_strategy_compound_name(unsigned c);
 
 /*
  * The predictions payload as one JSON object:

@@ -129,8 +129,7 @@ ngx_f1_replay_strategy_session_car(const ngx_f1_replay_session_t *s,
         lp->stint = tyre->stints;
         lp->tyre_age = (uint8_t) (tyre->tyre_age < 255 ? tyre->tyre_age
                                                        : 255);
-        lp->compound = (uint8_t) ngx_f1_replay_strategy_compound(
-                           ngx_f1_replay_tyre_name(tyre->compound));
+        lp->compound = tyre->compound;
 
         if (tyre->tyre_new == 1) {
             lp->flags |= NGX_F1_REPLAY_STRATEGY_NEW_SET;

@@ -576,8 +576,8 @@ ngx_f1_replay_tl_tyre_change(const ngx_f1_replay_stint_t *prev,
     }
 
     if (cur->compound != prev->compound
-        && cur->compound != NGX_F1_REPLAY_TYRE_UNKNOWN
-        && prev->compound != NGX_F1_REPLAY_TYRE_UNKNOWN)
+        && cur->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+        && prev->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN)
     {
         return 1;
     }
@@ -1120,7 +1120,7 @@ ngx_f1_replay_tl_gen_stint(const ngx_f1_replay_session_t *s,
 
     ngx_f1_replay_tl_kint(g, "stint", e->value + 1);
     ngx_f1_replay_tl_kstr(g, "compound",
-                          ngx_f1_replay_tyre_name(e->compound));
+                          ngx_f1_replay_session_compound_name(e->compound));
 
     d = ngx_f1_replay_session_driver(s, e->driver);
 

@@ -519,7 +519,7 @@ ngx_f1_replay_bt_csv(const char *path, ngx_f1_replay_strategy_table_t *tb)
         times[i][lap - 1] = ngx_f1_replay_bt_ns(f[ix[TIME]]);
         lp->gap_ms = -1;
 
-        lp->compound = (uint8_t) ngx_f1_replay_strategy_compound(
+        lp->compound = (uint8_t) ngx_f1_replay_session_compound(
                            f[ix[COMPOUND]]);
         lp->tyre_age = (uint8_t) atof(f[ix[TYRELIFE]]);
         lp->stint = (uint8_t) atof(f[ix[STINT]]);
@@ -703,7 +703,7 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
     for (i = 0; i < tb->ncars; i++) {
         for (k = 0; k < tb->cars[i].nlaps; k++) {
             if (tb->cars[i].laps[k].compound
-                >= NGX_F1_REPLAY_STRATEGY_INTERMEDIATE)
+                >= NGX_F1_REPLAY_COMPOUND_INTERMEDIATE)
             {
                 wet = 1;
             }
@@ -757,7 +757,7 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                            "actual %u baseline %u plan %u stops_total %u "
                            "stops %u\n",
                            name, c->tla, lap,
-                           ngx_f1_replay_strategy_compound_name(lp->compound),
+                           ngx_f1_replay_session_compound_name(lp->compound),
                            lp->tyre_age, co->next_stop, actual, base,
                            co->nplan, co->stops_total, nst);
                 }
@@ -1000,7 +1000,7 @@ ngx_f1_replay_bt_base_stop(const ngx_f1_replay_strategy_table_t *tb,
     };
 
     lp = &tb->cars[i].laps[lap - 1];
-    cur = lp->compound < NGX_F1_REPLAY_STRATEGY_NCOMPOUNDS ? lp->compound : 0;
+    cur = lp->compound < NGX_F1_REPLAY_COMPOUND_N ? lp->compound : 0;
     age = lp->tyre_age;
     na = 0;
 
@@ -1033,12 +1033,12 @@ ngx_f1_replay_bt_base_stop(const ngx_f1_replay_strategy_table_t *tb,
 static unsigned
 ngx_f1_replay_bt_base_compound(unsigned cur, int wet)
 {
-    if (wet && cur >= NGX_F1_REPLAY_STRATEGY_INTERMEDIATE) {
+    if (wet && cur >= NGX_F1_REPLAY_COMPOUND_INTERMEDIATE) {
         return cur;
     }
 
-    return cur == NGX_F1_REPLAY_STRATEGY_HARD ? NGX_F1_REPLAY_STRATEGY_MEDIUM
-                                              : NGX_F1_REPLAY_STRATEGY_HARD;
+    return cur == NGX_F1_REPLAY_COMPOUND_HARD ? NGX_F1_REPLAY_COMPOUND_MEDIUM
+                                              : NGX_F1_REPLAY_COMPOUND_HARD;
 }
 
 
@@ -1055,7 +1055,7 @@ ngx_f1_replay_bt_base_stops(const ngx_f1_replay_strategy_car_t *c,
 
     for (k = 1; k <= lap && k <= c->nlaps; k++) {
         if (c->laps[k - 1].present
-            && ngx_f1_replay_strategy_dry(c->laps[k - 1].compound))
+            && ngx_f1_replay_compound_dry(c->laps[k - 1].compound))
         {
             used |= 1u << c->laps[k - 1].compound;
         }

@@ -501,7 +501,7 @@ ngx_f1_replay_test_stints(void)
     UNIT_CHECK(ngx_f1_replay_test_is(
                    ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_STINT, 1),
                    ngx_f1_replay_test_ms(0, 5, 20, 0), NGX_F1_REPLAY_NO_TIME,
-                   2, NGX_F1_REPLAY_TYRE_SOFT)
+                   2, NGX_F1_REPLAY_COMPOUND_SOFT)
                && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_STINT, 1)
                       ->value == 1,
                "BBB's drive-through is a stint, at its first sight");
@@ -515,7 +515,7 @@ ngx_f1_replay_test_stints(void)
                                           0),
                    ngx_f1_replay_test_ms(0, 3, 40, 0),
                    ngx_f1_replay_test_ms(0, 4, 0, 0), 1,
-                   NGX_F1_REPLAY_TYRE_HARD),
+                   NGX_F1_REPLAY_COMPOUND_HARD),
                "compound change: a stop from pit entry to pit exit");
     UNIT_CHECK(ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP, 0)
                    ->lap == 2,
@@ -525,7 +525,7 @@ ngx_f1_replay_test_stints(void)
                                           1),
                    ngx_f1_replay_test_ms(0, 5, 10, 0),
                    ngx_f1_replay_test_ms(0, 5, 30, 0), 3,
-                   NGX_F1_REPLAY_TYRE_SOFT),
+                   NGX_F1_REPLAY_COMPOUND_SOFT),
                "same compound, another used set (age 2, was 4): a stop; "
                "same compound, same used set (BBB): not one");
     UNIT_CHECK(ngx_f1_replay_test_is(
@@ -533,7 +533,7 @@ ngx_f1_replay_test_stints(void)
                                           2),
                    ngx_f1_replay_test_ms(0, 7, 2, 0),
                    ngx_f1_replay_test_ms(0, 7, 20, 0), 4,
-                   NGX_F1_REPLAY_TYRE_HARD)
+                   NGX_F1_REPLAY_COMPOUND_HARD)
                && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP, 2)
                       ->value == 2,
                "TyresNotChanged \"1\" on a new compound: not a stop; InPit "
@@ -542,7 +542,7 @@ ngx_f1_replay_test_stints(void)
                    ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP,
                                           3),
                    ngx_f1_replay_test_ms(0, 8, 10, 0),
-                   NGX_F1_REPLAY_NO_TIME, 3, NGX_F1_REPLAY_TYRE_MEDIUM),
+                   NGX_F1_REPLAY_NO_TIME, 3, NGX_F1_REPLAY_COMPOUND_MEDIUM),
                "data ending in the pit lane: a stop with a new stint, no "
                "end; AAA's with none is not a stop");
 

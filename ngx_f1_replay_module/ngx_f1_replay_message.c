@@ -38,7 +38,7 @@ static int ngx_f1_replay_message_track(const ngx_f1_replay_session_t *s,
 static int ngx_f1_replay_message_weather(const ngx_f1_replay_weather_t *w,
     yajl_gen g);
 static int ngx_f1_replay_message_rcm(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_rcm_t *m, yajl_gen g);
+    const ngx_f1_replay_rcm_t *m, unsigned lap, yajl_gen g);
 static int ngx_f1_replay_message_cars(const ngx_f1_replay_session_t *s,
     int32_t t, yajl_gen g);
 static int ngx_f1_replay_message_tla(const ngx_f1_replay_session_t *s,
@@ -363,30 +363,30 @@ ngx_f1_replay_message_driver(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_yajl_kbool(g, "retired",
                              last && (last->flags & NGX_F1_REPLAY_RETIRED));
 
-    /* pit entries and real stops: the car's events */
+    /* its real stops and pit entries: the car's events */
 
     stops = 0;
+
+    for (j = 0; j < s->events.n; j++) {
+        stops += (ev[j].driver == d->number
+                  && ev[j].type == NGX_F1_REPLAY_EV_PIT_STOP);
+    }
+
+    ngx_f1_replay_yajl_kint(g, "pit_stops", stops);
 
     ngx_f1_replay_yajl_key(g, "pit_in");
     ngx_f1_replay_yajl(yajl_gen_array_open(g));
 
     for (j = 0; j < s->events.n; j++) {
-        if (ev[j].driver != d->number) {
-            continue;
-        }
-
-        if (ev[j].type == NGX_F1_REPLAY_EV_PIT_STOP) {
-            stops++;
-
-        } else if (ev[j].type == NGX_F1_REPLAY_EV_PIT_IN
-                   && ngx_f1_replay_message_time(g, ev[j].t) != 0)
+        if (ev[j].driver == d->number
+            && ev[j].type == NGX_F1_REPLAY_EV_PIT_IN
+            && ngx_f1_replay_message_time(g, ev[j].t) != 0)
         {
             return -1;
         }
     }
 
     ngx_f1_replay_yajl(yajl_gen_array_close(g));
-    ngx_f1_replay_yajl_kint(g, "pit_stops", stops);
 
     ngx_f1_replay_yajl_key(g, "stints");
     ngx_f1_replay_yajl(yajl_gen_array_open(g));
@@ -613,11 +613,14 @@ ngx_f1_replay_message_weather(const ngx_f1_replay_weather_t *w, yajl_gen g)
 }
 
 
-/* a race-control message's fields, as members of the open map */
+/*
+ * A race-control message's fields, as members of the open map; with lap,
+ * its own "lap" too (an event has the race's)
+ */
 
 static int
 ngx_f1_replay_message_rcm(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_rcm_t *m, yajl_gen g)
+    const ngx_f1_replay_rcm_t *m, unsigned lap, yajl_gen g)
 {
     ngx_f1_replay_yajl_key(g, "utc");
 
@@ -626,6 +629,17 @@ ngx_f1_replay_message_rcm(const ngx_f1_replay_session_t *s,
 
     } else if (ngx_f1_replay_message_utc(g, m->utc_ms) != 0) {
         return -1;
+    }
+
+    if (lap) {
+        ngx_f1_replay_yajl_key(g, "lap");
+
+        if (m->lap < 0) {
+            ngx_f1_replay_yajl(yajl_gen_null(g));
+
+        } else {
+            ngx_f1_replay_yajl(yajl_gen_integer(g, m->lap));
+        }
     }
 
     ngx_f1_replay_yajl_kstr(g, "category",
@@ -811,16 +825,7 @@ ngx_f1_replay_message_state(const ngx_f1_replay_session_t *s, int32_t t,
             return -1;
         }
 
-        ngx_f1_replay_yajl_key(g, "lap");
-
-        if (rcm[i].lap < 0) {
-            ngx_f1_replay_yajl(yajl_gen_null(g));
-
-        } else {
-            ngx_f1_replay_yajl(yajl_gen_integer(g, rcm[i].lap));
-        }
-
-        if (ngx_f1_replay_message_rcm(s, &rcm[i], g) != 0) {
+        if (ngx_f1_replay_message_rcm(s, &rcm[i], 1, g) != 0) {
             return -1;
         }
 
@@ -1133,7 +1138,8 @@ ngx_f1_replay_message_event_fields(const ngx_f1_replay_session_t *s,
 
         return ngx_f1_replay_message_rcm(s,
                    ngx_f1_replay_items(s, s->race_control,
-                                       ngx_f1_replay_rcm_t) + e->value, g);
+                                       ngx_f1_replay_rcm_t) + e->value, 0,
+                   g);
 
     case NGX_F1_REPLAY_EV_WEATHER:
         if (e->value < 0 || (uint32_t) e->value >= s->weather.n) {

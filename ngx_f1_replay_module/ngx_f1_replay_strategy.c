@@ -42,6 +42,8 @@
 #define NGX_F1_REPLAY_STRATEGY_LEAD          4      /* laps, green stop */
 #define NGX_F1_REPLAY_STRATEGY_COVER         2      /* laps, covering stop */
 #define NGX_F1_REPLAY_STRATEGY_COVER_AGE     0.7    /* of the stop age */
+#define NGX_F1_REPLAY_STRATEGY_NEUTRAL_AGE   0.3    /* of the stop age */
+#define NGX_F1_REPLAY_STRATEGY_SWITCH_TAU    10.0   /* laps, recency */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
 #define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
@@ -50,6 +52,14 @@
     (8 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_PAIRS                                      \
     (NGX_F1_REPLAY_STRATEGY_MAX_CARS * NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
+
+
+typedef struct {
+    uint16_t              lap;          /* in-lap */
+    uint8_t               from;
+    uint8_t               to;
+    uint8_t               need;         /* two-compound rule not yet met */
+} ngx_f1_replay_strategy_fstop_t;
 
 
 typedef struct {
@@ -91,8 +101,9 @@ typedef struct {
     ngx_f1_replay_strategy_ages_t          ages[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               seen[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               switched[2]; /* from dry, wet */
-    unsigned                               next_n[NGX_F1_REPLAY_STRATEGY_NC]
-                                               [NGX_F1_REPLAY_STRATEGY_NC];
+    unsigned                               nfstops;
+    ngx_f1_replay_strategy_fstop_t         fstops
+                                               [NGX_F1_REPLAY_STRATEGY_MAX_STOPS];
     ngx_f1_replay_strategy_acc_t           acc[NGX_F1_REPLAY_STRATEGY_MAX_CARS]
                                               [NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_tyres_t         car[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
@@ -192,10 +203,11 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out)
 {
-    unsigned                             i, k, last;
+    unsigned                             i, k, last, used;
     const ngx_f1_replay_strategy_car_t  *c;
     const ngx_f1_replay_strategy_lap_t  *lp, *nx;
     ngx_f1_replay_strategy_ctx_t         x;
+    ngx_f1_replay_strategy_fstop_t      *fs;
     ngx_f1_replay_strategy_car_out_t    *co;
 
     if (tb->ncars > NGX_F1_REPLAY_STRATEGY_MAX_CARS) {
@@ -228,11 +240,16 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
 
     for (i = 0; i < tb->ncars; i++) {
         c = &tb->cars[i];
+        used = 0;
 
         for (k = 1; k <= upto_lap; k++) {
             lp = ngx_f1_replay_strategy_lap(c, k, upto_lap);
             if (lp == NULL || lp->compound >= NGX_F1_REPLAY_STRATEGY_NC) {
                 continue;
+            }
+
+            if (ngx_f1_replay_compound_dry(lp->compound)) {
+                used |= 1u << lp->compound;
             }
 
             x.seen[lp->compound]++;
@@ -252,7 +269,13 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
                 && (nx->compound != lp->compound
                     || nx->tyre_age != lp->tyre_age + 1))
             {
-                x.next_n[lp->compound][nx->compound]++;
+                if (x.nfstops < NGX_F1_REPLAY_STRATEGY_MAX_STOPS) {
+                    fs = &x.fstops[x.nfstops++];
+                    fs->lap = (uint16_t) k;
+                    fs->from = lp->compound;
+                    fs->to = nx->compound;
+                    fs->need = (used & (used - 1)) == 0;
+                }
 
                 if (lp->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN
                     && nx->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN
@@ -900,11 +923,14 @@ ngx_f1_replay_strategy_stop_age(ngx_f1_replay_strategy_ctx_t *x,
 
 
 /*
- * The compound after c: what the field has chosen after c in this race
- * (the most common, ties to the harder), else the
- * hardest dry compound in play other than c (the next softer when on
- * it); soft for a short last stint; wet stays wet.  With the two-compound
- * rule still to meet, never c again.
+ * The compound after c.  Once a car has changed between dry and wet
+ * tyres and the latest such change was from c's kind: the compound those
+ * cars took (the recent ones weighing more, e^(-laps ago / 10)).  Else
+ * what the field has chosen after c in this race, counting only the
+ * cars in the same case (the two-compound rule met or not; the most
+ * common, ties to the harder); else soft for a short last stint, the
+ * hardest dry compound in play (other than c while the rule is not met:
+ * then the next softer when on it); wet stays wet.
  */
 
 static unsigned
@@ -912,26 +938,89 @@ ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
     const uint8_t *cand, unsigned ncand, unsigned c, int need, int last,
     unsigned laps)
 {
-    unsigned  k, best, n;
+    double                                 votes[NGX_F1_REPLAY_STRATEGY_NC];
+    double                                 best_w;
+    unsigned                               k, j, best, dry, sw;
+    const ngx_f1_replay_strategy_fstop_t  *fs;
 
-    if (c >= NGX_F1_REPLAY_COMPOUND_INTERMEDIATE && x->wet) {
+    if (c == NGX_F1_REPLAY_COMPOUND_UNKNOWN
+        || c >= NGX_F1_REPLAY_STRATEGY_NC)
+    {
         return c;
     }
 
+    dry = ngx_f1_replay_compound_dry(c);
+
+    /* the latest change between dry and wet tyres in the field */
+
+    sw = 0;
+
+    for (j = 0; j < x->nfstops; j++) {
+        fs = &x->fstops[j];
+
+        if (fs->from != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+            && fs->to != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+            && ngx_f1_replay_compound_dry(fs->from)
+               != ngx_f1_replay_compound_dry(fs->to)
+            && (sw == 0 || fs->lap >= x->fstops[sw - 1].lap))
+        {
+            sw = j + 1;
+        }
+    }
+
+    memset(votes, 0, sizeof(votes));
+
+    if (sw
+        && ngx_f1_replay_compound_dry(x->fstops[sw - 1].from) == dry)
+    {
+        /* the weather has turned: what the cars changing took */
+
+        for (j = 0; j < x->nfstops; j++) {
+            fs = &x->fstops[j];
+
+            if (fs->to != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+                && ngx_f1_replay_compound_dry(fs->from) == dry
+                && ngx_f1_replay_compound_dry(fs->to) != dry)
+            {
+                votes[fs->to] += exp(-(double) (x->upto - fs->lap)
+                                     / NGX_F1_REPLAY_STRATEGY_SWITCH_TAU);
+            }
+        }
+
+    } else {
+
+        /*
+         * The field's choices after c, by the cars in the same case (the
+         * two-compound rule met or not).
+         */
+
+        for (j = 0; j < x->nfstops; j++) {
+            fs = &x->fstops[j];
+
+            if (fs->from == c && fs->to != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+                && fs->need == need && !(need && fs->to == c))
+            {
+                votes[fs->to] += 1;
+            }
+        }
+    }
+
     best = 0;
-    n = 0;
+    best_w = 0;
 
     for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-        if ((!need || k != c) && x->next_n[c][k] >= n
-            && x->next_n[c][k] > 0)
-        {
-            n = x->next_n[c][k];
+        if (votes[k] > 0 && votes[k] >= best_w) {
+            best_w = votes[k];
             best = k;
         }
     }
 
-    if (n > 0) {
+    if (best) {
         return best;
+    }
+
+    if (!dry) {
+        return c;
     }
 
     if (last && c != NGX_F1_REPLAY_COMPOUND_SOFT
@@ -947,7 +1036,9 @@ ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
     best = 0;
 
     for (k = 0; k < ncand; k++) {
-        if (cand[k] != c && ngx_f1_replay_compound_dry(cand[k])) {
+        if ((cand[k] != c || !need)
+            && ngx_f1_replay_compound_dry(cand[k]))
+        {
             best = cand[k];
         }
     }
@@ -1017,6 +1108,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     unsigned                             k, r, n0, n1, n2, ncand, cur, age;
     unsigned                             minst, used, need, nx1, nx2, lo;
     unsigned                             best_n0, best_k, n0s[2], t;
+    int                                  neut;
     const ngx_f1_replay_strategy_car_t  *c;
     const ngx_f1_replay_strategy_lap_t  *lp;
     const ngx_f1_replay_strategy_tyres_t  *ty;
@@ -1081,6 +1173,15 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
         t = NGX_F1_REPLAY_STRATEGY_LEAD;
     }
 
+    /*
+     * A stop under the safety car or VSC (at its lower pit loss) is
+     * weighed against the plans without it only for a set that has run
+     * 0.3 of its stop age.
+     */
+
+    neut = loss0 != x->loss_green
+           && age >= NGX_F1_REPLAY_STRATEGY_NEUTRAL_AGE * stop;
+
     best = need ? HUGE_VAL : ngx_f1_replay_strategy_stint_cost(ty, cur, age,
                                                                  r);
     best_k = 0;
@@ -1100,7 +1201,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     for (n1 = 0; n1 < 2; n1++) {
         n0 = n0s[n1];
 
-        if (n0 >= r || (n1 == 1 && loss0 == x->loss_green)) {
+        if (n0 >= r || (n1 == 1 && !neut)) {
             continue;
         }
 
@@ -1125,7 +1226,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     for (n1 = 0; n1 < 2; n1++) {
         n0 = n0s[n1];
 
-        if (n0 + 2 * minst > r || (n1 == 1 && loss0 == x->loss_green)) {
+        if (n0 + 2 * minst > r || (n1 == 1 && !neut)) {
             continue;
         }
 

@@ -755,11 +755,17 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                 if (bt->trace) {
                     printf("trace %s %s lap %u %s age %u next_stop %u "
                            "actual %u baseline %u plan %u stops_total %u "
-                           "stops %u\n",
+                           "stops %u kind %u next %s real %s flags %u "
+                           "total %u\n",
                            name, c->tla, lap,
                            ngx_f1_replay_session_compound_name(lp->compound),
                            lp->tyre_age, co->next_stop, actual, base,
-                           co->nplan, co->stops_total, nst);
+                           co->nplan, co->stops_total, nst,
+                           c->laps[actual - 1].flags,
+                           ngx_f1_replay_session_compound_name(
+                               co->next_compound),
+                           ngx_f1_replay_session_compound_name(next_comp),
+                           lp->flags, total);
                 }
                 ngx_f1_replay_bt_score(base_st, base, actual, lap);
 
@@ -789,6 +795,15 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
 
                 if (ngx_f1_replay_bt_base_stops(c, lap, wet) == nst) {
                     base_st[NGX_F1_REPLAY_BT_STOPS]++;
+                }
+
+                if (bt->trace) {
+                    printf("stops %s %s lap %u %s age %u so_far %u "
+                           "predicted %u actual %u flags %u total %u\n",
+                           name, c->tla, lap,
+                           ngx_f1_replay_session_compound_name(lp->compound),
+                           lp->tyre_age, co->stops, co->stops_total, nst,
+                           lp->flags, total);
                 }
             }
 
@@ -1316,7 +1331,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
 {
     double                     sum[2][NGX_F1_REPLAY_BT_NSTATS];
     double                    *m, *b, auc, auc_gap, auc_prior;
-    unsigned                   r, k;
+    unsigned                   r, k, lost_comp, lost_stops;
     ngx_f1_replay_bt_race_t   *rc;
 
     static const struct {
@@ -1342,6 +1357,8 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     };
 
     memset(sum, 0, sizeof(sum));
+    lost_comp = 0;
+    lost_stops = 0;
 
     if (!bt->quiet) {
         printf("%-28s %4s | %-11s %-11s %-11s %-11s %-11s | %-17s %-11s\n",
@@ -1358,6 +1375,17 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
             sum[0][k] += m[k];
             sum[1][k] += b[k];
         }
+
+        /* races where the call does worse than its baseline */
+
+        lost_comp += ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_COMP,
+                                            NGX_F1_REPLAY_BT_COMP_N)
+                     < ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_COMP,
+                                              NGX_F1_REPLAY_BT_COMP_N);
+        lost_stops += ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_STOPS,
+                                             NGX_F1_REPLAY_BT_STOPS_N)
+                      < ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_STOPS,
+                                               NGX_F1_REPLAY_BT_STOPS_N);
 
         if (bt->quiet) {
             continue;
@@ -1411,6 +1439,11 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                sum[0][rows[k].den]);
     }
 
+    printf("%-28s %9u %9s %8u  (races lost to the baseline)\n",
+           "next compound, races lost", lost_comp, "", bt->nraces);
+    printf("%-28s %9u %9s %8u  (races lost to the baseline)\n",
+           "number of stops, races lost", lost_stops, "", bt->nraces);
+
     auc = ngx_f1_replay_bt_auc(bt->pairs, NULL, 0, bt->npairs);
     auc_gap = ngx_f1_replay_bt_auc(bt->pairs, bt->gap_p, 0, bt->npairs);
     auc_prior = ngx_f1_replay_bt_auc(bt->pairs, bt->prior_p, 0, bt->npairs);
@@ -1449,6 +1482,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den));
     }
 
+    printf(" compound_lost=%u stops_lost=%u", lost_comp, lost_stops);
     printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f brier_prior=%.4f"
            " auc=%.4f auc_gap=%.4f auc_prior=%.4f pairs=%zu\n",
            ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),

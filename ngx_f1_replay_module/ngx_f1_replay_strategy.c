@@ -32,7 +32,6 @@
 #define NGX_F1_REPLAY_STRATEGY_CLIFF_MS      100.0  /* per lap^2 past life */
 #define NGX_F1_REPLAY_STRATEGY_MIN_STINT     5
 #define NGX_F1_REPLAY_STRATEGY_QUANTILE      0.7    /* of the survival */
-#define NGX_F1_REPLAY_STRATEGY_UNPLANNED     0.2    /* P(a stop) if none */
 #define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
 #define NGX_F1_REPLAY_STRATEGY_REF_LAPS      60.0   /* priors' race */
 #define NGX_F1_REPLAY_STRATEGY_MAX_LIFE      1.3    /* longest stint */
@@ -168,6 +167,25 @@ const ngx_f1_replay_strategy_overtake_t
 const ngx_f1_replay_strategy_overtake_t
     ngx_f1_replay_strategy_overtake_2024 = {
     -1.412, -0.943, 1.114, 0.832, 0.161
+};
+
+
+/*
+ * The next-stop window and confidence per cell (unplanned, then planned;
+ * laps to the stop 1, 2, 3, 4, 5, 6, 7-8, 9-10, 11-12, 13-15, 16-19,
+ * 20+): f1-replay-backtest --calibrate on rounds 1-12 of 2024.
+ */
+
+const ngx_f1_replay_strategy_window_t
+    ngx_f1_replay_strategy_window_2024 = {
+    { -2, -1, -1, -3, -3, -4, -5, -8, -8, -8, -8, -19,
+      0, -1, -1, -2, -3, -4, -5, -6, -6, -6, -6, -8 },
+    { 2, 2, 2, 3, 6, 3, 2, 3, 6, 7, 6, 7,
+      19, 8, 8, 15, 12, 13, 12, 12, 12, 12, 10, 10 },
+    { 0.006f, 0.040f, 0.011f, 0.039f, 0.114f, 0.026f,
+      0.031f, 0.028f, 0.036f, 0.029f, 0.032f, 0.003f,
+      0.172f, 0.586f, 0.395f, 0.304f, 0.265f, 0.252f,
+      0.246f, 0.252f, 0.207f, 0.219f, 0.269f, 0.102f }
 };
 
 
@@ -405,6 +423,51 @@ ngx_f1_replay_strategy_stops(const ngx_f1_replay_strategy_car_t *c,
     }
 
     return stops;
+}
+
+
+unsigned
+ngx_f1_replay_strategy_cell(unsigned laps, int planned)
+{
+    unsigned  h;
+
+    h = laps <= 6 ? (laps ? laps - 1 : 0)
+        : laps <= 8 ? 6 : laps <= 10 ? 7 : laps <= 12 ? 8
+        : laps <= 15 ? 9 : laps <= 19 ? 10 : 11;
+
+    return h + (planned ? NGX_F1_REPLAY_STRATEGY_HORIZONS : 0);
+}
+
+
+void
+ngx_f1_replay_strategy_window(const ngx_f1_replay_strategy_window_t *w,
+    unsigned cell, unsigned lap, unsigned next_stop, unsigned total,
+    uint16_t *lo, uint16_t *hi, float *confidence)
+{
+    int  a, b;
+
+    if (cell >= NGX_F1_REPLAY_STRATEGY_CELLS) {
+        cell = NGX_F1_REPLAY_STRATEGY_CELLS - 1;
+    }
+
+    a = (int) next_stop + (w->lo[cell] < 0 ? w->lo[cell] : 0);
+    b = (int) next_stop + (w->hi[cell] > 0 ? w->hi[cell] : 0);
+
+    if (a < (int) lap + 1) {
+        a = (int) lap + 1;
+    }
+
+    if (b > (int) total - 1) {
+        b = (int) total - 1;
+    }
+
+    if (b < a) {
+        b = a;
+    }
+
+    *lo = (uint16_t) a;
+    *hi = (uint16_t) b;
+    *confidence = w->p2[cell];
 }
 
 
@@ -1103,7 +1166,7 @@ static void
 ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     ngx_f1_replay_strategy_car_out_t *co)
 {
-    double                               cost, best, loss0, sd, c0, stop;
+    double                               cost, best, loss0, c0, stop;
     uint8_t                              cand[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                             k, r, n0, n1, n2, ncand, cur, age;
     unsigned                             minst, used, need, nx1, nx2, lo;
@@ -1301,18 +1364,15 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
     co->next_stop = (uint16_t) (co->lap + best_n0);
 
-    /* the window: a spread growing with the distance to the stop */
+    /* the window and confidence: calibrated per cell on rounds 1-12 */
 
-    sd = 1.5 + 0.2 * best_n0;
-    k = (unsigned) lrint(1.28 * sd);
+    co->stop_cell = (uint8_t) ngx_f1_replay_strategy_cell(best_n0,
+                                                          best_k > 0);
 
-    co->window_lo = (uint16_t) (co->next_stop > co->lap + k
-                                ? co->next_stop - k : co->lap + 1u);
-    co->window_hi = (uint16_t) (co->next_stop + k < x->total
-                                ? co->next_stop + k : x->total - 1u);
-    co->confidence = (float) (erf(2.5 / (sd * sqrt(2.0)))
-                              * (best_k ? 1
-                                        : NGX_F1_REPLAY_STRATEGY_UNPLANNED));
+    ngx_f1_replay_strategy_window(&ngx_f1_replay_strategy_window_2024,
+                                  co->stop_cell, co->lap, co->next_stop,
+                                  x->total, &co->window_lo, &co->window_hi,
+                                  &co->confidence);
 }
 
 

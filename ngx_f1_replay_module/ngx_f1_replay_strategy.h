@@ -33,6 +33,14 @@
 #define NGX_F1_REPLAY_STRATEGY_MAX_LAPS  100
 #define NGX_F1_REPLAY_STRATEGY_MAX_PLAN  3     /* stints after this one */
 
+/*
+ * Calibration cells of the next-stop window and confidence: the laps to
+ * the predicted stop in 12 buckets (1, 2, 3, 4, 5, 6, 7-8, 9-10, 11-12,
+ * 13-15, 16-19, 20 or more), times planned or not.
+ */
+#define NGX_F1_REPLAY_STRATEGY_HORIZONS  12
+#define NGX_F1_REPLAY_STRATEGY_CELLS     (2 * NGX_F1_REPLAY_STRATEGY_HORIZONS)
+
 /* lap flags: what happened on the lap (pit in/out) or during it */
 #define NGX_F1_REPLAY_STRATEGY_PIT_IN    0x01
 #define NGX_F1_REPLAY_STRATEGY_PIT_OUT   0x02
@@ -120,9 +128,10 @@ typedef struct {
     uint16_t              next_stop;    /* in-lap of the next stop if one
                                            comes (nplan: if one is
                                            planned), 0 on the last lap */
-    uint16_t              window_lo;
+    uint16_t              window_lo;    /* 80 % interval of the stop */
     uint16_t              window_hi;
     float                 confidence;   /* P(a stop within +-2 laps) */
+    uint8_t               stop_cell;    /* calibration cell used */
     uint8_t               nplan;        /* stops planned */
     uint8_t               plan[NGX_F1_REPLAY_STRATEGY_MAX_PLAN];
     uint8_t               next_compound;  /* of the next stint if a stop
@@ -175,6 +184,29 @@ int ngx_f1_replay_strategy_run(const ngx_f1_replay_strategy_table_t *tb,
 int ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out);
+
+/*
+ * The calibration of the next-stop window and confidence (fitted on rounds
+ * 1-12 of 2024 by f1-replay-backtest --calibrate): per cell, the 10 % and
+ * 90 % quantiles of the stop's lap less the predicted lap (given a stop
+ * comes), and the rate of a stop within +-2 laps of the predicted lap.
+ */
+typedef struct {
+    int8_t                lo[NGX_F1_REPLAY_STRATEGY_CELLS];
+    int8_t                hi[NGX_F1_REPLAY_STRATEGY_CELLS];
+    float                 p2[NGX_F1_REPLAY_STRATEGY_CELLS];
+} ngx_f1_replay_strategy_window_t;
+
+extern const ngx_f1_replay_strategy_window_t
+    ngx_f1_replay_strategy_window_2024;
+
+/* the cell of a prediction: laps to the predicted stop, planned or not */
+unsigned ngx_f1_replay_strategy_cell(unsigned laps, int planned);
+
+/* the window and confidence of a cell, clipped to laps after..total-1 */
+void ngx_f1_replay_strategy_window(const ngx_f1_replay_strategy_window_t *w,
+    unsigned cell, unsigned lap, unsigned next_stop, unsigned total,
+    uint16_t *lo, uint16_t *hi, float *confidence);
 
 /* the logit of the overtake model for the given features */
 double ngx_f1_replay_strategy_overtake_logit(

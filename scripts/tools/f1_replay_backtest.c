@@ -92,6 +92,21 @@ typedef struct {
 } ngx_f1_replay_bt_pair_t;
 
 
+/* a next-stop prediction: its window and confidence, and what happened */
+typedef struct {
+    uint16_t              race;
+    uint8_t               cell;
+    uint8_t               hit;          /* next stop within +-2 laps */
+    uint16_t              lap;
+    uint16_t              next_stop;
+    uint16_t              actual;       /* next real stop, 0 none */
+    uint16_t              total;
+    uint16_t              lo;           /* the engine's window */
+    uint16_t              hi;
+    float                 conf;         /* the engine's confidence */
+} ngx_f1_replay_bt_win_t;
+
+
 typedef struct {
     char                  name[64];
     unsigned              laps;
@@ -114,8 +129,13 @@ typedef struct {
     size_t                    fill;       /* second pass: next pair */
     ngx_f1_replay_strategy_overtake_t  fit[NGX_F1_REPLAY_BT_MAX_RACES];
     ngx_f1_replay_strategy_overtake_t  fit_all;
+    ngx_f1_replay_bt_win_t   *wins;
+    size_t                    nwins;
+    size_t                    walloc;
+    ngx_f1_replay_strategy_window_t    wfit[NGX_F1_REPLAY_BT_MAX_RACES];
     int                       quiet;
     int                       trace;
+    int                       calibrate;
 } ngx_f1_replay_bt_t;
 
 
@@ -152,6 +172,15 @@ static double ngx_f1_replay_bt_brier(const ngx_f1_replay_bt_pair_t *p,
 static double ngx_f1_replay_bt_auc(const ngx_f1_replay_bt_pair_t *p,
     const double *alt, size_t from, size_t to);
 static int ngx_f1_replay_bt_cmp(const void *a, const void *b);
+static int ngx_f1_replay_bt_window_add(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_car_out_t *co, unsigned lap,
+    unsigned actual, unsigned total);
+static int ngx_f1_replay_bt_window_fit(const ngx_f1_replay_bt_win_t *w,
+    size_t n, unsigned skip, ngx_f1_replay_strategy_window_t *out);
+static void ngx_f1_replay_bt_window_print(ngx_f1_replay_bt_t *bt, int loro,
+    double *cover, double *brier, double *dev);
+static void ngx_f1_replay_bt_window_table(
+    const ngx_f1_replay_strategy_window_t *w);
 static void ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt);
 static void ngx_f1_replay_bt_calibration(ngx_f1_replay_bt_t *bt,
     const double *alt, const char *what);
@@ -214,6 +243,9 @@ main(int argc, char **argv)
         } else if (strcmp(argv[i], "--trace") == 0) {
             bt->trace = 1;
 
+        } else if (strcmp(argv[i], "--calibrate") == 0) {
+            bt->calibrate = 1;
+
         } else if (strcmp(argv[i], "--season") == 0 && i + 1 < argc
                    && !season)
         {
@@ -237,8 +269,8 @@ main(int argc, char **argv)
     }
 
     if (n <= 0 || n > NGX_F1_REPLAY_BT_MAX_RACES) {
-        fprintf(stderr, "usage: %s [--quiet] [--trace] [--leakage | "
-                "--json LAP] "
+        fprintf(stderr, "usage: %s [--quiet] [--trace] [--calibrate] "
+                "[--leakage | --json LAP] "
                 "(--season DIR | RACE...)\n"
                 "  RACE: a FastF1 laps CSV or a live-timing archive "
                 "directory\n", argv[0]);
@@ -298,6 +330,29 @@ main(int argc, char **argv)
         goto done;
     }
 
+    if (bt->calibrate) {
+        if (ngx_f1_replay_bt_window_fit(bt->wins, bt->nwins,
+                                        NGX_F1_REPLAY_BT_MAX_RACES,
+                                        &bt->wfit[0])
+            != 0)
+        {
+            goto done;
+        }
+
+        ngx_f1_replay_bt_window_table(&bt->wfit[0]);
+        rc = 0;
+        goto done;
+    }
+
+    for (i = 0; i < n && n > 1; i++) {
+        if (ngx_f1_replay_bt_window_fit(bt->wins, bt->nwins, (unsigned) i,
+                                        &bt->wfit[i])
+            != 0)
+        {
+            goto done;
+        }
+    }
+
     /*
      * Second pass: the engine again, with the overtake coefficients fitted
      * on the other races (leave one race out); for a single race, with the
@@ -350,6 +405,7 @@ done:
         free(bt->base_p);
         free(bt->gap_p);
         free(bt->prior_p);
+        free(bt->wins);
         free(bt);
     }
 
@@ -744,6 +800,13 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                     next_comp = c->laps[stops[k]].compound;
                     break;
                 }
+            }
+
+            if (co->next_stop
+                && ngx_f1_replay_bt_window_add(bt, co, lap, actual, total)
+                   != 0)
+            {
+                return -1;
             }
 
             if (actual) {
@@ -1322,6 +1385,268 @@ ngx_f1_replay_bt_cmp(const void *a, const void *b)
 }
 
 
+static int
+ngx_f1_replay_bt_window_add(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_car_out_t *co, unsigned lap,
+    unsigned actual, unsigned total)
+{
+    unsigned                 err;
+    ngx_f1_replay_bt_win_t  *w;
+
+    if (bt->nwins == bt->walloc) {
+        bt->walloc = bt->walloc ? bt->walloc * 2 : 4096;
+        w = realloc(bt->wins, bt->walloc * sizeof(ngx_f1_replay_bt_win_t));
+        if (w == NULL) {
+            return -1;
+        }
+
+        bt->wins = w;
+    }
+
+    w = &bt->wins[bt->nwins++];
+
+    err = actual > co->next_stop ? actual - co->next_stop
+                                 : co->next_stop - actual;
+
+    w->race = (uint16_t) bt->nraces;
+    w->cell = co->stop_cell;
+    w->hit = actual != 0 && err <= 2;
+    w->lap = (uint16_t) lap;
+    w->next_stop = co->next_stop;
+    w->actual = (uint16_t) actual;
+    w->total = (uint16_t) total;
+    w->lo = co->window_lo;
+    w->hi = co->window_hi;
+    w->conf = co->confidence;
+
+    if (bt->trace) {
+        printf("window %u %s lap %u cell %u next_stop %u actual %u lo %u "
+               "hi %u confidence %.3f\n", bt->nraces, co->tla, lap,
+               co->stop_cell, co->next_stop, actual, co->window_lo,
+               co->window_hi, co->confidence);
+    }
+
+    return 0;
+}
+
+
+/*
+ * The window and confidence per cell from the predictions of every race
+ * but skip: the 10 % and 90 % quantiles of the stop's lap less the
+ * predicted lap (the predictions followed by a stop), the rate of a stop
+ * within +-2 laps (all predictions), shrunk to the rate of the cells
+ * planned alike with 10 pseudo-predictions.  A cell with fewer than 10
+ * stops takes the window of the cell before it.
+ */
+
+static int
+ngx_f1_replay_bt_window_fit(const ngx_f1_replay_bt_win_t *w, size_t n,
+    unsigned skip, ngx_f1_replay_strategy_window_t *out)
+{
+    double    *d, hits[NGX_F1_REPLAY_STRATEGY_CELLS], all[2], pos[2];
+    double     cnt[NGX_F1_REPLAY_STRATEGY_CELLS];
+    size_t     k, m;
+    unsigned   c, g, h;
+
+    d = malloc((n + 1) * sizeof(double));
+    if (d == NULL) {
+        return -1;
+    }
+
+    memset(hits, 0, sizeof(hits));
+    memset(cnt, 0, sizeof(cnt));
+    all[0] = all[1] = pos[0] = pos[1] = 0;
+
+    for (k = 0; k < n; k++) {
+        if (w[k].race == skip || w[k].cell >= NGX_F1_REPLAY_STRATEGY_CELLS) {
+            continue;
+        }
+
+        g = w[k].cell / NGX_F1_REPLAY_STRATEGY_HORIZONS;
+        hits[w[k].cell] += w[k].hit;
+        cnt[w[k].cell]++;
+        pos[g] += w[k].hit;
+        all[g]++;
+    }
+
+    for (c = 0; c < NGX_F1_REPLAY_STRATEGY_CELLS; c++) {
+        g = c / NGX_F1_REPLAY_STRATEGY_HORIZONS;
+        h = c % NGX_F1_REPLAY_STRATEGY_HORIZONS;
+
+        out->p2[c] = (float) ((hits[c] + 10 * (all[g] ? pos[g] / all[g] : 0))
+                              / (cnt[c] + 10));
+
+        m = 0;
+        for (k = 0; k < n; k++) {
+            if (w[k].race != skip && w[k].cell == c && w[k].actual) {
+                d[m++] = (double) w[k].actual - w[k].next_stop;
+            }
+        }
+
+        if (m < 10) {
+            out->lo[c] = h ? out->lo[c - 1] : (c ? out->lo[0] : -2);
+            out->hi[c] = h ? out->hi[c - 1] : (c ? out->hi[0] : 2);
+            continue;
+        }
+
+        qsort(d, m, sizeof(double), ngx_f1_replay_bt_cmp);
+
+        out->lo[c] = (int8_t) fmax(-100, fmin(0,
+                         d[(size_t) floor(0.10 * m)]));
+        out->hi[c] = (int8_t) fmin(100, fmax(0,
+                         d[(size_t) ceil(0.90 * m) - 1]));
+    }
+
+    free(d);
+
+    return 0;
+}
+
+
+/*
+ * Coverage of the windows (the predictions followed by a stop) overall
+ * and by laps to the predicted stop, and the reliability of the
+ * confidence by deciles: the engine's own, or (loro) each race's with the
+ * calibration fitted on the other races given.
+ */
+
+static void
+ngx_f1_replay_bt_window_print(ngx_f1_replay_bt_t *bt, int loro,
+    double *cover, double *brier, double *dev)
+{
+    float                    conf;
+    double                   in[NGX_F1_REPLAY_STRATEGY_HORIZONS + 1];
+    double                   nh[NGX_F1_REPLAY_STRATEGY_HORIZONS + 1];
+    double                   width, bp[NGX_F1_REPLAY_BT_BINS];
+    double                   by[NGX_F1_REPLAY_BT_BINS], bn[NGX_F1_REPLAY_BT_BINS];
+    double                   sq;
+    size_t                   k;
+    unsigned                 h, v;
+    uint16_t                 lo, hi;
+    ngx_f1_replay_bt_win_t  *w;
+
+    static const char *const  hname[NGX_F1_REPLAY_STRATEGY_HORIZONS] = {
+        "1", "2", "3", "4", "5", "6", "7-8", "9-10", "11-12", "13-15",
+        "16-19", "20+"
+    };
+
+    memset(in, 0, sizeof(in));
+    memset(nh, 0, sizeof(nh));
+    memset(bp, 0, sizeof(bp));
+    memset(by, 0, sizeof(by));
+    memset(bn, 0, sizeof(bn));
+    width = 0;
+    sq = 0;
+
+    for (k = 0; k < bt->nwins; k++) {
+        w = &bt->wins[k];
+
+        if (loro) {
+            ngx_f1_replay_strategy_window(&bt->wfit[w->race], w->cell,
+                                          w->lap, w->next_stop, w->total,
+                                          &lo, &hi, &conf);
+
+        } else {
+            lo = w->lo;
+            hi = w->hi;
+            conf = w->conf;
+        }
+
+        v = (unsigned) (conf * NGX_F1_REPLAY_BT_BINS);
+        if (v >= NGX_F1_REPLAY_BT_BINS) {
+            v = NGX_F1_REPLAY_BT_BINS - 1;
+        }
+
+        bp[v] += conf;
+        by[v] += w->hit;
+        bn[v]++;
+        sq += (conf - w->hit) * (conf - w->hit);
+
+        if (w->actual == 0) {
+            continue;
+        }
+
+        h = w->cell % NGX_F1_REPLAY_STRATEGY_HORIZONS;
+
+        nh[h]++;
+        in[h] += lo <= w->actual && w->actual <= hi;
+        nh[NGX_F1_REPLAY_STRATEGY_HORIZONS]++;
+        in[NGX_F1_REPLAY_STRATEGY_HORIZONS] += lo <= w->actual
+                                               && w->actual <= hi;
+        width += hi - lo + 1;
+    }
+
+    h = NGX_F1_REPLAY_STRATEGY_HORIZONS;
+    *cover = nh[h] ? in[h] / nh[h] : NAN;
+    *brier = bt->nwins ? sq / bt->nwins : NAN;
+    *dev = 0;
+
+    printf("\nnext-stop window (80 %%) and confidence, %s\n",
+           loro ? "calibration fitted leaving the race out"
+                : "the engine's calibration (rounds 1-12 of 2024)");
+    printf("window coverage %.3f of %.0f stops, mean width %.1f laps; "
+           "by laps to the predicted stop:\n", *cover, nh[h],
+           nh[h] ? width / nh[h] : NAN);
+
+    for (h = 0; h < NGX_F1_REPLAY_STRATEGY_HORIZONS; h++) {
+        if (nh[h] > 0) {
+            printf("  %s:%.2f(%.0f)", hname[h], in[h] / nh[h], nh[h]);
+        }
+    }
+
+    printf("\nconfidence, P(the stop within +-2 laps), Brier %.4f, "
+           "%zu predictions\n", *brier, bt->nwins);
+    printf("%-12s %10s %10s %8s\n", "predicted", "mean p", "observed", "n");
+
+    for (v = 0; v < NGX_F1_REPLAY_BT_BINS; v++) {
+        if (bn[v] == 0) {
+            continue;
+        }
+
+        printf("%4.1f - %-5.1f %10.3f %10.3f %8.0f\n",
+               (double) v / NGX_F1_REPLAY_BT_BINS,
+               (double) (v + 1) / NGX_F1_REPLAY_BT_BINS,
+               bp[v] / bn[v], by[v] / bn[v], bn[v]);
+
+        if (bn[v] >= 100 && fabs(bp[v] - by[v]) / bn[v] > *dev) {
+            *dev = fabs(bp[v] - by[v]) / bn[v];
+        }
+    }
+}
+
+
+/* the calibration as the engine's C initializer */
+
+static void
+ngx_f1_replay_bt_window_table(const ngx_f1_replay_strategy_window_t *w)
+{
+    unsigned  c;
+
+    printf("    {");
+
+    for (c = 0; c < NGX_F1_REPLAY_STRATEGY_CELLS; c++) {
+        printf("%s%d", c == 0 ? " " : c == 12 ? ",\n      " : ", ",
+               w->lo[c]);
+    }
+
+    printf(" },\n    {");
+
+    for (c = 0; c < NGX_F1_REPLAY_STRATEGY_CELLS; c++) {
+        printf("%s%d", c == 0 ? " " : c == 12 ? ",\n      " : ", ",
+               w->hi[c]);
+    }
+
+    printf(" },\n    {");
+
+    for (c = 0; c < NGX_F1_REPLAY_STRATEGY_CELLS; c++) {
+        printf("%s%.3ff", c == 0 ? " " : c % 6 == 0 ? ",\n      " : ", ",
+               w->p2[c]);
+    }
+
+    printf(" }\n");
+}
+
+
 #define ngx_f1_replay_bt_ratio(st, a, b)                                      \
     ((st)[b] > 0 ? (st)[a] / (st)[b] : NAN)
 
@@ -1331,6 +1656,8 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
 {
     double                     sum[2][NGX_F1_REPLAY_BT_NSTATS];
     double                    *m, *b, auc, auc_gap, auc_prior;
+    double                     cover, cbrier, cdev, cover_loro;
+    double                     cbrier_loro, cdev_loro;
     unsigned                   r, k, lost_comp, lost_stops;
     ngx_f1_replay_bt_race_t   *rc;
 
@@ -1473,6 +1800,16 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                                  : "the engine's 2024 coefficients");
     ngx_f1_replay_bt_calibration(bt, bt->prior_p, "prior coefficients");
 
+    ngx_f1_replay_bt_window_print(bt, 0, &cover, &cbrier, &cdev);
+
+    if (bt->nraces > 1) {
+        ngx_f1_replay_bt_window_print(bt, 1, &cover_loro, &cbrier_loro,
+                                      &cdev_loro);
+
+    } else {
+        cover_loro = cbrier_loro = cdev_loro = NAN;
+    }
+
     printf("\nRESULT races=%u", bt->nraces);
 
     for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
@@ -1483,6 +1820,9 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     }
 
     printf(" compound_lost=%u stops_lost=%u", lost_comp, lost_stops);
+    printf(" cover=%.3f conf_brier=%.4f conf_dev=%.3f cover_loro=%.3f"
+           " conf_brier_loro=%.4f conf_dev_loro=%.3f", cover, cbrier, cdev,
+           cover_loro, cbrier_loro, cdev_loro);
     printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f brier_prior=%.4f"
            " auc=%.4f auc_gap=%.4f auc_prior=%.4f pairs=%zu\n",
            ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),

@@ -101,8 +101,7 @@ typedef struct {
     unsigned                               seen[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               switched[2]; /* from dry, wet */
     unsigned                               nfstops;
-    ngx_f1_replay_strategy_fstop_t         fstops
-                                               [NGX_F1_REPLAY_STRATEGY_MAX_STOPS];
+    ngx_f1_replay_strategy_fstop_t   fstops[NGX_F1_REPLAY_STRATEGY_MAX_STOPS];
     ngx_f1_replay_strategy_acc_t           acc[NGX_F1_REPLAY_STRATEGY_MAX_CARS]
                                               [NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_tyres_t         car[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
@@ -1846,34 +1845,6 @@ ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
                     ngx_f1_replay_session_compound_name(co->next_compound)));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
                                          "stops_total", co->stops_total));
-
-        ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
-                                                                  "undercut"));
-        if (co->undercut_by) {
-            ngx_f1_replay_strategy_ok(yajl_gen_map_open(g));
-            ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
-                                             "by", co->undercut_by));
-            ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
-                                             "ms", co->undercut_ms));
-            ngx_f1_replay_strategy_ok(yajl_gen_map_close(g));
-
-        } else {
-            ngx_f1_replay_strategy_ok(yajl_gen_null(g));
-        }
-
-        ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
-                                                                   "overcut"));
-        if (co->overcut_on) {
-            ngx_f1_replay_strategy_ok(yajl_gen_map_open(g));
-            ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
-                                             "on", co->overcut_on));
-            ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
-                                             "ms", co->overcut_ms));
-            ngx_f1_replay_strategy_ok(yajl_gen_map_close(g));
-
-        } else {
-            ngx_f1_replay_strategy_ok(yajl_gen_null(g));
-        }
 
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
                                                                   "overtake"));

@@ -107,6 +107,17 @@ typedef struct {
 } ngx_f1_replay_bt_win_t;
 
 
+/* an undercut or overcut event */
+typedef struct {
+    uint16_t              race;
+    uint8_t               over;         /* the car ahead stopped first */
+    uint8_t               has;          /* the engine gave a figure */
+    uint8_t               y;            /* the car behind came out ahead */
+    int32_t               ms;           /* the engine's gain minus gap */
+    float                 gap_s;
+} ngx_f1_replay_bt_cut_t;
+
+
 typedef struct {
     char                  name[64];
     unsigned              laps;
@@ -133,6 +144,9 @@ typedef struct {
     size_t                    nwins;
     size_t                    walloc;
     ngx_f1_replay_strategy_window_t    wfit[NGX_F1_REPLAY_BT_MAX_RACES];
+    ngx_f1_replay_bt_cut_t   *cuts;
+    size_t                    ncuts;
+    size_t                    cut_alloc;
     int                       quiet;
     int                       trace;
     int                       calibrate;
@@ -179,6 +193,13 @@ static int ngx_f1_replay_bt_window_fit(const ngx_f1_replay_bt_win_t *w,
     size_t n, unsigned skip, ngx_f1_replay_strategy_window_t *out);
 static void ngx_f1_replay_bt_window_print(ngx_f1_replay_bt_t *bt, int loro,
     double *cover, double *brier, double *dev);
+static int ngx_f1_replay_bt_cuts(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_table_t *tb,
+    const ngx_f1_replay_strategy_out_t *out, unsigned lap);
+static void ngx_f1_replay_bt_cuts_print(ngx_f1_replay_bt_t *bt,
+    double *res);
+static void ngx_f1_replay_bt_logit1(const double *x, const uint8_t *y,
+    size_t n, double *w);
 static void ngx_f1_replay_bt_window_table(
     const ngx_f1_replay_strategy_window_t *w);
 static void ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt);
@@ -406,6 +427,7 @@ done:
         free(bt->gap_p);
         free(bt->prior_p);
         free(bt->wins);
+        free(bt->cuts);
         free(bt);
     }
 
@@ -771,6 +793,10 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                 &ngx_f1_replay_strategy_overtake_prior, &out)
             != 0)
         {
+            return -1;
+        }
+
+        if (ngx_f1_replay_bt_cuts(bt, tb, &out, lap) != 0) {
             return -1;
         }
 
@@ -1518,7 +1544,8 @@ ngx_f1_replay_bt_window_print(ngx_f1_replay_bt_t *bt, int loro,
     double                   in[NGX_F1_REPLAY_STRATEGY_HORIZONS + 1];
     double                   nh[NGX_F1_REPLAY_STRATEGY_HORIZONS + 1];
     double                   width, bp[NGX_F1_REPLAY_BT_BINS];
-    double                   by[NGX_F1_REPLAY_BT_BINS], bn[NGX_F1_REPLAY_BT_BINS];
+    double                   by[NGX_F1_REPLAY_BT_BINS];
+    double                   bn[NGX_F1_REPLAY_BT_BINS];
     double                   sq;
     size_t                   k;
     unsigned                 h, v;
@@ -1647,6 +1674,324 @@ ngx_f1_replay_bt_window_table(const ngx_f1_replay_strategy_window_t *w)
 }
 
 
+/*
+ * Undercut and overcut events at lap L: car x comes in on lap L + 1, the
+ * car next to it at the line of L (one place ahead or behind, within 3 s)
+ * stays out and comes in within the 5 laps after; the label is whether
+ * the car that stayed ahead of... precisely: 1 if the car that was behind
+ * at the line of L is ahead at the line after the second car's out-lap
+ * (the undercut worked when x was behind; the overcut worked when x was
+ * ahead).  The engine's figure is the one of its payload at lap L: the
+ * car ahead's "undercut" (by the car behind) when x is behind, the car
+ * behind's "overcut" (on the car ahead) when x is ahead.
+ */
+
+static int
+ngx_f1_replay_bt_cuts(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_table_t *tb,
+    const ngx_f1_replay_strategy_out_t *out, unsigned lap)
+{
+    int                                  ms, has;
+    unsigned                             x, y, k, s2, behind, ahead, gap;
+    uint16_t                             st[16];
+    unsigned                             n, m;
+    ngx_f1_replay_bt_cut_t              *e;
+    const ngx_f1_replay_strategy_lap_t  *lx, *ly, *a, *b;
+
+    for (x = 0; x < tb->ncars; x++) {
+        n = ngx_f1_replay_strategy_stops(&tb->cars[x],
+                                         NGX_F1_REPLAY_STRATEGY_MAX_LAPS,
+                                         st, 16);
+
+        for (k = 0; k < n && k < 16 && st[k] != lap + 1; k++) {
+            /* void */
+        }
+
+        if (k == n || k == 16 || lap == 0) {
+            continue;
+        }
+
+        lx = &tb->cars[x].laps[lap - 1];
+
+        if (!lx->present || lx->position == 0
+            || (lx->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN))
+        {
+            continue;
+        }
+
+        for (y = 0; y < tb->ncars; y++) {
+            ly = &tb->cars[y].laps[lap - 1];
+
+            if (y == x || !ly->present || ly->position == 0
+                || (ly->position + 1 != lx->position
+                    && lx->position + 1 != ly->position)
+                || (ly->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN))
+            {
+                continue;
+            }
+
+            behind = ly->position > lx->position ? y : x;
+            ahead = behind == x ? y : x;
+            gap = (unsigned) tb->cars[behind].laps[lap - 1].gap_ms;
+
+            if (tb->cars[behind].laps[lap - 1].gap_ms < 0 || gap > 3000) {
+                continue;
+            }
+
+            /* the other car's next stop: 1-5 laps after x's */
+
+            m = ngx_f1_replay_strategy_stops(&tb->cars[y],
+                                             NGX_F1_REPLAY_STRATEGY_MAX_LAPS,
+                                             st, 16);
+            s2 = 0;
+
+            for (k = 0; k < m && k < 16; k++) {
+                if (st[k] > lap) {
+                    s2 = st[k];
+                    break;
+                }
+            }
+
+            if (s2 <= lap + 1 || s2 > lap + 6
+                || s2 + 1 > NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
+            {
+                continue;
+            }
+
+            a = &tb->cars[behind].laps[s2];
+            b = &tb->cars[ahead].laps[s2];
+
+            if (!a->present || !b->present || !a->position || !b->position) {
+                continue;
+            }
+
+            /* the engine's figure */
+
+            has = 0;
+            ms = 0;
+
+            if (behind == x && out->cars[ahead].undercut_by
+                               == tb->cars[x].number)
+            {
+                has = 1;
+                ms = out->cars[ahead].undercut_ms;
+
+            } else if (ahead == x && out->cars[behind].overcut_on
+                                     == tb->cars[x].number)
+            {
+                has = 1;
+                ms = out->cars[behind].overcut_ms;
+            }
+
+            if (bt->ncuts == bt->cut_alloc) {
+                bt->cut_alloc = bt->cut_alloc ? bt->cut_alloc * 2 : 256;
+                e = realloc(bt->cuts,
+                            bt->cut_alloc * sizeof(ngx_f1_replay_bt_cut_t));
+                if (e == NULL) {
+                    return -1;
+                }
+
+                bt->cuts = e;
+            }
+
+            e = &bt->cuts[bt->ncuts++];
+            e->race = (uint16_t) bt->nraces;
+            e->over = ahead == x;
+            e->has = (uint8_t) has;
+            e->ms = ms;
+            e->gap_s = gap / 1000.0f;
+            e->y = a->position < b->position;
+
+            if (bt->trace) {
+                printf("cut %s %s %s lap %u gap %u stops %u/%u engine %s%d "
+                       "worked %u\n", e->over ? "overcut" : "undercut",
+                       tb->cars[behind].tla, tb->cars[ahead].tla, lap, gap,
+                       lap + 1, s2, has ? "" : "none ", ms, e->y);
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The undercut and overcut figures: accuracy of the sign of the engine's
+ * gain (positive: the move works) against the naive rules (the base rate
+ * and a gap-only logistic, fitted leaving the race out), and the
+ * engine's figure as a probability (a logistic in it, fitted leaving the
+ * race out): Brier and a calibration table.
+ */
+
+static void
+ngx_f1_replay_bt_cuts_print(ngx_f1_replay_bt_t *bt, double *res)
+{
+    double    we[2], wg[2], pos, cnt, v, p, pb, pg, *xe, *xg, yk;
+    double    acc[3], brier[3], n, bins[5][3];
+    size_t    k, j;
+    uint8_t  *y;
+    unsigned  r, kind, b;
+
+    static const char *const  names[2] = { "undercut", "overcut" };
+
+    xe = malloc((bt->ncuts + 1) * sizeof(double));
+    xg = malloc((bt->ncuts + 1) * sizeof(double));
+    y = malloc(bt->ncuts + 1);
+
+    if (xe == NULL || xg == NULL || y == NULL) {
+        free(xe);
+        free(xg);
+        free(y);
+        return;
+    }
+
+    printf("\nundercut/overcut: the car next on track at the line (within "
+           "3 s) stays out when the other stops and stops 1-5 laps later; "
+           "worked: the car behind is ahead once both stopped (engine "
+           "figure > 0 read as \"works\"; probabilities and naive rules "
+           "fitted leaving the race out)\n");
+    printf("%-9s %6s %6s %6s %8s %8s | %7s %7s %7s\n", "", "events",
+           "worked", "acc", "acc base", "acc gap", "brier", "base", "gap");
+
+    for (kind = 0; kind < 2; kind++) {
+        memset(acc, 0, sizeof(acc));
+        memset(brier, 0, sizeof(brier));
+        memset(bins, 0, sizeof(bins));
+        n = 0;
+        pos = 0;
+
+        for (r = 0; r < bt->nraces; r++) {
+            j = 0;
+            v = 0;
+
+            for (k = 0; k < bt->ncuts; k++) {
+                if (bt->cuts[k].over != kind || !bt->cuts[k].has
+                    || (bt->nraces > 1 && bt->cuts[k].race == r))
+                {
+                    continue;
+                }
+
+                xe[j] = bt->cuts[k].ms / 1000.0;
+                xg[j] = bt->cuts[k].gap_s;
+                y[j] = bt->cuts[k].y;
+                v += y[j];
+                j++;
+            }
+
+            cnt = (double) j;
+            ngx_f1_replay_bt_logit1(xe, y, j, we);
+            ngx_f1_replay_bt_logit1(xg, y, j, wg);
+
+            for (k = 0; k < bt->ncuts; k++) {
+                if (bt->cuts[k].over != kind || !bt->cuts[k].has
+                    || bt->cuts[k].race != r)
+                {
+                    continue;
+                }
+
+                yk = bt->cuts[k].y;
+                p = 1 / (1 + exp(-(we[0] + we[1] * bt->cuts[k].ms / 1000.0)));
+                pb = cnt > 0 ? v / cnt : 0.5;
+                pg = 1 / (1 + exp(-(wg[0] + wg[1] * bt->cuts[k].gap_s)));
+
+                n++;
+                pos += yk;
+                acc[0] += (bt->cuts[k].ms > 0) == (yk > 0);
+                acc[1] += (pb > 0.5) == (yk > 0);
+                acc[2] += (pg > 0.5) == (yk > 0);
+                brier[0] += (p - yk) * (p - yk);
+                brier[1] += (pb - yk) * (pb - yk);
+                brier[2] += (pg - yk) * (pg - yk);
+
+                b = (unsigned) (p * 5);
+                b = b > 4 ? 4 : b;
+                bins[b][0] += p;
+                bins[b][1] += yk;
+                bins[b][2]++;
+            }
+        }
+
+        cnt = 0;
+        for (k = 0; k < bt->ncuts; k++) {
+            cnt += bt->cuts[k].over == kind;
+        }
+
+        printf("%-9s %6.0f %6.3f %6.3f %8.3f %8.3f | %7.4f %7.4f %7.4f"
+               "  (of %.0f events)\n", names[kind], n,
+               n ? pos / n : NAN, acc[0] / n, acc[1] / n, acc[2] / n,
+               brier[0] / n, brier[1] / n, brier[2] / n, cnt);
+
+        printf("  calibration, P(worked) from the engine's figure: "
+               "predicted/observed (n)\n ");
+
+        for (b = 0; b < 5; b++) {
+            if (bins[b][2] > 0) {
+                printf("  %.1f-%.1f: %.2f/%.2f (%.0f)", b / 5.0,
+                       (b + 1) / 5.0, bins[b][0] / bins[b][2],
+                       bins[b][1] / bins[b][2], bins[b][2]);
+            }
+        }
+
+        printf("\n");
+
+        res[kind * 6 + 0] = n;
+        res[kind * 6 + 1] = acc[0] / n;
+        res[kind * 6 + 2] = fmax(acc[1], acc[2]) / n;
+        res[kind * 6 + 3] = brier[0] / n;
+        res[kind * 6 + 4] = fmin(brier[1], brier[2]) / n;
+        res[kind * 6 + 5] = pos / n;
+    }
+
+    free(xe);
+    free(xg);
+    free(y);
+}
+
+
+/* logit(p) = w0 + w1 x: Newton's method, a small ridge */
+
+static void
+ngx_f1_replay_bt_logit1(const double *x, const uint8_t *y, size_t n,
+    double *w)
+{
+    int     it;
+    double  g0, g1, h00, h01, h11, q, det;
+    size_t  k;
+
+    w[0] = 0;
+    w[1] = 0;
+
+    for (it = 0; it < 30; it++) {
+        g0 = -1e-3 * w[0];
+        g1 = -1e-3 * w[1];
+        h00 = 1e-3;
+        h11 = 1e-3;
+        h01 = 0;
+
+        for (k = 0; k < n; k++) {
+            q = 1 / (1 + exp(-(w[0] + w[1] * x[k])));
+            g0 += y[k] - q;
+            g1 += (y[k] - q) * x[k];
+            h00 += q * (1 - q);
+            h01 += q * (1 - q) * x[k];
+            h11 += q * (1 - q) * x[k] * x[k];
+        }
+
+        det = h00 * h11 - h01 * h01;
+        if (det <= 1e-12) {
+            return;
+        }
+
+        w[0] += (h11 * g0 - h01 * g1) / det;
+        w[1] += (h00 * g1 - h01 * g0) / det;
+
+        if (fabs(g0) + fabs(g1) < 1e-9) {
+            return;
+        }
+    }
+}
+
+
 #define ngx_f1_replay_bt_ratio(st, a, b)                                      \
     ((st)[b] > 0 ? (st)[a] / (st)[b] : NAN)
 
@@ -1657,7 +2002,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     double                     sum[2][NGX_F1_REPLAY_BT_NSTATS];
     double                    *m, *b, auc, auc_gap, auc_prior;
     double                     cover, cbrier, cdev, cover_loro;
-    double                     cbrier_loro, cdev_loro;
+    double                     cbrier_loro, cdev_loro, cut[12];
     unsigned                   r, k, lost_comp, lost_stops;
     ngx_f1_replay_bt_race_t   *rc;
 
@@ -1800,6 +2145,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                                  : "the engine's 2024 coefficients");
     ngx_f1_replay_bt_calibration(bt, bt->prior_p, "prior coefficients");
 
+    ngx_f1_replay_bt_cuts_print(bt, cut);
     ngx_f1_replay_bt_window_print(bt, 0, &cover, &cbrier, &cdev);
 
     if (bt->nraces > 1) {
@@ -1823,6 +2169,12 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     printf(" cover=%.3f conf_brier=%.4f conf_dev=%.3f cover_loro=%.3f"
            " conf_brier_loro=%.4f conf_dev_loro=%.3f", cover, cbrier, cdev,
            cover_loro, cbrier_loro, cdev_loro);
+    printf(" undercut_n=%.0f undercut_acc=%.3f undercut_acc_naive=%.3f"
+           " undercut_brier=%.4f undercut_brier_naive=%.4f"
+           " overcut_n=%.0f overcut_acc=%.3f overcut_acc_naive=%.3f"
+           " overcut_brier=%.4f overcut_brier_naive=%.4f",
+           cut[0], cut[1], cut[2], cut[3], cut[4], cut[6], cut[7], cut[8],
+           cut[9], cut[10]);
     printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f brier_prior=%.4f"
            " auc=%.4f auc_gap=%.4f auc_prior=%.4f pairs=%zu\n",
            ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),

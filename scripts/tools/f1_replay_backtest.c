@@ -150,6 +150,7 @@ typedef struct {
     int                       quiet;
     int                       trace;
     int                       calibrate;
+    unsigned long             runs;       /* engine runs */
 } ngx_f1_replay_bt_t;
 
 
@@ -406,7 +407,10 @@ main(int argc, char **argv)
     ngx_f1_replay_bt_print(bt);
 
     if (!bt->quiet) {
-        printf("cpu %.1f s\n", (double) clock() / CLOCKS_PER_SEC - t0);
+        t0 = (double) clock() / CLOCKS_PER_SEC - t0;
+        printf("cpu %.1f s, %lu engine runs (with the scoring around "
+               "them: %.3f ms a run)\n", t0, bt->runs,
+               bt->runs ? 1000 * t0 / bt->runs : 0);
     }
 
     rc = 0;
@@ -796,6 +800,8 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
             return -1;
         }
 
+        bt->runs++;
+
         if (ngx_f1_replay_bt_cuts(bt, tb, &out, lap) != 0) {
             return -1;
         }
@@ -963,6 +969,8 @@ ngx_f1_replay_bt_refit(ngx_f1_replay_bt_t *bt,
         if (ngx_f1_replay_strategy_run_with(tb, lap, ot, &out) != 0) {
             return -1;
         }
+
+        bt->runs++;
 
         for (i = 0; i < tb->ncars; i++) {
             co = &out.cars[i];

@@ -24,8 +24,9 @@ reasons on stderr.
 import asyncio
 import json
 import sys
+import time
 
-from f1client import Client, fail, failures, post
+from f1client import Client, fail, finish, get, post
 
 
 def control(base, body):
@@ -208,7 +209,7 @@ async def ops(host, port, n, statefile):
     # invalid requests: 400 and a JSON reason; the clock does not move
 
     await asyncio.sleep(0.1)
-    before = json.loads(urllib.request.urlopen(base + "/control/").read())
+    before = get(base, "/control/")
     bad = [{"action": "fly"}, {"action": "speed", "speed": 0.1},
            {"action": "speed", "speed": 51}, {"action": "seek"},
            {"action": "seek", "t": "99:00:00"}, {"action": "seek",
@@ -223,7 +224,7 @@ async def ops(host, port, n, statefile):
         if status != 400 or not isinstance(body, dict) \
                 or not body.get("error"):
             fail("invalid %r: %d %r" % (b, status, body))
-    after = json.loads(urllib.request.urlopen(base + "/control/").read())
+    after = get(base, "/control/")
     if after["change"] != before["change"]:
         fail("invalid requests changed the clock")
 
@@ -438,10 +439,7 @@ def main():
                                int(sys.argv[4])))
     else:
         sys.exit("usage: see the docstring")
-    print(json.dumps(res))
-    for f in failures[:20]:
-        print("FAIL: " + f, file=sys.stderr)
-    sys.exit(1 if failures else 0)
+    finish(res)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,10 @@ reasons on stderr.
 """
 
 import asyncio
-import json
 import sys
 import time
 
-from f1client import Client, fail, failures, get, post
+from f1client import Client, fail, finish, get, post
 
 SPEED = 50
 
@@ -144,11 +143,7 @@ def main():
     if len(sys.argv) < 4:
         sys.exit("usage: events_check.py HOST PORT NAME...")
 
-    res = asyncio.run(run(sys.argv[1], int(sys.argv[2]), sys.argv[3:]))
-    print(json.dumps(res))
-    for f in failures[:20]:
-        print("FAIL: " + f, file=sys.stderr)
-    sys.exit(1 if failures else 0)
+    finish(asyncio.run(run(sys.argv[1], int(sys.argv[2]), sys.argv[3:])))
 
 
 if __name__ == "__main__":

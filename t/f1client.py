@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import struct
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -110,3 +111,12 @@ def post(base, body, path="/control/"):
 def get(base, path):
     with urllib.request.urlopen(base + path, timeout=10) as r:
         return json.loads(r.read())
+
+
+def finish(res):
+    """prints the results as one JSON line, the failures on stderr, and
+    exits 1 if there are any"""
+    print(json.dumps(res))
+    for f in failures[:20]:
+        print("FAIL: " + f, file=sys.stderr)
+    sys.exit(1 if failures else 0)

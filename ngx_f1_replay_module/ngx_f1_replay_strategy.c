@@ -15,27 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ngx_f1_replay_strategy.h"
+#include "ngx_f1_replay_strategy_internal.h"
 
 
-/* the compounds of races: test tyres are left out */
-#define NGX_F1_REPLAY_STRATEGY_NC  (NGX_F1_REPLAY_COMPOUND_WET + 1)
-
-#define NGX_F1_REPLAY_STRATEGY_FUEL_MS       55.0   /* per lap burnt */
-#define NGX_F1_REPLAY_STRATEGY_LOSS_MS       21000  /* 18.3 s + standing */
-#define NGX_F1_REPLAY_STRATEGY_LOSS_SC       0.54
-#define NGX_F1_REPLAY_STRATEGY_LOSS_VSC      0.60
-#define NGX_F1_REPLAY_STRATEGY_OUTLIER_MS    1500.0
-#define NGX_F1_REPLAY_STRATEGY_FIELD_K       400.0  /* prior, lap^2 */
-#define NGX_F1_REPLAY_STRATEGY_CAR_K         200.0
-#define NGX_F1_REPLAY_STRATEGY_CAP_K         2.0    /* prior, stints */
 #define NGX_F1_REPLAY_STRATEGY_CLIFF_MS      100.0  /* per lap^2 past life */
 #define NGX_F1_REPLAY_STRATEGY_MIN_STINT     5
-#define NGX_F1_REPLAY_STRATEGY_QUANTILE      0.7    /* of the survival */
 #define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
-#define NGX_F1_REPLAY_STRATEGY_REF_LAPS      60.0   /* priors' race */
-#define NGX_F1_REPLAY_STRATEGY_MAX_LIFE      1.3    /* longest stint */
-#define NGX_F1_REPLAY_STRATEGY_OLDEST        6      /* laps past the oldest */
 #define NGX_F1_REPLAY_STRATEGY_STOP_MS       10000  /* traffic, position */
 #define NGX_F1_REPLAY_STRATEGY_SWITCH        5      /* laps, wet/dry change */
 #define NGX_F1_REPLAY_STRATEGY_LEAD          4      /* laps, green stop */
@@ -45,83 +30,12 @@
 #define NGX_F1_REPLAY_STRATEGY_SWITCH_TAU    10.0   /* laps, recency */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
 #define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
-#define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
-    (4 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
-#define NGX_F1_REPLAY_STRATEGY_MAX_STOPS                                      \
-    (8 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_PAIRS                                      \
     (NGX_F1_REPLAY_STRATEGY_MAX_CARS * NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
 
 
-typedef struct {
-    uint16_t              lap;          /* in-lap */
-    uint8_t               from;
-    uint8_t               to;
-    uint8_t               need;         /* two-compound rule not yet met */
-} ngx_f1_replay_strategy_fstop_t;
-
-
-typedef struct {
-    double                sxx;          /* within-stint sums */
-    double                sxy;
-    double                n;
-    double                ysum;
-    double                xsum;
-} ngx_f1_replay_strategy_acc_t;
-
-
-typedef struct {
-    double                base[NGX_F1_REPLAY_STRATEGY_NC];
-    double                deg[NGX_F1_REPLAY_STRATEGY_NC];
-    double                cap[NGX_F1_REPLAY_STRATEGY_NC];
-} ngx_f1_replay_strategy_tyres_t;
-
-
-typedef struct {
-    uint16_t              nev;          /* stops */
-    uint16_t              ncens;        /* sets still running */
-    uint8_t               ev[NGX_F1_REPLAY_STRATEGY_MAX_AGES];
-    uint8_t               cens[NGX_F1_REPLAY_STRATEGY_MAX_AGES];
-} ngx_f1_replay_strategy_ages_t;
-
-
-typedef struct {
-    const ngx_f1_replay_strategy_table_t  *tb;
-    unsigned                               upto;
-    unsigned                               total;
-    int                                    wet;
-    double                                 loss_green;
-    double                                 loss_sc;
-    double                                 loss_vsc;
-    double                                 field_deg[NGX_F1_REPLAY_STRATEGY_NC];
-    double                                 cap[NGX_F1_REPLAY_STRATEGY_NC];
-    double                                 life[NGX_F1_REPLAY_STRATEGY_NC];
-    double                                 oldest[NGX_F1_REPLAY_STRATEGY_NC];
-    ngx_f1_replay_strategy_ages_t          ages[NGX_F1_REPLAY_STRATEGY_NC];
-    unsigned                               seen[NGX_F1_REPLAY_STRATEGY_NC];
-    unsigned                               switched[2]; /* from dry, wet */
-    unsigned                               nfstops;
-    ngx_f1_replay_strategy_fstop_t   fstops[NGX_F1_REPLAY_STRATEGY_MAX_STOPS];
-    ngx_f1_replay_strategy_acc_t           acc[NGX_F1_REPLAY_STRATEGY_MAX_CARS]
-                                              [NGX_F1_REPLAY_STRATEGY_NC];
-    ngx_f1_replay_strategy_tyres_t         car[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
-} ngx_f1_replay_strategy_ctx_t;
-
-
 static void ngx_f1_replay_strategy_name(char *dst, const char *src,
     size_t len);
-static const ngx_f1_replay_strategy_lap_t *ngx_f1_replay_strategy_lap(
-    const ngx_f1_replay_strategy_car_t *c, unsigned lap, unsigned upto);
-static unsigned ngx_f1_replay_strategy_last(
-    const ngx_f1_replay_strategy_car_t *c, unsigned upto);
-static int ngx_f1_replay_strategy_clean(
-    const ngx_f1_replay_strategy_car_t *c, unsigned lap, unsigned upto);
-static void ngx_f1_replay_strategy_pit_loss(ngx_f1_replay_strategy_ctx_t *x,
-    ngx_f1_replay_strategy_out_t *out);
-static void ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x);
-static void ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x);
-static double ngx_f1_replay_strategy_stop_age(ngx_f1_replay_strategy_ctx_t *x,
-    unsigned c, unsigned age);
 static unsigned ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
     const uint8_t *cand, unsigned ncand, unsigned c, int need, int last,
     unsigned laps);
@@ -132,13 +46,9 @@ static void ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x,
     unsigned i, ngx_f1_replay_strategy_car_out_t *co);
 static int ngx_f1_replay_strategy_covers(ngx_f1_replay_strategy_ctx_t *x,
     unsigned i, unsigned lap);
-static double ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x,
-    unsigned i, unsigned compound, unsigned age);
 static void ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
     const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out);
-static void ngx_f1_replay_strategy_sort(double *v, unsigned n);
-static double ngx_f1_replay_strategy_median(double *v, unsigned n);
 static int ngx_f1_replay_strategy_gen_str(yajl_gen g, const char *s);
 static int ngx_f1_replay_strategy_gen_int(yajl_gen g, const char *k,
     long long v);
@@ -185,25 +95,6 @@ const ngx_f1_replay_strategy_window_t
       0.031f, 0.028f, 0.036f, 0.029f, 0.032f, 0.003f,
       0.172f, 0.586f, 0.395f, 0.304f, 0.265f, 0.252f,
       0.246f, 0.252f, 0.207f, 0.219f, 0.269f, 0.102f }
-};
-
-
-/*
- * Priors per compound: degradation (ms/lap); life, the age at which sets
- * come off (laps, in a 60-lap race; set from the stop ages of rounds 1-12
- * of 2024); pace offset of a new set (ms).
- */
-
-static const double  ngx_f1_replay_strategy_prior_deg[] = {
-    60, 120, 100, 90, 90, 60, 40, 80, 60
-};
-
-static const double  ngx_f1_replay_strategy_prior_life[] = {
-    20, 10, 13, 16, 14, 21, 27, 18, 12
-};
-
-static const double  ngx_f1_replay_strategy_prior_base[] = {
-    0, -1500, -1000, -500, 0, 500, 900, 4000, 8000
 };
 
 
@@ -309,7 +200,7 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
 
     ngx_f1_replay_strategy_pit_loss(&x, out);
     ngx_f1_replay_strategy_fit(&x);
-    ngx_f1_replay_strategy_caps(&x);
+    ngx_f1_replay_strategy_life(&x);
 
     for (i = 0; i < tb->ncars; i++) {
         c = &tb->cars[i];
@@ -522,7 +413,7 @@ ngx_f1_replay_strategy_name(char *dst, const char *src, size_t len)
 }
 
 
-static const ngx_f1_replay_strategy_lap_t *
+const ngx_f1_replay_strategy_lap_t *
 ngx_f1_replay_strategy_lap(const ngx_f1_replay_strategy_car_t *c,
     unsigned lap, unsigned upto)
 {
@@ -536,7 +427,7 @@ ngx_f1_replay_strategy_lap(const ngx_f1_replay_strategy_car_t *c,
 }
 
 
-static unsigned
+unsigned
 ngx_f1_replay_strategy_last(const ngx_f1_replay_strategy_car_t *c,
     unsigned upto)
 {
@@ -554,7 +445,7 @@ ngx_f1_replay_strategy_last(const ngx_f1_replay_strategy_car_t *c,
 
 /* a representative racing lap: timed, green, neither in- nor out-lap */
 
-static int
+int
 ngx_f1_replay_strategy_clean(const ngx_f1_replay_strategy_car_t *c,
     unsigned lap, unsigned upto)
 {
@@ -569,418 +460,6 @@ ngx_f1_replay_strategy_clean(const ngx_f1_replay_strategy_car_t *c,
                              | NGX_F1_REPLAY_STRATEGY_PIT_OUT
                              | NGX_F1_REPLAY_STRATEGY_YELLOW
                              | NGX_F1_REPLAY_STRATEGY_NEUTRAL));
-}
-
-
-/*
- * Pit loss of each stop with a known in- and out-lap: their time minus
- * the median time of the cars that did not stop over the same two laps.
- * Under green, the median of the stops; under SC or VSC, of those stops
- * if two or more, else the green loss scaled (0.54, 0.60).
- */
-
-static void
-ngx_f1_replay_strategy_pit_loss(ngx_f1_replay_strategy_ctx_t *x,
-    ngx_f1_replay_strategy_out_t *out)
-{
-    double                               ref[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
-    double                               v[3][NGX_F1_REPLAY_STRATEGY_MAX_STOPS];
-    unsigned                             i, j, k, n, nv[3], kind;
-    const ngx_f1_replay_strategy_car_t  *c, *o;
-    const ngx_f1_replay_strategy_lap_t  *in, *ou, *a, *b;
-
-    nv[0] = nv[1] = nv[2] = 0;
-
-    for (i = 0; i < x->tb->ncars; i++) {
-        c = &x->tb->cars[i];
-
-        for (k = 1; k < x->upto; k++) {
-            in = ngx_f1_replay_strategy_lap(c, k, x->upto);
-            ou = ngx_f1_replay_strategy_lap(c, k + 1, x->upto);
-
-            if (in == NULL || ou == NULL
-                || !(in->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN)
-                || in->time_ms <= 0 || ou->time_ms <= 0
-                || ((in->flags | ou->flags) & NGX_F1_REPLAY_STRATEGY_RED))
-            {
-                continue;
-            }
-
-            n = 0;
-
-            for (j = 0; j < x->tb->ncars; j++) {
-                o = &x->tb->cars[j];
-                a = ngx_f1_replay_strategy_lap(o, k, x->upto);
-                b = ngx_f1_replay_strategy_lap(o, k + 1, x->upto);
-
-                if (j == i || a == NULL || b == NULL || a->time_ms <= 0
-                    || b->time_ms <= 0
-                    || ((a->flags | b->flags)
-                        & (NGX_F1_REPLAY_STRATEGY_PIT_IN
-                           | NGX_F1_REPLAY_STRATEGY_PIT_OUT)))
-                {
-                    continue;
-                }
-
-                ref[n++] = (double) a->time_ms + b->time_ms;
-            }
-
-            if (n < 3) {
-                continue;
-            }
-
-            kind = ((in->flags | ou->flags) & NGX_F1_REPLAY_STRATEGY_SC) ? 1
-                   : ((in->flags | ou->flags) & NGX_F1_REPLAY_STRATEGY_VSC)
-                   ? 2 : 0;
-
-            if (nv[kind] == NGX_F1_REPLAY_STRATEGY_MAX_STOPS) {
-                continue;
-            }
-
-            v[kind][nv[kind]++] = in->time_ms + ou->time_ms
-                                  - ngx_f1_replay_strategy_median(ref, n);
-        }
-    }
-
-    x->loss_green = NGX_F1_REPLAY_STRATEGY_LOSS_MS;
-
-    if (nv[0] > 0) {
-        x->loss_green = ngx_f1_replay_strategy_median(v[0], nv[0]);
-    }
-
-    x->loss_sc = x->loss_green * NGX_F1_REPLAY_STRATEGY_LOSS_SC;
-    x->loss_vsc = x->loss_green * NGX_F1_REPLAY_STRATEGY_LOSS_VSC;
-
-    if (nv[1] >= 2) {
-        x->loss_sc = ngx_f1_replay_strategy_median(v[1], nv[1]);
-    }
-
-    if (nv[2] >= 2) {
-        x->loss_vsc = ngx_f1_replay_strategy_median(v[2], nv[2]);
-    }
-
-    out->loss_green.ms = (int32_t) lrint(x->loss_green);
-    out->loss_green.n = (uint16_t) nv[0];
-    out->loss_sc.ms = (int32_t) lrint(x->loss_sc);
-    out->loss_sc.n = (uint16_t) (nv[1] >= 2 ? nv[1] : 0);
-    out->loss_vsc.ms = (int32_t) lrint(x->loss_vsc);
-    out->loss_vsc.n = (uint16_t) (nv[2] >= 2 ? nv[2] : 0);
-}
-
-
-/*
- * Degradation: lap time corrected for the fuel burnt, regressed on tyre
- * age within each stint (clean laps within 1.5 s of the stint median).
- * The field's slope per compound is shrunk to the prior, each car's to
- * the field's (ridge, weights in lap^2).  Pace: the car's mean corrected
- * time less slope times mean age (a new set).
- */
-
-static void
-ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
-{
-    double                               y[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
-    double                               tmp[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
-    double                               age[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
-    double                               med, xbar, ybar, sxx, sxy, fn;
-    double                               field_xx[NGX_F1_REPLAY_STRATEGY_NC];
-    double                               field_xy[NGX_F1_REPLAY_STRATEGY_NC];
-    unsigned                             i, k, j, n, m, start, comp;
-    const ngx_f1_replay_strategy_car_t  *c;
-    const ngx_f1_replay_strategy_lap_t  *lp, *first;
-    ngx_f1_replay_strategy_acc_t        *a;
-
-    memset(field_xx, 0, sizeof(field_xx));
-    memset(field_xy, 0, sizeof(field_xy));
-
-    for (i = 0; i < x->tb->ncars; i++) {
-        c = &x->tb->cars[i];
-        k = 1;
-
-        while (k <= x->upto) {
-
-            /* one stint: laps start..k-1 */
-
-            first = ngx_f1_replay_strategy_lap(c, k, x->upto);
-            if (first == NULL) {
-                k++;
-                continue;
-            }
-
-            start = k;
-            n = 0;
-
-            while (k <= x->upto) {
-                lp = ngx_f1_replay_strategy_lap(c, k, x->upto);
-                if (lp == NULL || lp->stint != first->stint
-                    || lp->compound != first->compound)
-                {
-                    break;
-                }
-
-                if (ngx_f1_replay_strategy_clean(c, k, x->upto)) {
-                    y[n] = lp->time_ms + NGX_F1_REPLAY_STRATEGY_FUEL_MS
-                                         * (k - 1);
-                    age[n] = lp->tyre_age;
-                    n++;
-                }
-
-                k++;
-            }
-
-            if (k == start) {
-                k++;
-            }
-
-            comp = first->compound;
-
-            if (n < 2 || comp == NGX_F1_REPLAY_COMPOUND_UNKNOWN
-                || comp >= NGX_F1_REPLAY_STRATEGY_NC)
-            {
-                continue;
-            }
-
-            memcpy(tmp, y, n * sizeof(double));
-            med = ngx_f1_replay_strategy_median(tmp, n);
-
-            m = 0;
-            for (j = 0; j < n; j++) {
-                if (fabs(y[j] - med) <= NGX_F1_REPLAY_STRATEGY_OUTLIER_MS) {
-                    y[m] = y[j];
-                    age[m] = age[j];
-                    m++;
-                }
-            }
-
-            if (m < 2) {
-                continue;
-            }
-
-            xbar = 0;
-            ybar = 0;
-            for (j = 0; j < m; j++) {
-                xbar += age[j];
-                ybar += y[j];
-            }
-
-            xbar /= m;
-            ybar /= m;
-
-            sxx = 0;
-            sxy = 0;
-            for (j = 0; j < m; j++) {
-                sxx += (age[j] - xbar) * (age[j] - xbar);
-                sxy += (age[j] - xbar) * (y[j] - ybar);
-            }
-
-            a = &x->acc[i][comp];
-            a->sxx += sxx;
-            a->sxy += sxy;
-            a->n += m;
-            a->xsum += xbar * m;
-            a->ysum += ybar * m;
-
-            field_xx[comp] += sxx;
-            field_xy[comp] += sxy;
-        }
-    }
-
-    for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-        x->field_deg[k] = (NGX_F1_REPLAY_STRATEGY_FIELD_K
-                           * ngx_f1_replay_strategy_prior_deg[k]
-                           + field_xy[k])
-                          / (NGX_F1_REPLAY_STRATEGY_FIELD_K + field_xx[k]);
-    }
-
-    for (i = 0; i < x->tb->ncars; i++) {
-        for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-            a = &x->acc[i][k];
-
-            x->car[i].deg[k] = (NGX_F1_REPLAY_STRATEGY_CAR_K * x->field_deg[k]
-                                + a->sxy)
-                               / (NGX_F1_REPLAY_STRATEGY_CAR_K + a->sxx);
-
-            if (a->n > 0) {
-                fn = a->n;
-                x->car[i].base[k] = a->ysum / fn
-                                    - x->car[i].deg[k] * a->xsum / fn;
-            }
-        }
-
-        /* compounds the car has not run: its best fit plus the offsets */
-
-        j = 0;
-        for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-            if (x->acc[i][k].n > x->acc[i][j].n) {
-                j = k;
-            }
-        }
-
-        for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-            if (x->acc[i][k].n == 0) {
-                x->car[i].base[k] = (j ? x->car[i].base[j] : 0)
-                                    + ngx_f1_replay_strategy_prior_base[k]
-                                    - ngx_f1_replay_strategy_prior_base[j];
-            }
-        }
-    }
-}
-
-
-/*
- * Tyre life per compound.  The prior (per 60 laps, scaled by the square
- * root of the race's laps over 60) is shrunk to the ages at which sets
- * were taken off under green in this race; the longest stint (the cap of
- * the cost model) is 1.3 times that, and at least 6 laps more than the
- * oldest set seen on that compound in the race (running or taken off).
- * The ages of all stops (SC and VSC ones too), the sets still running
- * (censored) and three pseudo-stops of the prior feed the stop-age
- * survival estimate.
- */
-
-static void
-ngx_f1_replay_strategy_caps(ngx_f1_replay_strategy_ctx_t *x)
-{
-    double                               sum[NGX_F1_REPLAY_STRATEGY_NC];
-    double                               cnt[NGX_F1_REPLAY_STRATEGY_NC];
-    uint16_t                             in[16];
-    unsigned                             i, k, n, last;
-    const ngx_f1_replay_strategy_lap_t  *lp;
-    ngx_f1_replay_strategy_ages_t       *ag;
-
-    memset(sum, 0, sizeof(sum));
-    memset(cnt, 0, sizeof(cnt));
-
-    for (i = 0; i < x->tb->ncars; i++) {
-        n = ngx_f1_replay_strategy_stops(&x->tb->cars[i], x->upto, in, 16);
-
-        for (k = 0; k < n && k < 16; k++) {
-            lp = ngx_f1_replay_strategy_lap(&x->tb->cars[i], in[k], x->upto);
-
-            if (lp->compound >= NGX_F1_REPLAY_STRATEGY_NC
-                || lp->tyre_age <= 2)
-            {
-                continue;
-            }
-
-            ag = &x->ages[lp->compound];
-
-            if (ag->nev < NGX_F1_REPLAY_STRATEGY_MAX_AGES) {
-                ag->ev[ag->nev++] = lp->tyre_age;
-            }
-
-            if (lp->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) {
-                continue;
-            }
-
-            sum[lp->compound] += lp->tyre_age;
-            cnt[lp->compound] += 1;
-        }
-
-        /* the set on the car now, if it runs */
-
-        last = ngx_f1_replay_strategy_last(&x->tb->cars[i], x->upto);
-
-        if (last > 0 && last + 3 >= x->upto) {
-            lp = ngx_f1_replay_strategy_lap(&x->tb->cars[i], last, x->upto);
-            ag = &x->ages[lp->compound < NGX_F1_REPLAY_STRATEGY_NC
-                          ? lp->compound : 0];
-
-            if (ag->ncens < NGX_F1_REPLAY_STRATEGY_MAX_AGES) {
-                ag->cens[ag->ncens++] = lp->tyre_age;
-            }
-        }
-    }
-
-    for (k = 0; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-        x->life[k] = ngx_f1_replay_strategy_prior_life[k]
-                     * sqrt(x->total / NGX_F1_REPLAY_STRATEGY_REF_LAPS);
-
-        x->cap[k] = NGX_F1_REPLAY_STRATEGY_MAX_LIFE
-                    * (NGX_F1_REPLAY_STRATEGY_CAP_K * x->life[k] + sum[k])
-                    / (NGX_F1_REPLAY_STRATEGY_CAP_K + cnt[k]);
-
-        if (x->cap[k] < x->oldest[k] + NGX_F1_REPLAY_STRATEGY_OLDEST) {
-            x->cap[k] = x->oldest[k] + NGX_F1_REPLAY_STRATEGY_OLDEST;
-        }
-    }
-
-    for (i = 0; i < x->tb->ncars; i++) {
-        memcpy(x->car[i].cap, x->cap, sizeof(x->cap));
-    }
-}
-
-
-/*
- * The age at which the set on compound c comes off, given it has run
- * age laps: where the Kaplan-Meier estimate falls to 0.7 of its value at
- * age (stops are events, the sets still running are censored, and the
- * prior adds stops at 0.75, 1 and 1.25 times the life: with no stop in
- * the race yet, the first comes at 0.75 lives).  Past every event: the
- * next lap.
- */
-
-static double
-ngx_f1_replay_strategy_stop_age(ngx_f1_replay_strategy_ctx_t *x,
-    unsigned c, unsigned age)
-{
-    double                          t[2 * NGX_F1_REPLAY_STRATEGY_MAX_AGES + 3];
-    double                          surv, at_age, risk, d;
-    unsigned                        k, j, n, nev;
-    const ngx_f1_replay_strategy_ages_t  *ag;
-
-    ag = &x->ages[c];
-    n = 0;
-
-    /* events, then censorings half a lap later (an event comes first) */
-
-    for (k = 0; k < ag->nev; k++) {
-        t[n++] = ag->ev[k];
-    }
-
-    t[n++] = 0.75 * x->life[c];
-    t[n++] = x->life[c];
-    t[n++] = 1.25 * x->life[c];
-    nev = n;
-
-    for (k = 0; k < ag->ncens; k++) {
-        t[n++] = ag->cens[k] + 0.5;
-    }
-
-    ngx_f1_replay_strategy_sort(t, nev);
-
-    surv = 1;
-    at_age = 1;
-
-    for (k = 0; k < nev; k++) {
-        if (k > 0 && t[k] == t[k - 1]) {
-            continue;
-        }
-
-        risk = 0;
-        d = 0;
-
-        for (j = 0; j < n; j++) {
-            if (t[j] >= t[k]) {
-                risk += 1;
-            }
-
-            if (j < nev && t[j] == t[k]) {
-                d += 1;
-            }
-        }
-
-        surv *= 1 - d / risk;
-
-        if (t[k] <= age) {
-            at_age = surv;
-
-        } else if (surv <= at_age * NGX_F1_REPLAY_STRATEGY_QUANTILE) {
-            return t[k];
-        }
-    }
-
-    return age + 1;
 }
 
 
@@ -1222,7 +701,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     minst = r > NGX_F1_REPLAY_STRATEGY_MIN_STINT + 1
             ? NGX_F1_REPLAY_STRATEGY_MIN_STINT : 1;
 
-    stop = ngx_f1_replay_strategy_stop_age(x, cur, age);
+    stop = ngx_f1_replay_strategy_life_stop_age(x, cur, age);
     t = stop > age + 1 ? (unsigned) lrint(stop) - age : 1;
 
     /*
@@ -1423,22 +902,6 @@ ngx_f1_replay_strategy_covers(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 }
 
 
-/* expected lap time of car i on compound at age, fuel-corrected */
-
-static double
-ngx_f1_replay_strategy_pace(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
-    unsigned compound, unsigned age)
-{
-    if (compound == NGX_F1_REPLAY_COMPOUND_UNKNOWN
-        || compound >= NGX_F1_REPLAY_STRATEGY_NC)
-    {
-        return 0;
-    }
-
-    return x->car[i].base[compound] + x->car[i].deg[compound] * age;
-}
-
-
 /*
  * Overtakes, undercuts and overcuts between each car and the car ahead at
  * the line.  The overtake logistic is recalibrated by what this race has
@@ -1528,10 +991,10 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
                 continue;
             }
 
-            pace = ngx_f1_replay_strategy_pace(x, j, lo->compound,
-                                               lo->tyre_age + 1)
-                   - ngx_f1_replay_strategy_pace(x, i, lc->compound,
-                                                 lc->tyre_age + 1);
+            pace = ngx_f1_replay_strategy_fit_pace(x, j, lo->compound,
+                                                   lo->tyre_age + 1)
+                   - ngx_f1_replay_strategy_fit_pace(x, i, lc->compound,
+                                                     lc->tyre_age + 1);
 
             z[n] = ngx_f1_replay_strategy_overtake_logit(ot,
                        lc->gap_ms / 1000.0, pace / 1000.0,
@@ -1613,10 +1076,10 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
             continue;
         }
 
-        pace = ngx_f1_replay_strategy_pace(x, j, lo->compound,
-                                           lo->tyre_age + 1)
-               - ngx_f1_replay_strategy_pace(x, i, lc->compound,
-                                             lc->tyre_age + 1);
+        pace = ngx_f1_replay_strategy_fit_pace(x, j, lo->compound,
+                                               lo->tyre_age + 1)
+               - ngx_f1_replay_strategy_fit_pace(x, i, lc->compound,
+                                                 lc->tyre_age + 1);
 
         co->ahead = o->number;
         co->gap_ms = lc->gap_ms;
@@ -1641,9 +1104,9 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
          */
 
         if (co->nplan > 0) {
-            gain = 2 * (ngx_f1_replay_strategy_pace(x, j, lo->compound,
-                                                    lo->tyre_age + 1)
-                        - ngx_f1_replay_strategy_pace(x, i, co->plan[0], 1))
+            gain = 2 * (ngx_f1_replay_strategy_fit_pace(x, j, lo->compound,
+                                                        lo->tyre_age + 1)
+                        - ngx_f1_replay_strategy_fit_pace(x, i, co->plan[0], 1))
                    - NGX_F1_REPLAY_STRATEGY_WARMUP_MS;
 
             ahead->undercut_by = c->number;
@@ -1652,9 +1115,9 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
 
         if (ahead->nplan > 0) {
             gain = NGX_F1_REPLAY_STRATEGY_WARMUP_MS
-                   + ngx_f1_replay_strategy_pace(x, j, ahead->plan[0], 1)
-                   - ngx_f1_replay_strategy_pace(x, i, lc->compound,
-                                                 lc->tyre_age + 1);
+                   + ngx_f1_replay_strategy_fit_pace(x, j, ahead->plan[0], 1)
+                   - ngx_f1_replay_strategy_fit_pace(x, i, lc->compound,
+                                                     lc->tyre_age + 1);
 
             co->overcut_on = o->number;
             co->overcut_ms = (int32_t) lrint(gain - lc->gap_ms);
@@ -1663,7 +1126,7 @@ ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
 }
 
 
-static void
+void
 ngx_f1_replay_strategy_sort(double *v, unsigned n)
 {
     double    t;
@@ -1683,7 +1146,7 @@ ngx_f1_replay_strategy_sort(double *v, unsigned n)
 
 /* sorts v */
 
-static double
+double
 ngx_f1_replay_strategy_median(double *v, unsigned n)
 {
     ngx_f1_replay_strategy_sort(v, n);

@@ -19,6 +19,9 @@
  *   ngx_f1_replay_strategy_fit.c       pace and degradation fits
  *   ngx_f1_replay_strategy_life.c      tyre life and the age a set comes
  *                                      off (survival estimate)
+ *   ngx_f1_replay_strategy_plan.c      the stops left and their compounds
+ *   ngx_f1_replay_strategy_window.c    the next stop's lap, its window
+ *                                      and confidence
  *
  * A run fills one context, ngx_f1_replay_strategy_ctx_t, from the laps
  * numbered <= upto and nothing else; each model reads what the models
@@ -131,6 +134,18 @@ void ngx_f1_replay_strategy_life(ngx_f1_replay_strategy_ctx_t *x);
 /* the age at which the set on compound c, age laps old, comes off */
 double ngx_f1_replay_strategy_life_stop_age(ngx_f1_replay_strategy_ctx_t *x,
     unsigned c, unsigned age);
+
+/* ngx_f1_replay_strategy_plan.c: the plan and next stop of running car i */
+void ngx_f1_replay_strategy_plan(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
+    ngx_f1_replay_strategy_car_out_t *co);
+
+/*
+ * ngx_f1_replay_strategy_window.c: the next stop laps after co->lap
+ * (brought forward by what the field does), its window and confidence
+ */
+void ngx_f1_replay_strategy_window_next_stop(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i, ngx_f1_replay_strategy_car_out_t *co, unsigned laps,
+    int planned, int green);
 
 
 #endif /* _NGX_F1_REPLAY_STRATEGY_INTERNAL_H_INCLUDED_ */

@@ -18,46 +18,13 @@
 #include "ngx_f1_replay_strategy_internal.h"
 
 
-#define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
-#define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
-#define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
-#define NGX_F1_REPLAY_STRATEGY_MAX_PAIRS                                      \
-    (NGX_F1_REPLAY_STRATEGY_MAX_CARS * NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
-
-
 static void ngx_f1_replay_strategy_name(char *dst, const char *src,
     size_t len);
-static void ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
-    const ngx_f1_replay_strategy_overtake_t *ot,
-    ngx_f1_replay_strategy_out_t *out);
 static int ngx_f1_replay_strategy_gen_str(yajl_gen g, const char *s);
 static int ngx_f1_replay_strategy_gen_int(yajl_gen g, const char *k,
     long long v);
 static int ngx_f1_replay_strategy_gen_num(yajl_gen g, const char *k,
     double v);
-
-
-/* set by hand from strategy.md before any back-test */
-
-const ngx_f1_replay_strategy_overtake_t
-    ngx_f1_replay_strategy_overtake_prior = {
-    -1.6,       /* base rate about 17% at 0 s, equal pace */
-    -0.9,       /* per second of gap */
-    1.0,        /* per s/lap of pace advantage (2 s/lap to pass) */
-    0.3,        /* per 10 laps older tyres ahead */
-    0.5         /* DRS */
-};
-
-
-/*
- * Fitted on the 24 races of 2024 (f1-replay-backtest --season); the
- * back-test scores each race with the coefficients fitted on the others.
- */
-
-const ngx_f1_replay_strategy_overtake_t
-    ngx_f1_replay_strategy_overtake_2024 = {
-    -1.412, -0.943, 1.114, 0.832, 0.161
-};
 
 
 int
@@ -211,7 +178,7 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
         ngx_f1_replay_strategy_plan(&x, i, co);
     }
 
-    ngx_f1_replay_strategy_threats(&x, ot, out);
+    ngx_f1_replay_strategy_overtake_threats(&x, ot, out);
 
     return 0;
 }
@@ -275,27 +242,6 @@ ngx_f1_replay_strategy_stops(const ngx_f1_replay_strategy_car_t *c,
     }
 
     return stops;
-}
-
-
-double
-ngx_f1_replay_strategy_overtake_logit(
-    const ngx_f1_replay_strategy_overtake_t *ot, double gap_s,
-    double pace_s, double age_laps)
-{
-    if (gap_s > 5) {
-        gap_s = 5;
-    }
-
-    if (pace_s > 3) {
-        pace_s = 3;
-
-    } else if (pace_s < -3) {
-        pace_s = -3;
-    }
-
-    return ot->intercept + ot->gap * gap_s + ot->pace * pace_s
-           + ot->age * age_laps / 10 + (gap_s < 1 ? ot->drs : 0);
 }
 
 
@@ -377,230 +323,6 @@ ngx_f1_replay_strategy_clean(const ngx_f1_replay_strategy_car_t *c,
                              | NGX_F1_REPLAY_STRATEGY_PIT_OUT
                              | NGX_F1_REPLAY_STRATEGY_YELLOW
                              | NGX_F1_REPLAY_STRATEGY_NEUTRAL));
-}
-
-
-/*
- * Overtakes, undercuts and overcuts between each car and the car ahead at
- * the line.  The overtake logistic is recalibrated by what this race has
- * shown (a learned per-circuit difficulty): the pairs whose three laps are
- * over (lap <= upto - 3) are scored, and logit' = shift + scale * logit
- * with the MAP shift and scale under N(0, 1) and N(1, 0.15^2) priors.
- */
-
-static void
-ngx_f1_replay_strategy_threats(ngx_f1_replay_strategy_ctx_t *x,
-    const ngx_f1_replay_strategy_overtake_t *ot,
-    ngx_f1_replay_strategy_out_t *out)
-{
-    double                               z[NGX_F1_REPLAY_STRATEGY_MAX_PAIRS];
-    double                               shift, p, pace, gain;
-    double                               scale, g0, g1, h00, h01, h11, det;
-    double                               d0, d1;
-    uint8_t                              y[NGX_F1_REPLAY_STRATEGY_MAX_PAIRS];
-    unsigned                             i, j, k, m, n, it, pos, ok, passed;
-    const ngx_f1_replay_strategy_car_t  *c, *o;
-    const ngx_f1_replay_strategy_lap_t  *lc, *lo, *mc, *mo;
-    int                                  by_pos[NGX_F1_REPLAY_STRATEGY_MAX_LAPS]
-                                               [NGX_F1_REPLAY_STRATEGY_MAX_CARS
-                                                + 1];
-    ngx_f1_replay_strategy_car_out_t    *co, *ahead;
-
-    /* the car at each position at each lap's line */
-
-    memset(by_pos, -1, sizeof(by_pos));
-
-    for (i = 0; i < x->tb->ncars; i++) {
-        for (k = 1; k <= x->upto; k++) {
-            lc = ngx_f1_replay_strategy_lap(&x->tb->cars[i], k, x->upto);
-            if (lc != NULL && lc->position
-                && lc->position <= NGX_F1_REPLAY_STRATEGY_MAX_CARS)
-            {
-                by_pos[k - 1][lc->position] = (int) i;
-            }
-        }
-    }
-
-    /* resolved pairs */
-
-    n = 0;
-
-    for (k = 2; k + 3 <= x->upto; k++) {
-        for (i = 0; i < x->tb->ncars; i++) {
-            c = &x->tb->cars[i];
-            lc = ngx_f1_replay_strategy_lap(c, k, x->upto);
-
-            if (lc == NULL || lc->position < 2 || lc->gap_ms < 0
-                || lc->position > NGX_F1_REPLAY_STRATEGY_MAX_CARS
-                || (lc->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL)
-                || by_pos[k - 1][lc->position - 1] < 0)
-            {
-                continue;
-            }
-
-            j = (unsigned) by_pos[k - 1][lc->position - 1];
-            o = &x->tb->cars[j];
-            lo = ngx_f1_replay_strategy_lap(o, k, x->upto);
-
-            ok = 1;
-            passed = 0;
-
-            for (m = k + 1; m <= k + 3; m++) {
-                mc = ngx_f1_replay_strategy_lap(c, m, x->upto);
-                mo = ngx_f1_replay_strategy_lap(o, m, x->upto);
-
-                if (mc == NULL || mo == NULL || !mc->position
-                    || !mo->position
-                    || ((mc->flags | mo->flags)
-                        & NGX_F1_REPLAY_STRATEGY_PIT_IN))
-                {
-                    ok = 0;
-                    break;
-                }
-
-                if (mc->position < mo->position) {
-                    passed = 1;
-                }
-            }
-
-            if (!ok || (lc->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN)
-                || (lo->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN))
-            {
-                continue;
-            }
-
-            pace = ngx_f1_replay_strategy_fit_pace(x, j, lo->compound,
-                                                   lo->tyre_age + 1)
-                   - ngx_f1_replay_strategy_fit_pace(x, i, lc->compound,
-                                                     lc->tyre_age + 1);
-
-            z[n] = ngx_f1_replay_strategy_overtake_logit(ot,
-                       lc->gap_ms / 1000.0, pace / 1000.0,
-                       (double) lo->tyre_age - lc->tyre_age);
-            y[n] = (uint8_t) passed;
-            n++;
-        }
-    }
-
-    shift = 0;
-    scale = 1;
-
-    /*
-     * MAP of logit' = shift + scale * logit: shift ~ N(0, 1),
-     * scale ~ N(1, 0.5^2); Newton's method.
-     */
-
-    for (it = 0; it < 25 && n > 0; it++) {
-        g0 = -shift / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
-                       * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
-        g1 = -(scale - 1) / (NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR
-                             * NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR);
-        h00 = 1 / (NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR
-                   * NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR);
-        h11 = 1 / (NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR
-                   * NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR);
-        h01 = 0;
-
-        for (k = 0; k < n; k++) {
-            p = 1 / (1 + exp(-(shift + scale * z[k])));
-            g0 += y[k] - p;
-            g1 += (y[k] - p) * z[k];
-            h00 += p * (1 - p);
-            h01 += p * (1 - p) * z[k];
-            h11 += p * (1 - p) * z[k] * z[k];
-        }
-
-        det = h00 * h11 - h01 * h01;
-        d0 = (h11 * g0 - h01 * g1) / det;
-        d1 = (h00 * g1 - h01 * g0) / det;
-
-        shift += d0;
-        scale += d1;
-
-        if (fabs(d0) + fabs(d1) < 1e-6) {
-            break;
-        }
-    }
-
-    out->overtake_shift = (float) shift;
-    out->overtake_scale = (float) scale;
-    out->overtake_n = (uint16_t) n;
-
-    /* each running car against the car ahead at its last line */
-
-    for (i = 0; i < x->tb->ncars; i++) {
-        co = &out->cars[i];
-
-        if (!co->active) {
-            continue;
-        }
-
-        c = &x->tb->cars[i];
-        lc = ngx_f1_replay_strategy_lap(c, co->lap, x->upto);
-        pos = lc->position;
-
-        if (pos < 2 || pos > NGX_F1_REPLAY_STRATEGY_MAX_CARS
-            || by_pos[co->lap - 1][pos - 1] < 0)
-        {
-            continue;
-        }
-
-        j = (unsigned) by_pos[co->lap - 1][pos - 1];
-        ahead = &out->cars[j];
-        o = &x->tb->cars[j];
-        lo = ngx_f1_replay_strategy_lap(o, co->lap, x->upto);
-
-        if (!ahead->active || lo == NULL || lc->gap_ms < 0) {
-            continue;
-        }
-
-        pace = ngx_f1_replay_strategy_fit_pace(x, j, lo->compound,
-                                               lo->tyre_age + 1)
-               - ngx_f1_replay_strategy_fit_pace(x, i, lc->compound,
-                                                 lc->tyre_age + 1);
-
-        co->ahead = o->number;
-        co->gap_ms = lc->gap_ms;
-        co->pace_ms = (float) pace;
-
-        z[0] = shift + scale * ngx_f1_replay_strategy_overtake_logit(ot,
-                   lc->gap_ms / 1000.0, pace / 1000.0,
-                   (double) lo->tyre_age - lc->tyre_age);
-
-        if (lc->flags & NGX_F1_REPLAY_STRATEGY_NEUTRAL) {
-            z[0] -= 2;
-        }
-
-        co->p_overtake = (float) (1 / (1 + exp(-z[0])));
-
-        /*
-         * Undercut on the car ahead by this car: our first lap on the
-         * next set against its lap on the old one, less the warm-up;
-         * overcut on this car by the car ahead is the same gain with the
-         * sign turned (the car ahead keeps running on old tyres while we
-         * warm up a new set).
-         */
-
-        if (co->nplan > 0) {
-            gain = 2 * (ngx_f1_replay_strategy_fit_pace(x, j, lo->compound,
-                                                        lo->tyre_age + 1)
-                        - ngx_f1_replay_strategy_fit_pace(x, i, co->plan[0], 1))
-                   - NGX_F1_REPLAY_STRATEGY_WARMUP_MS;
-
-            ahead->undercut_by = c->number;
-            ahead->undercut_ms = (int32_t) lrint(gain - lc->gap_ms);
-        }
-
-        if (ahead->nplan > 0) {
-            gain = NGX_F1_REPLAY_STRATEGY_WARMUP_MS
-                   + ngx_f1_replay_strategy_fit_pace(x, j, ahead->plan[0], 1)
-                   - ngx_f1_replay_strategy_fit_pace(x, i, lc->compound,
-                                                     lc->tyre_age + 1);
-
-            co->overcut_on = o->number;
-            co->overcut_ms = (int32_t) lrint(gain - lc->gap_ms);
-        }
-    }
 }
 
 

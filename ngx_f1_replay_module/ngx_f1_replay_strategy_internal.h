@@ -22,6 +22,8 @@
  *   ngx_f1_replay_strategy_plan.c      the stops left and their compounds
  *   ngx_f1_replay_strategy_window.c    the next stop's lap, its window
  *                                      and confidence
+ *   ngx_f1_replay_strategy_overtake.c  the overtake model, its
+ *                                      recalibration, the car ahead
  *
  * A run fills one context, ngx_f1_replay_strategy_ctx_t, from the laps
  * numbered <= upto and nothing else; each model reads what the models
@@ -146,6 +148,14 @@ void ngx_f1_replay_strategy_plan(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 void ngx_f1_replay_strategy_window_next_stop(ngx_f1_replay_strategy_ctx_t *x,
     unsigned i, ngx_f1_replay_strategy_car_out_t *co, unsigned laps,
     int planned, int green);
+
+/*
+ * ngx_f1_replay_strategy_overtake.c: the recalibrated overtake model and
+ * the threat from the car ahead of each running car
+ */
+void ngx_f1_replay_strategy_overtake_threats(ngx_f1_replay_strategy_ctx_t *x,
+    const ngx_f1_replay_strategy_overtake_t *ot,
+    ngx_f1_replay_strategy_out_t *out);
 
 
 #endif /* _NGX_F1_REPLAY_STRATEGY_INTERNAL_H_INCLUDED_ */

@@ -24,6 +24,7 @@
  *                                      and confidence
  *   ngx_f1_replay_strategy_overtake.c  the overtake model, its
  *                                      recalibration, the car ahead
+ *   ngx_f1_replay_strategy_json.c      the payload (public types only)
  *
  * A run fills one context, ngx_f1_replay_strategy_ctx_t, from the laps
  * numbered <= upto and nothing else; each model reads what the models

@@ -7,7 +7,9 @@
 /*
  * The strategy engine.  Every model is fitted at each run on the laps
  * numbered <= upto_lap, starting from priors (strategy.md, TUM race
- * simulation medians); nothing is carried over between runs.
+ * simulation medians); nothing is carried over between runs.  This file
+ * runs the models in order (ngx_f1_replay_strategy_internal.h lists the
+ * files that hold them) and has the race table's accessors.
  */
 
 
@@ -17,6 +19,9 @@
 #include "ngx_f1_replay_strategy_internal.h"
 
 
+static void ngx_f1_replay_strategy_scan(ngx_f1_replay_strategy_ctx_t *x);
+static void ngx_f1_replay_strategy_car(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i, ngx_f1_replay_strategy_car_out_t *co);
 static void ngx_f1_replay_strategy_name(char *dst, const char *src,
     size_t len);
 
@@ -34,12 +39,8 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out)
 {
-    unsigned                             i, k, last, used;
-    const ngx_f1_replay_strategy_car_t  *c;
-    const ngx_f1_replay_strategy_lap_t  *lp, *nx;
-    ngx_f1_replay_strategy_ctx_t         x;
-    ngx_f1_replay_strategy_fstop_t      *fs;
-    ngx_f1_replay_strategy_car_out_t    *co;
+    unsigned                      i;
+    ngx_f1_replay_strategy_ctx_t  x;
 
     if (tb->ncars > NGX_F1_REPLAY_STRATEGY_MAX_CARS) {
         return -1;
@@ -67,14 +68,40 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     out->fuel_ms = NGX_F1_REPLAY_STRATEGY_FUEL_MS;
     out->ncars = tb->ncars;
 
-    /* compounds seen, wet laps, the compound chosen after each one */
+    ngx_f1_replay_strategy_scan(&x);
+
+    out->wet = (uint8_t) x.wet;
+
+    ngx_f1_replay_strategy_pit_loss(&x, out);
+    ngx_f1_replay_strategy_fit(&x);
+    ngx_f1_replay_strategy_life(&x);
 
     for (i = 0; i < tb->ncars; i++) {
-        c = &tb->cars[i];
+        ngx_f1_replay_strategy_car(&x, i, &out->cars[i]);
+    }
+
+    ngx_f1_replay_strategy_overtake_threats(&x, ot, out);
+
+    return 0;
+}
+
+
+/* compounds seen, wet laps, the compound chosen after each stop */
+
+static void
+ngx_f1_replay_strategy_scan(ngx_f1_replay_strategy_ctx_t *x)
+{
+    unsigned                             i, k, used;
+    const ngx_f1_replay_strategy_car_t  *c;
+    const ngx_f1_replay_strategy_lap_t  *lp, *nx;
+    ngx_f1_replay_strategy_fstop_t      *fs;
+
+    for (i = 0; i < x->tb->ncars; i++) {
+        c = &x->tb->cars[i];
         used = 0;
 
-        for (k = 1; k <= upto_lap; k++) {
-            lp = ngx_f1_replay_strategy_lap(c, k, upto_lap);
+        for (k = 1; k <= x->upto; k++) {
+            lp = ngx_f1_replay_strategy_lap(c, k, x->upto);
             if (lp == NULL || lp->compound >= NGX_F1_REPLAY_STRATEGY_NC) {
                 continue;
             }
@@ -83,25 +110,25 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
                 used |= 1u << lp->compound;
             }
 
-            x.seen[lp->compound]++;
+            x->seen[lp->compound]++;
 
-            if (lp->tyre_age > x.oldest[lp->compound]) {
-                x.oldest[lp->compound] = lp->tyre_age;
+            if (lp->tyre_age > x->oldest[lp->compound]) {
+                x->oldest[lp->compound] = lp->tyre_age;
             }
 
             if (lp->compound >= NGX_F1_REPLAY_COMPOUND_INTERMEDIATE) {
-                x.wet = 1;
+                x->wet = 1;
             }
 
-            nx = ngx_f1_replay_strategy_lap(c, k + 1, upto_lap);
+            nx = ngx_f1_replay_strategy_lap(c, k + 1, x->upto);
 
             if (nx != NULL && nx->stint != lp->stint
                 && nx->compound < NGX_F1_REPLAY_STRATEGY_NC
                 && (nx->compound != lp->compound
                     || nx->tyre_age != lp->tyre_age + 1))
             {
-                if (x.nfstops < NGX_F1_REPLAY_STRATEGY_MAX_STOPS) {
-                    fs = &x.fstops[x.nfstops++];
+                if (x->nfstops < NGX_F1_REPLAY_STRATEGY_MAX_STOPS) {
+                    fs = &x->fstops[x->nfstops++];
                     fs->lap = (uint16_t) k;
                     fs->from = lp->compound;
                     fs->to = nx->compound;
@@ -113,68 +140,70 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
                     && ngx_f1_replay_compound_dry(lp->compound)
                        != ngx_f1_replay_compound_dry(nx->compound))
                 {
-                    x.switched[!ngx_f1_replay_compound_dry(lp->compound)] = 1;
+                    x->switched[!ngx_f1_replay_compound_dry(lp->compound)] = 1;
                 }
             }
         }
     }
+}
 
-    out->wet = (uint8_t) x.wet;
 
-    ngx_f1_replay_strategy_pit_loss(&x, out);
-    ngx_f1_replay_strategy_fit(&x);
-    ngx_f1_replay_strategy_life(&x);
+/*
+ * Car i at its last lap: position, tyre, stops and fits; for a car still
+ * running, its plan and next stop.
+ */
 
-    for (i = 0; i < tb->ncars; i++) {
-        c = &tb->cars[i];
-        co = &out->cars[i];
+static void
+ngx_f1_replay_strategy_car(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
+    ngx_f1_replay_strategy_car_out_t *co)
+{
+    unsigned                             k, last;
+    const ngx_f1_replay_strategy_car_t  *c;
+    const ngx_f1_replay_strategy_lap_t  *lp;
+    ngx_f1_replay_strategy_fit_t        *fit;
 
-        co->number = c->number;
-        memcpy(co->tla, c->tla, sizeof(co->tla));
-        co->p_overtake = -1;
-        co->gap_ms = -1;
+    c = &x->tb->cars[i];
 
-        last = ngx_f1_replay_strategy_last(c, upto_lap);
-        co->lap = (uint16_t) last;
+    co->number = c->number;
+    memcpy(co->tla, c->tla, sizeof(co->tla));
+    co->p_overtake = -1;
+    co->gap_ms = -1;
 
-        if (last == 0) {
-            continue;
-        }
+    last = ngx_f1_replay_strategy_last(c, x->upto);
+    co->lap = (uint16_t) last;
 
-        lp = ngx_f1_replay_strategy_lap(c, last, upto_lap);
-
-        co->position = lp->position;
-        co->compound = lp->compound;
-        co->tyre_age = lp->tyre_age;
-        co->stops = (uint8_t) ngx_f1_replay_strategy_stops(c, upto_lap,
-                                                           NULL, 0);
-
-        for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-            if (x.acc[i][k].n == 0) {
-                continue;
-            }
-
-            co->fits[co->nfits].compound = (uint8_t) k;
-            co->fits[co->nfits].n = (uint16_t) x.acc[i][k].n;
-            co->fits[co->nfits].base_ms = (int32_t) lrint(x.car[i].base[k]);
-            co->fits[co->nfits].deg_ms = (float) x.car[i].deg[k];
-            co->nfits++;
-        }
-
-        /* out of the race: three laps behind the leader's count */
-
-        if (last + 3 < upto_lap || last >= x.total) {
-            continue;
-        }
-
-        co->active = 1;
-
-        ngx_f1_replay_strategy_plan(&x, i, co);
+    if (last == 0) {
+        return;
     }
 
-    ngx_f1_replay_strategy_overtake_threats(&x, ot, out);
+    lp = ngx_f1_replay_strategy_lap(c, last, x->upto);
 
-    return 0;
+    co->position = lp->position;
+    co->compound = lp->compound;
+    co->tyre_age = lp->tyre_age;
+    co->stops = (uint8_t) ngx_f1_replay_strategy_stops(c, x->upto, NULL, 0);
+
+    for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
+        if (x->acc[i][k].n == 0) {
+            continue;
+        }
+
+        fit = &co->fits[co->nfits++];
+        fit->compound = (uint8_t) k;
+        fit->n = (uint16_t) x->acc[i][k].n;
+        fit->base_ms = (int32_t) lrint(x->car[i].base[k]);
+        fit->deg_ms = (float) x->car[i].deg[k];
+    }
+
+    /* out of the race: three laps behind the leader's count */
+
+    if (last + 3 < x->upto || last >= x->total) {
+        return;
+    }
+
+    co->active = 1;
+
+    ngx_f1_replay_strategy_plan(x, i, co);
 }
 
 

@@ -21,6 +21,15 @@
 #define NGX_F1_REPLAY_STRATEGY_CAR_K         200.0
 
 
+static void ngx_f1_replay_strategy_fit_stints(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i, double *field_xx, double *field_xy);
+static void ngx_f1_replay_strategy_fit_stint(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i, unsigned comp, double *y, double *age, unsigned n,
+    double *field_xx, double *field_xy);
+static void ngx_f1_replay_strategy_fit_car(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i);
+
+
 /*
  * Priors per compound: degradation (ms/lap); pace offset of a new set
  * (ms).
@@ -46,110 +55,15 @@ static const double  ngx_f1_replay_strategy_prior_base[] = {
 void
 ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
 {
-    double                               y[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
-    double                               tmp[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
-    double                               age[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
-    double                               med, xbar, ybar, sxx, sxy, fn;
-    double                               field_xx[NGX_F1_REPLAY_STRATEGY_NC];
-    double                               field_xy[NGX_F1_REPLAY_STRATEGY_NC];
-    unsigned                             i, k, j, n, m, start, comp;
-    const ngx_f1_replay_strategy_car_t  *c;
-    const ngx_f1_replay_strategy_lap_t  *lp, *first;
-    ngx_f1_replay_strategy_acc_t        *a;
+    double    field_xx[NGX_F1_REPLAY_STRATEGY_NC];
+    double    field_xy[NGX_F1_REPLAY_STRATEGY_NC];
+    unsigned  i, k;
 
     memset(field_xx, 0, sizeof(field_xx));
     memset(field_xy, 0, sizeof(field_xy));
 
     for (i = 0; i < x->tb->ncars; i++) {
-        c = &x->tb->cars[i];
-        k = 1;
-
-        while (k <= x->upto) {
-
-            /* one stint: laps start..k-1 */
-
-            first = ngx_f1_replay_strategy_lap(c, k, x->upto);
-            if (first == NULL) {
-                k++;
-                continue;
-            }
-
-            start = k;
-            n = 0;
-
-            while (k <= x->upto) {
-                lp = ngx_f1_replay_strategy_lap(c, k, x->upto);
-                if (lp == NULL || lp->stint != first->stint
-                    || lp->compound != first->compound)
-                {
-                    break;
-                }
-
-                if (ngx_f1_replay_strategy_clean(c, k, x->upto)) {
-                    y[n] = lp->time_ms + NGX_F1_REPLAY_STRATEGY_FUEL_MS
-                                         * (k - 1);
-                    age[n] = lp->tyre_age;
-                    n++;
-                }
-
-                k++;
-            }
-
-            if (k == start) {
-                k++;
-            }
-
-            comp = first->compound;
-
-            if (n < 2 || comp == NGX_F1_REPLAY_COMPOUND_UNKNOWN
-                || comp >= NGX_F1_REPLAY_STRATEGY_NC)
-            {
-                continue;
-            }
-
-            memcpy(tmp, y, n * sizeof(double));
-            med = ngx_f1_replay_strategy_median(tmp, n);
-
-            m = 0;
-            for (j = 0; j < n; j++) {
-                if (fabs(y[j] - med) <= NGX_F1_REPLAY_STRATEGY_OUTLIER_MS) {
-                    y[m] = y[j];
-                    age[m] = age[j];
-                    m++;
-                }
-            }
-
-            if (m < 2) {
-                continue;
-            }
-
-            xbar = 0;
-            ybar = 0;
-            for (j = 0; j < m; j++) {
-                xbar += age[j];
-                ybar += y[j];
-            }
-
-            xbar /= m;
-            ybar /= m;
-
-            sxx = 0;
-            sxy = 0;
-            for (j = 0; j < m; j++) {
-                sxx += (age[j] - xbar) * (age[j] - xbar);
-                sxy += (age[j] - xbar) * (y[j] - ybar);
-            }
-
-            a = &x->acc[i][comp];
-            a->sxx += sxx;
-            a->sxy += sxy;
-            a->n += m;
-            a->xsum += xbar * m;
-            a->ysum += ybar * m;
-
-            field_xx[comp] += sxx;
-            field_xy[comp] += sxy;
-        }
+        ngx_f1_replay_strategy_fit_stints(x, i, field_xx, field_xy);
     }
 
     for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
@@ -160,35 +74,178 @@ ngx_f1_replay_strategy_fit(ngx_f1_replay_strategy_ctx_t *x)
     }
 
     for (i = 0; i < x->tb->ncars; i++) {
-        for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-            a = &x->acc[i][k];
+        ngx_f1_replay_strategy_fit_car(x, i);
+    }
+}
 
-            x->car[i].deg[k] = (NGX_F1_REPLAY_STRATEGY_CAR_K * x->field_deg[k]
-                                + a->sxy)
-                               / (NGX_F1_REPLAY_STRATEGY_CAR_K + a->sxx);
 
-            if (a->n > 0) {
-                fn = a->n;
-                x->car[i].base[k] = a->ysum / fn
-                                    - x->car[i].deg[k] * a->xsum / fn;
-            }
+/*
+ * The stints of car i: the fuel-corrected times and tyre ages of their
+ * clean laps into ngx_f1_replay_strategy_fit_stint().
+ */
+
+static void
+ngx_f1_replay_strategy_fit_stints(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i, double *field_xx, double *field_xy)
+{
+    double                               y[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
+    double                               age[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
+    unsigned                             k, n, start, comp;
+    const ngx_f1_replay_strategy_car_t  *c;
+    const ngx_f1_replay_strategy_lap_t  *lp, *first;
+
+    c = &x->tb->cars[i];
+    k = 1;
+
+    while (k <= x->upto) {
+
+        /* one stint: laps start..k-1 */
+
+        first = ngx_f1_replay_strategy_lap(c, k, x->upto);
+        if (first == NULL) {
+            k++;
+            continue;
         }
 
-        /* compounds the car has not run: its best fit plus the offsets */
+        start = k;
+        n = 0;
 
-        j = 0;
-        for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-            if (x->acc[i][k].n > x->acc[i][j].n) {
-                j = k;
+        while (k <= x->upto) {
+            lp = ngx_f1_replay_strategy_lap(c, k, x->upto);
+            if (lp == NULL || lp->stint != first->stint
+                || lp->compound != first->compound)
+            {
+                break;
             }
+
+            if (ngx_f1_replay_strategy_clean(c, k, x->upto)) {
+                y[n] = lp->time_ms + NGX_F1_REPLAY_STRATEGY_FUEL_MS * (k - 1);
+                age[n] = lp->tyre_age;
+                n++;
+            }
+
+            k++;
         }
 
-        for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-            if (x->acc[i][k].n == 0) {
-                x->car[i].base[k] = (j ? x->car[i].base[j] : 0)
-                                    + ngx_f1_replay_strategy_prior_base[k]
-                                    - ngx_f1_replay_strategy_prior_base[j];
-            }
+        if (k == start) {
+            k++;
+        }
+
+        comp = first->compound;
+
+        if (n < 2 || comp == NGX_F1_REPLAY_COMPOUND_UNKNOWN
+            || comp >= NGX_F1_REPLAY_STRATEGY_NC)
+        {
+            continue;
+        }
+
+        ngx_f1_replay_strategy_fit_stint(x, i, comp, y, age, n, field_xx,
+                                         field_xy);
+    }
+}
+
+
+/*
+ * One stint of car i on compound comp, n clean laps: the laps within
+ * 1.5 s of the median, their within-stint sums added to the car's and
+ * the field's.
+ */
+
+static void
+ngx_f1_replay_strategy_fit_stint(ngx_f1_replay_strategy_ctx_t *x,
+    unsigned i, unsigned comp, double *y, double *age, unsigned n,
+    double *field_xx, double *field_xy)
+{
+    double                         tmp[NGX_F1_REPLAY_STRATEGY_MAX_LAPS];
+    double                         med, xbar, ybar, sxx, sxy;
+    unsigned                       j, m;
+    ngx_f1_replay_strategy_acc_t  *a;
+
+    memcpy(tmp, y, n * sizeof(double));
+    med = ngx_f1_replay_strategy_median(tmp, n);
+
+    m = 0;
+    for (j = 0; j < n; j++) {
+        if (fabs(y[j] - med) <= NGX_F1_REPLAY_STRATEGY_OUTLIER_MS) {
+            y[m] = y[j];
+            age[m] = age[j];
+            m++;
+        }
+    }
+
+    if (m < 2) {
+        return;
+    }
+
+    xbar = 0;
+    ybar = 0;
+    for (j = 0; j < m; j++) {
+        xbar += age[j];
+        ybar += y[j];
+    }
+
+    xbar /= m;
+    ybar /= m;
+
+    sxx = 0;
+    sxy = 0;
+    for (j = 0; j < m; j++) {
+        sxx += (age[j] - xbar) * (age[j] - xbar);
+        sxy += (age[j] - xbar) * (y[j] - ybar);
+    }
+
+    a = &x->acc[i][comp];
+    a->sxx += sxx;
+    a->sxy += sxy;
+    a->n += m;
+    a->xsum += xbar * m;
+    a->ysum += ybar * m;
+
+    field_xx[comp] += sxx;
+    field_xy[comp] += sxy;
+}
+
+
+/*
+ * Car i's slope per compound shrunk to the field's, its pace of a new
+ * set; for the compounds it has not run, its best fit plus the offsets.
+ */
+
+static void
+ngx_f1_replay_strategy_fit_car(ngx_f1_replay_strategy_ctx_t *x, unsigned i)
+{
+    double                         fn;
+    unsigned                       j, k;
+    ngx_f1_replay_strategy_acc_t  *a;
+
+    for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
+        a = &x->acc[i][k];
+
+        x->car[i].deg[k] = (NGX_F1_REPLAY_STRATEGY_CAR_K * x->field_deg[k]
+                            + a->sxy)
+                           / (NGX_F1_REPLAY_STRATEGY_CAR_K + a->sxx);
+
+        if (a->n > 0) {
+            fn = a->n;
+            x->car[i].base[k] = a->ysum / fn
+                                - x->car[i].deg[k] * a->xsum / fn;
+        }
+    }
+
+    /* compounds the car has not run: its best fit plus the offsets */
+
+    j = 0;
+    for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
+        if (x->acc[i][k].n > x->acc[i][j].n) {
+            j = k;
+        }
+    }
+
+    for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
+        if (x->acc[i][k].n == 0) {
+            x->car[i].base[k] = (j ? x->car[i].base[j] : 0)
+                                + ngx_f1_replay_strategy_prior_base[k]
+                                - ngx_f1_replay_strategy_prior_base[j];
         }
     }
 }

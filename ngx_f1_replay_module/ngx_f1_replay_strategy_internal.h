@@ -25,6 +25,8 @@
  *   ngx_f1_replay_strategy_overtake.c  the overtake model, its
  *                                      recalibration, the car ahead
  *   ngx_f1_replay_strategy_json.c      the payload (public types only)
+ *   ngx_f1_replay_strategy_session.c   the race table from a loaded
+ *                                      session (public types only)
  *
  * A run fills one context, ngx_f1_replay_strategy_ctx_t, from the laps
  * numbered <= upto and nothing else; each model reads what the models

@@ -82,10 +82,10 @@ ngx_f1_replay_strategy_json_pit_loss(const ngx_f1_replay_strategy_out_t *out,
     yajl_gen g)
 {
     unsigned                              k;
-    const ngx_f1_replay_strategy_loss_t  *loss[3];
     static const char *const              names[3] = {
         "green", "sc", "vsc"
     };
+    const ngx_f1_replay_strategy_loss_t  *loss[3];
 
     loss[0] = &out->loss_green;
     loss[1] = &out->loss_sc;

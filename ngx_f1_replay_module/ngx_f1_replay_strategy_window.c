@@ -41,6 +41,7 @@ const ngx_f1_replay_strategy_window_t
       0.246f, 0.252f, 0.207f, 0.219f, 0.269f, 0.102f }
 };
 
+
 /*
  * The next stop of a running car, laps after its last lap (planned: a
  * stop is in the plan; green: the last lap was not neutralised), with

@@ -205,7 +205,7 @@ extern const ngx_f1_replay_strategy_window_t
     ngx_f1_replay_strategy_window_2024;
 
 /* the cell of a prediction: laps to the predicted stop, planned or not */
-unsigned ngx_f1_replay_strategy_cell(unsigned laps, int planned);
+unsigned ngx_f1_replay_strategy_window_cell(unsigned laps, int planned);
 
 /* the window and confidence of a cell, clipped to laps after..total-1 */
 void ngx_f1_replay_strategy_window(const ngx_f1_replay_strategy_window_t *w,

@@ -517,12 +517,12 @@ test_window(void)
     ngx_f1_replay_strategy_window_t          w;
     const ngx_f1_replay_strategy_car_out_t  *co;
 
-    UNIT_CHECK(ngx_f1_replay_strategy_cell(1, 0) == 0
-               && ngx_f1_replay_strategy_cell(6, 0) == 5
-               && ngx_f1_replay_strategy_cell(8, 0) == 6
-               && ngx_f1_replay_strategy_cell(14, 0) == 9
-               && ngx_f1_replay_strategy_cell(40, 0) == 11
-               && ngx_f1_replay_strategy_cell(4, 1)
+    UNIT_CHECK(ngx_f1_replay_strategy_window_cell(1, 0) == 0
+               && ngx_f1_replay_strategy_window_cell(6, 0) == 5
+               && ngx_f1_replay_strategy_window_cell(8, 0) == 6
+               && ngx_f1_replay_strategy_window_cell(14, 0) == 9
+               && ngx_f1_replay_strategy_window_cell(40, 0) == 11
+               && ngx_f1_replay_strategy_window_cell(4, 1)
                   == NGX_F1_REPLAY_STRATEGY_HORIZONS + 3,
                "calibration cells by laps to the stop and plan");
 

@@ -11,6 +11,7 @@
  */
 
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -301,7 +302,8 @@ ngx_f1_replay_strategy_json_ahead(const ngx_f1_replay_strategy_car_out_t *co,
 
 /*
  * A number rounded to 3 decimals without trailing zeros ("55", "0.25"),
- * so that output compares byte for byte (yajl_gen_double cannot round).
+ * so that output compares byte for byte (yajl_gen_double cannot round);
+ * null for what has no JSON number (NaN, infinity, beyond the buffer).
  */
 
 static int
@@ -311,6 +313,11 @@ ngx_f1_replay_strategy_json_number(yajl_gen g, double v)
     char  buf[32];
 
     n = snprintf(buf, sizeof(buf), "%.3f", v);
+
+    if (!isfinite(v) || n <= 0 || (size_t) n >= sizeof(buf)) {
+        ngx_f1_replay_yajl(yajl_gen_null(g));
+        return 0;
+    }
 
     while (n > 1 && buf[n - 1] == '0') {
         n--;

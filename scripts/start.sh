@@ -10,12 +10,13 @@
 #   F1_REPLAY_SESSION   archive to load (default 2025-dutch-grand-prix-race)
 #   F1_REPLAY_USER      worker user when run as root (default nobody)
 #   F1_REPLAY_LISTEN    address:port to listen on (default 127.0.0.1:8765)
+#   F1_REPLAY_RUN       run directory: config, logs, pid (default build/run)
 
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NGINX=/usr/sbin/nginx
-RUN=$ROOT/build/run
+RUN=${F1_REPLAY_RUN:-$ROOT/build/run}
 SO=$ROOT/build/dynamic/ngx_f1_replay_module.so
 TEMPLATE=$ROOT/conf/f1-replay.conf
 CONF=$RUN/nginx.conf

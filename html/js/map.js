@@ -10,7 +10,13 @@ export class TrackMap {
         this.bg = bg;
         this.fg = fg;
         this.bgc = bg.getContext('2d');
-        this.fgc = fg.getContext('2d');
+        // the cars' canvas changes at every display frame: a low-latency
+        // ("desynchronized") context skips the copy of the whole canvas
+        // that a normal one makes per frame on the main thread (in
+        // chromium without a GPU: main-thread time 25 % -> 7 % of a core
+        // at DPR 2, scripts/bench-dashboard.sh); browsers without it
+        // ignore the hint
+        this.fgc = fg.getContext('2d', { desynchronized: true });
         this.outline = null;
         this.bounds = null;
         this.w = 0;

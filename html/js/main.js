@@ -33,6 +33,7 @@ const el = {
     conn: $('conn'), reconnect: $('reconnect'), helpBtn: $('help-btn'),
     help: $('help'), towerBody: $('tower-body'),
     bg: $('map-bg'), map: $('map'), mapNote: $('map-note'),
+    legend: document.querySelector('#map-wrap .legend'),
     card: $('car-card'), predBody: $('pred-body'), predLap: $('pred-lap'),
     predNone: $('pred-none'), backtest: $('backtest'), feed: $('feed'),
     weather: $('weather'), play: $('play'), restart: $('restart'),
@@ -287,7 +288,7 @@ function showClock() {
     const t = sessionTime();
     el.time.textContent = fmtTime(t);
     const total = race.totalLaps;
-    el.lap.textContent = race.lap != null
+    el.lap.textContent = race.lap
         ? `${race.lap}${total ? ' / ' + total : ''}` : '–';
     if (clock) {
         const st = clock.state;
@@ -327,6 +328,7 @@ function updateMapNote() {
     }
     el.mapNote.hidden = !note;
     el.mapNote.textContent = note;
+    el.legend.hidden = !race.outline;
 }
 
 // --- panels -----------------------------------------------------------
@@ -394,7 +396,8 @@ function updateTower() {
         if (r.c.last.className !== lc) r.c.last.className = lc;
         const cp = compound(car.compound);
         set(r, 'tyre', car.compound
-            ? `<span class="tc${car.tyre_new === false ? ' used' : ''}" `
+            ? `<span class="tc${car.tyre_new === false ? ' used' : ''}`
+              + `${cp.letter.length > 1 ? ' two' : ''}" `
               + `style="color:${cp.colour}" title="${esc(car.compound)}`
               + `${car.tyre_new === false ? ', used' : ', new'}"><b>`
               + `${esc(cp.letter)}</b></span><span class="age">`
@@ -437,6 +440,7 @@ function updatePredictions(order) {
     predShown = p;
     predOrder = key;
     el.predNone.hidden = !!(b && b.cars);
+    el.predBody.parentElement.hidden = !(b && b.cars);
     if (!b || !b.cars) {
         el.predBody.textContent = '';
         el.predLap.textContent = '';

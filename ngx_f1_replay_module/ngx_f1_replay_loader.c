@@ -235,6 +235,7 @@ static int ngx_f1_replay_rcm(ngx_f1_replay_block_t *b,
 static int ngx_f1_replay_car_state(ngx_f1_replay_loader_t *ld,
     unsigned number, int32_t t, const ngx_f1_replay_json_t *timing,
     const ngx_f1_replay_json_t *app, int timing_only);
+static int32_t ngx_f1_replay_gap(const char *s, int32_t leader);
 static int ngx_f1_replay_lap_ms(const ngx_f1_replay_json_t *v,
     int32_t *ms);
 static unsigned ngx_f1_replay_car_number(const char *key);
@@ -1624,7 +1625,6 @@ ngx_f1_replay_car_state(ngx_f1_replay_loader_t *ld, unsigned number,
     size_t                       n;
     int32_t                     *st_t;
     uint16_t                    *st_lap;
-    const char                  *s;
     ngx_f1_replay_state_t        st, *last, *rec;
     ngx_f1_replay_car_acc_t     *acc;
     const ngx_f1_replay_json_t  *l, *a, *stints, *cur;
@@ -1661,16 +1661,12 @@ ngx_f1_replay_car_state(ngx_f1_replay_loader_t *ld, unsigned number,
         st.position = (uint8_t) d;
     }
 
-    s = ngx_f1_replay_json_string(ngx_f1_replay_json_get(l, "GapToLeader"));
-    if (s) {
-        snprintf(st.gap, sizeof(st.gap), "%s", s);
-    }
-
-    s = ngx_f1_replay_json_string(ngx_f1_replay_json_get_path(l,
-                                  "IntervalToPositionAhead", "Value", NULL));
-    if (s) {
-        snprintf(st.interval, sizeof(st.interval), "%s", s);
-    }
+    st.gap = ngx_f1_replay_gap(ngx_f1_replay_json_string(
+                 ngx_f1_replay_json_get(l, "GapToLeader")), 0);
+    st.interval = ngx_f1_replay_gap(ngx_f1_replay_json_string(
+                      ngx_f1_replay_json_get_path(l,
+                          "IntervalToPositionAhead", "Value", NULL)),
+                      NGX_F1_REPLAY_GAP_NONE);
 
     (void) ngx_f1_replay_lap_ms(ngx_f1_replay_json_get_path(l,
                                 "LastLapTime", "Value", NULL),
@@ -1769,6 +1765,63 @@ ngx_f1_replay_car_state(ngx_f1_replay_loader_t *ld, unsigned number,
     *rec = st;
 
     return 0;
+}
+
+
+/*
+ * A gap as the timing screen shows it: "+1.234" (or "1.234") seconds,
+ * "1 L" (or "1L", "2 LAPS") behind, "LAP 52" on the leader's line (the
+ * leader's value is "leader": 0 for the gap, none for the interval);
+ * anything else, "" included, is none.
+ */
+
+static int32_t
+ngx_f1_replay_gap(const char *s, int32_t leader)
+{
+    char    *end;
+    double   sec;
+    long     laps;
+
+    if (s == NULL) {
+        return NGX_F1_REPLAY_GAP_NONE;
+    }
+
+    if (strncmp(s, "LAP ", 4) == 0) {
+        return leader;
+    }
+
+    if (*s == '+') {
+        s++;
+    }
+
+    if (*s < '0' || *s > '9') {
+        return NGX_F1_REPLAY_GAP_NONE;
+    }
+
+    if (strchr(s, 'L') != NULL) {
+        laps = strtol(s, &end, 10);
+
+        while (*end == ' ') {
+            end++;
+        }
+
+        if (laps < 1 || laps > 999
+            || (strcmp(end, "L") != 0 && strcmp(end, "LAP") != 0
+                && strcmp(end, "LAPS") != 0))
+        {
+            return NGX_F1_REPLAY_GAP_NONE;
+        }
+
+        return NGX_F1_REPLAY_GAP_LAPS(laps);
+    }
+
+    sec = strtod(s, &end);
+
+    if (*end != '\0' || sec < 0 || sec > 86400) {
+        return NGX_F1_REPLAY_GAP_NONE;
+    }
+
+    return (int32_t) (sec * 1000 + 0.5);
 }
 
 

@@ -47,6 +47,8 @@ static int ngx_f1_replay_gen_outline(const ngx_f1_replay_session_t *s,
 static int ngx_f1_replay_gen_time(yajl_gen g, int32_t t);
 static int ngx_f1_replay_gen_utc(yajl_gen g, int64_t ms);
 static int ngx_f1_replay_gen_lap_ms(yajl_gen g, int32_t ms);
+static int ngx_f1_replay_gen_gap(yajl_gen g, const char *ms_key,
+    const char *laps_key, int32_t gap);
 static int ngx_f1_replay_gen_rcm(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_rcm_t *m, yajl_gen g);
 static int ngx_f1_replay_gen_car(const ngx_f1_replay_session_t *s,
@@ -409,6 +411,34 @@ ngx_f1_replay_gen_lap_ms(yajl_gen g, int32_t ms)
 }
 
 
+/* "gap_ms":1234,"gap_laps":null: ms, or laps behind, or both null */
+
+static int
+ngx_f1_replay_gen_gap(yajl_gen g, const char *ms_key, const char *laps_key,
+    int32_t gap)
+{
+    ngx_f1_replay_gen_cstr(g, ms_key);
+
+    if (gap >= 0) {
+        ngx_f1_replay_gen(yajl_gen_integer(g, gap));
+
+    } else {
+        ngx_f1_replay_gen(yajl_gen_null(g));
+    }
+
+    ngx_f1_replay_gen_cstr(g, laps_key);
+
+    if (ngx_f1_replay_gap_laps(gap)) {
+        ngx_f1_replay_gen(yajl_gen_integer(g, ngx_f1_replay_gap_laps(gap)));
+
+    } else {
+        ngx_f1_replay_gen(yajl_gen_null(g));
+    }
+
+    return 0;
+}
+
+
 /* the session's metadata, as members of the open map */
 
 static int
@@ -711,8 +741,14 @@ ngx_f1_replay_gen_car(const ngx_f1_replay_session_t *s,
 
     ngx_f1_replay_gen_kint(g, "position", st->position);
     ngx_f1_replay_gen_kint(g, "laps", st->laps);
-    ngx_f1_replay_gen_kstr(g, "gap", st->gap);
-    ngx_f1_replay_gen_kstr(g, "interval", st->interval);
+
+    if (ngx_f1_replay_gen_gap(g, "gap_ms", "gap_laps", st->gap) != 0
+        || ngx_f1_replay_gen_gap(g, "interval_ms", "interval_laps",
+                                 st->interval)
+           != 0)
+    {
+        return -1;
+    }
 
     ngx_f1_replay_gen_key(g, "last_lap_ms");
     if (ngx_f1_replay_gen_lap_ms(g, st->last_lap_ms) != 0) {

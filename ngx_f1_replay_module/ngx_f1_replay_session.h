@@ -50,6 +50,16 @@
 #define NGX_F1_REPLAY_HIDDEN           0x10    /* ShowPosition false */
 #define NGX_F1_REPLAY_KNOCKED_OUT      0x20
 
+/*
+ * A gap or an interval: milliseconds (0 for the leader's gap), or
+ * NGX_F1_REPLAY_GAP_LAPS(n) for n laps behind, or NGX_F1_REPLAY_GAP_NONE
+ * when the feed gives none (the leader's interval, before the start)
+ */
+#define NGX_F1_REPLAY_GAP_NONE         INT32_MIN
+#define NGX_F1_REPLAY_GAP_LAPS(n)      (-(int32_t) (n))
+#define ngx_f1_replay_gap_laps(g)                                             \
+    ((g) < 0 && (g) != NGX_F1_REPLAY_GAP_NONE ? (unsigned) -(g) : 0)
+
 /* position sample status */
 #define NGX_F1_REPLAY_POS_ON_TRACK     0
 #define NGX_F1_REPLAY_POS_OFF_TRACK    1
@@ -123,8 +133,8 @@ typedef struct {
     uint8_t               compound;     /* ngx_f1_replay_tyre_e */
     uint8_t               tyre_new;     /* 0 used, 1 new, 2 unknown */
     uint8_t               pad[2];
-    char                  gap[12];      /* GapToLeader as sent */
-    char                  interval[12]; /* IntervalToPositionAhead */
+    int32_t               gap;          /* GapToLeader: ms, see below */
+    int32_t               interval;     /* IntervalToPositionAhead */
 } ngx_f1_replay_state_t;
 
 

@@ -22,7 +22,6 @@ static void ngx_f1_replay_strategy_session_car(
     int32_t t, ngx_f1_replay_strategy_car_t *c);
 static unsigned ngx_f1_replay_strategy_session_track(
     const ngx_f1_replay_session_t *s, int32_t from, int32_t to);
-static int32_t ngx_f1_replay_strategy_session_gap(const char *v);
 static int ngx_f1_replay_strategy_session_cmp(const void *a, const void *b);
 
 
@@ -125,7 +124,7 @@ ngx_f1_replay_strategy_session_car(const ngx_f1_replay_session_t *s,
         lp->present = 1;
         lp->time_ms = line->last_lap_ms > 0 ? line->last_lap_ms : -1;
         lp->position = line->position;
-        lp->gap_ms = ngx_f1_replay_strategy_session_gap(line->interval);
+        lp->gap_ms = line->interval >= 0 ? line->interval : -1;
         lp->stint = tyre->stints;
         lp->tyre_age = (uint8_t) (tyre->tyre_age < 255 ? tyre->tyre_age
                                                        : 255);
@@ -225,32 +224,6 @@ ngx_f1_replay_strategy_session_track(const ngx_f1_replay_session_t *s,
     }
 
     return flags;
-}
-
-
-/* "+1.234" -> 1234; "1L", "LAP 5", "" -> -1 */
-
-static int32_t
-ngx_f1_replay_strategy_session_gap(const char *v)
-{
-    char    *end;
-    double   sec;
-
-    if (*v == '+') {
-        v++;
-    }
-
-    if (*v < '0' || *v > '9') {
-        return -1;
-    }
-
-    sec = strtod(v, &end);
-
-    if (*end != '\0' || sec < 0 || sec > 3600) {
-        return -1;
-    }
-
-    return (int32_t) (sec * 1000 + 0.5);
 }
 
 

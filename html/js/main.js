@@ -213,6 +213,8 @@ const pool = [];
 const rank = new Map();
 let lastRt = null;
 let lastPlayoutJumps = -1;
+let lastLayouts = -1;
+let lastDraw = null;
 let mapDirty = true;
 
 function carStyle(c, car) {
@@ -226,10 +228,15 @@ function carStyle(c, car) {
 function drawMap(now) {
     const rt = playout.renderTime(now);
     if (rt === null && !mapDirty) return;
-    if (rt === lastRt && !mapDirty && playout.jumps === lastPlayoutJumps) return;
+    if (rt === lastRt && !mapDirty && playout.jumps === lastPlayoutJumps
+        && map.layouts === lastLayouts)
+    {
+        return;
+    }
     const t0 = performance.now();
     lastRt = rt;
     lastPlayoutJumps = playout.jumps;
+    lastLayouts = map.layouts;
     mapDirty = false;
 
     playout.sample(rt ?? 0, sampled);
@@ -252,6 +259,7 @@ function drawMap(now) {
     toDraw.sort((a, b) => b.rank - a.rank);
     map.selected = selected;
     map.draw(toDraw);
+    lastDraw = { rt, at: Date.now() };
     stats.draws++;
     stats.drawMs += performance.now() - t0;
 }
@@ -924,6 +932,9 @@ window.f1dash = {
     drawn: () => map.drawn.map(d => Object.assign({}, d)),
     towerOrder: () => [...el.towerBody.children].map(tr => Number(tr.dataset.number)),
     sessionTime,
+    renderTime: () => playout.renderTime(performance.now()),
+    hold: () => playout.hold,
+    lastDraw: () => lastDraw,
     raceTime: () => race.t,
     clock: () => clock,
     lastClock: () => lastClockMsg,

@@ -33,6 +33,7 @@ export class TrackMap {
         this.selected = null;
         this.drawn = [];          // what the last draw put where (tests)
         this.radius = 7;
+        this.layouts = 0;         // bumped when the projection changes
     }
 
     setOutline(xy) {
@@ -94,6 +95,7 @@ export class TrackMap {
             this.radius = Math.max(5, Math.min(9, Math.min(w, h) / 90));
         }
         this.bgDirty = true;
+        this.layouts++;
     }
 
     // archive decimetres -> CSS px in the canvas

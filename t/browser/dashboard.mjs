@@ -90,9 +90,13 @@ async function main() {
         executablePath: EXE,
         headless: true,
         viewport: { width: 1600, height: 900 },
+        // two pages side by side: neither is throttled as a background one
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
                '--no-first-run', '--disable-background-networking',
-               '--disable-component-update', '--disable-sync'],
+               '--disable-component-update', '--disable-sync',
+               '--disable-renderer-backgrounding',
+               '--disable-backgrounding-occluded-windows',
+               '--disable-background-timer-throttling'],
     });
 
     const errors = [];
@@ -156,6 +160,7 @@ async function main() {
 
     // a seek through page A's time box reaches page B within 1 s
     const target = 2250000;                        // 00:37:30, lap 22
+    await a.bringToFront();
     await a.fill('#time-input', '00:37:30');
     const t0 = await a.evaluate(() => Date.now());
     await a.press('#time-input', 'Enter');
@@ -196,7 +201,12 @@ async function main() {
     await a.keyboard.press('Space');
     await until(a, () => f1dash.clock().state === 'paused', null, 3000,
                 'paused');
-    await sleep(600);                              // panels refresh
+    // the map drawn at the newest frame, the panels refreshed
+    await until(a, () => {
+        const d = f1dash.lastDraw(), f = f1dash.latest();
+        return d && f && d.rt === f.t;
+    }, null, 3000, 'a draw at the newest frame').catch(() => null);
+    await sleep(600);
 
     const st = await a.evaluate(() => ({
         latest: f1dash.latest(),

@@ -8,8 +8,8 @@
 # 1 s, the tower's order equals f1_replay_info?t= at the same session
 # time, every car is drawn where the latest frame puts it (canvas pixels
 # at the page's projection), pause stops the map, the timeline seeks, the
-# delay setting delays, the console has no errors; the screenshot goes
-# to build/dashboard.png.  Plain Test::More; nginx and the browser run
+# delay setting delays, a reload (1001) is followed by a reconnection,
+# the console has no errors; the screenshot goes to build/dashboard.png.  Plain Test::More; nginx and the browser run
 # are stopped by pid (the browser's process group) however the test ends.
 
 use strict;
@@ -185,7 +185,8 @@ if ($node_pid == 0) {
     open STDERR, '>&', \*STDOUT or die;
     chdir "$FindBin::Bin/browser" or die;
     exec 'node', $driver, '--base', "$base/", '--screenshot', $shot,
-         '--chromium', $chromium, '--limit', 180000;
+         '--chromium', $chromium, '--limit', 180000,
+         '--nginx-pid', $nginx_pid;
     die "exec node: $!";
 }
 

@@ -16,7 +16,9 @@
 // test's own, canvas pixels read at the page's projection of it), the map
 // does not change for 1 s, the event timeline seeks (jump to the first
 // safety car), the help overlay opens with "?", the delay setting puts
-// page B 2 s behind, the console has no errors; a screenshot is written.
+// page B 2 s behind, a reload of nginx (--nginx-pid, SIGHUP: clients
+// closed with 1001) is followed by a reconnection, the console has no
+// errors; a screenshot is written.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -356,6 +358,24 @@ async function main() {
     const behind = (ta - tb) / speed;
     check('a delay of 2 s set on page B puts it 2 s behind page A',
           behind > 1800 && behind < 2300, { a: ta, b: tb, speed, behind });
+
+    // a reload of nginx closes every client with 1001: the page reconnects
+    if (args['nginx-pid']) {
+        const h0 = await a.evaluate(() => f1dash.stats().hellos);
+        const r0 = Date.now();
+        process.kill(Number(args['nginx-pid']), 'SIGHUP');
+        const back = await until(a, (h) => {
+            const s = f1dash.stats();
+            return s.hellos > h && f1dash.connection() === 'open'
+                   && f1dash.latest() ? s : null;
+        }, h0, 10000, 'reconnection').catch(e => ({ error: e.message }));
+        const statusSeen = await a.evaluate(() =>
+            document.getElementById('conn').textContent);
+        check('after a reload of nginx (close 1001) the page reconnects by '
+              + 'itself', !back.error, { back, ms: Date.now() - r0,
+                                          status: statusSeen });
+        out({ info: 'reconnected after a reload', ms: Date.now() - r0 });
+    }
 
     await sleep(300);
     check('no console errors, page errors or failed requests',

@@ -108,6 +108,7 @@ function onMessage(data) {
     case 'state':
         stats.states++;
         race.state(m);
+        race.seedFeed(timeline);
         jumpPending = true;
         updateMapNote();
         break;
@@ -506,6 +507,9 @@ function feedText(e) {
                + (e.position ? ` for P${e.position}` : '');
     case 'track_status':
         return STATUS_TEXT[e.status] || e.message || 'Track status';
+    case 'safety_car': return 'Safety car';
+    case 'vsc': return 'Virtual safety car';
+    case 'red_flag': return 'Red flag';
     case 'fastest_lap':
         return `Fastest lap ${tla} ${e.lap_time || fmtLap(e.lap_time_ms)}`
                + (e.lap ? ` (lap ${e.lap})` : '');
@@ -533,7 +537,9 @@ function updateFeed() {
             return `<li class="rc${esc(flag)}">${when}<span>${esc(e.message)}`
                    + '</span></li>';
         }
-        const cls = e.event === 'track_status' && e.status !== 1 ? 'sc'
+        const cls = (e.event === 'track_status' && e.status !== 1)
+                    || e.event === 'safety_car' || e.event === 'vsc'
+                    || e.event === 'red_flag' ? 'sc'
                     : e.event === 'fastest_lap' ? 'fl' : '';
         return `<li class="${cls}">${when}<span>${esc(feedText(e))}</span></li>`;
     }).join('');
@@ -677,6 +683,7 @@ async function loadTimeline() {
         const j = await r.json();
         timeline = (j.events || []).map(normalizeEvent);
         timeline.sort((a, b) => a.t - b.t || a.id - b.id);
+        race.seedFeed(timeline);
         drawMarks();
         renderEvents();
     } catch (e) {

@@ -268,6 +268,19 @@ export class Race {
         return e;
     }
 
+    // the feed before the moment of a state, from the control API's
+    // timeline (a state carries no history but the last race-control
+    // messages)
+    seedFeed(timeline) {
+        if (this.t == null || this.feed.length) return;
+        const kinds = new Set(['start', 'pit_stop', 'overtake', 'retired',
+                               'safety_car', 'vsc', 'red_flag',
+                               'fastest_lap', 'finish']);
+        const past = timeline.filter(e => kinds.has(e.event) && e.t <= this.t);
+        for (const e of past.slice(-FEED_MAX)) this.feed.unshift(e);
+        this.version++;
+    }
+
     setPredictions(m) {
         this.predictions = m;
         this.version++;

@@ -128,6 +128,21 @@ test('protocol 2 events keep the running order and the cars', () => {
     assert.equal(r.cars.get(2).retired, false);
 });
 
+test('the feed before a state comes from the timeline', () => {
+    const r = new Race();
+    r.hello(hello);
+    r.state(state());
+    r.seedFeed([
+        { event: 'pit_stop', t: 500000, driver: 1 },
+        { event: 'lap', t: 550000, lap: 3 },
+        { event: 'overtake', t: 590000, driver: 2, other: 1 },
+        { event: 'pit_stop', t: 700000, driver: 2 },
+    ]);
+    assert.deepEqual(r.feed.map(e => e.t), [590000, 500000]);
+    r.seedFeed([{ event: 'pit_stop', t: 1, driver: 1 }]);
+    assert.equal(r.feed.length, 2, 'only into an empty feed');
+});
+
 test('protocol 1 forms: timeline entries, lap events, race control', () => {
     const tl = normalizeEvent({ id: 68, type: 'safety_car', t: '00:38:44.115',
                                 t_ms: 2324115, end: '00:44:58.869',

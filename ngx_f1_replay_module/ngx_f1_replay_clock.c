@@ -245,28 +245,40 @@ ngx_f1_replay_clock_change(ngx_f1_replay_clock_t *clk, int64_t now_ms,
 }
 
 
-void
+/*
+ * A writer holds the sequence odd for a few stores: a reader that still
+ * sees it odd (or moving) after NGX_F1_REPLAY_CLOCK_RETRIES tries was
+ * not racing a writer but facing one that died mid-write; it keeps what
+ * it had.
+ */
+
+int
 ngx_f1_replay_clock_copy(ngx_f1_replay_clock_t *dst,
     const ngx_f1_replay_clock_t *src)
 {
-    uint64_t  seq;
+    uint64_t               seq;
+    unsigned               n;
+    ngx_f1_replay_clock_t  tmp;
 
-    for ( ;; ) {
+    for (n = 0; n < NGX_F1_REPLAY_CLOCK_RETRIES; n++) {
         seq = __atomic_load_n(&src->seq, __ATOMIC_ACQUIRE);
 
         if (seq & 1) {
             continue;
         }
 
-        memcpy(dst, src, sizeof(ngx_f1_replay_clock_t));
+        memcpy(&tmp, src, sizeof(ngx_f1_replay_clock_t));
 
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
 
         if (__atomic_load_n(&src->seq, __ATOMIC_RELAXED) == seq) {
+            memcpy(dst, &tmp, sizeof(ngx_f1_replay_clock_t));
             dst->seq = seq;
-            return;
+            return 0;
         }
     }
+
+    return -1;
 }
 
 
@@ -280,9 +292,7 @@ ngx_f1_replay_clock_sync(ngx_f1_replay_clock_t *dst,
         return 0;
     }
 
-    ngx_f1_replay_clock_copy(dst, src);
-
-    return 1;
+    return ngx_f1_replay_clock_copy(dst, src) == 0 ? 1 : -1;
 }
 
 
@@ -327,12 +337,17 @@ ngx_f1_replay_clock_seg(const ngx_f1_replay_clock_t *clk, uint64_t tick,
 }
 
 
-/* a write begins: the counter goes odd, readers wait or retry */
+/*
+ * A write begins: the counter goes odd, readers wait or retry.  Found odd,
+ * it is the mark of a writer that died mid-write (nginx frees the lock of
+ * a dead process): this write goes over what it left.
+ */
 
 static void
 ngx_f1_replay_clock_begin(ngx_f1_replay_clock_t *clk)
 {
-    __atomic_store_n(&clk->seq, clk->seq + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&clk->seq, (clk->seq & 1) ? clk->seq + 2 : clk->seq + 1,
+                     __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
 }
 

@@ -33,6 +33,7 @@
 
 
 #define NGX_F1_REPLAY_CLOCK_SEGS     64
+#define NGX_F1_REPLAY_CLOCK_RETRIES  100000    /* reads of a torn clock */
 #define NGX_F1_REPLAY_SPEED_MIN      250       /* per mille: 0.25x */
 #define NGX_F1_REPLAY_SPEED_MAX      50000     /* 50x */
 
@@ -136,11 +137,19 @@ int32_t ngx_f1_replay_clock_session_time(const ngx_f1_replay_clock_t *clk,
 int ngx_f1_replay_clock_change(ngx_f1_replay_clock_t *clk, int64_t now_ms,
     unsigned op, int64_t arg);
 
-/* a consistent copy of a clock being written by other processes */
-void ngx_f1_replay_clock_copy(ngx_f1_replay_clock_t *dst,
+/*
+ * A consistent copy of a clock being written by other processes: 0, or
+ * -1 (dst unchanged) when no consistent copy could be made in
+ * NGX_F1_REPLAY_CLOCK_RETRIES tries (a writer died mid-write)
+ */
+int ngx_f1_replay_clock_copy(ngx_f1_replay_clock_t *dst,
     const ngx_f1_replay_clock_t *src);
 
-/* copies only when the shared clock changed since the last copy; 1 if so */
+/*
+ * Copies only when the shared clock changed since the last copy: 1 if it
+ * did, 0 if it had not changed, -1 if no copy could be made (dst is the
+ * last good one)
+ */
 int ngx_f1_replay_clock_sync(ngx_f1_replay_clock_t *dst,
     const ngx_f1_replay_clock_t *src);
 

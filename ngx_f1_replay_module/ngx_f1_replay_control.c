@@ -8,10 +8,13 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_f1_replay_json.h"
-#include "ngx_f1_replay_line.h"
-#include "ngx_f1_replay_module.h"
+#include "ngx_f1_replay_control.h"
+#include "ngx_f1_replay_http.h"
+#include "ngx_f1_replay_message.h"
+#include "ngx_f1_replay_time.h"
 #include "ngx_f1_replay_timeline.h"
+#include "ngx_f1_replay_worker.h"
+#include "ngx_f1_replay_zone.h"
 
 
 /*
@@ -34,8 +37,8 @@
  * is the clock as it will be from that tick.  Who may do this is left
  * to nginx (allow/deny, auth_basic, auth_request).
  *
- * The timeline is computed from the read-only session on each request
- * that needs it (0.2 ms for a Grand Prix), so its ids are stable.
+ * The timeline is the session's events, found once when it was loaded:
+ * their ids are stable.
  */
 
 
@@ -49,16 +52,10 @@ static ngx_int_t ngx_f1_replay_control_apply(ngx_http_request_t *r,
 static ngx_int_t ngx_f1_replay_control_seek_time(
     ngx_f1_replay_session_conf_t *sc, ngx_f1_replay_json_t *doc,
     int64_t *t, const char **err);
-static ngx_int_t ngx_f1_replay_control_event(
-    ngx_f1_replay_session_conf_t *sc, size_t id, int32_t *t);
 static ngx_int_t ngx_f1_replay_control_timeline(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc);
-static ngx_int_t ngx_f1_replay_control_arg_time(ngx_http_request_t *r,
-    const char *name, int32_t *t);
 static ngx_int_t ngx_f1_replay_control_clock(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc, ngx_uint_t next);
-static ngx_int_t ngx_f1_replay_control_error(ngx_http_request_t *r,
-    ngx_uint_t status, const char *err);
 
 
 ngx_int_t
@@ -95,7 +92,7 @@ ngx_f1_replay_control_handler(ngx_http_request_t *r)
             return rc;
         }
 
-        return ngx_f1_replay_control_error(r,
+        return ngx_f1_replay_http_error(r,
                                            NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                            "the request body is larger "
                                            "than 4096 bytes");
@@ -131,7 +128,7 @@ ngx_f1_replay_control_body(ngx_http_request_t *r)
 
     if (r->request_body == NULL || r->request_body->temp_file) {
         ngx_http_finalize_request(r,
-            ngx_f1_replay_control_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+            ngx_f1_replay_http_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                         "the request body is larger than "
                                         "4096 bytes"));
         return;
@@ -145,7 +142,7 @@ ngx_f1_replay_control_body(ngx_http_request_t *r)
 
     if (len > NGX_F1_REPLAY_CONTROL_BODY_MAX) {
         ngx_http_finalize_request(r,
-            ngx_f1_replay_control_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+            ngx_f1_replay_http_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                         "the request body is larger than "
                                         "4096 bytes"));
         return;
@@ -171,7 +168,7 @@ ngx_f1_replay_control_body(ngx_http_request_t *r)
 
     if (doc == NULL) {
         ngx_http_finalize_request(r,
-            ngx_f1_replay_control_error(r, NGX_HTTP_BAD_REQUEST,
+            ngx_f1_replay_http_error(r, NGX_HTTP_BAD_REQUEST,
                                         "the body is not JSON: expected "
                                         "{\"action\":...}"));
         return;
@@ -183,7 +180,7 @@ ngx_f1_replay_control_body(ngx_http_request_t *r)
     ngx_f1_replay_json_free(doc);
 
     if (rc == NGX_DECLINED) {
-        rc = ngx_f1_replay_control_error(r, NGX_HTTP_BAD_REQUEST, err);
+        rc = ngx_f1_replay_http_error(r, NGX_HTTP_BAD_REQUEST, err);
 
     } else if (rc == NGX_OK) {
         rc = ngx_f1_replay_control_clock(r, lcf->control, 1);
@@ -201,27 +198,28 @@ ngx_f1_replay_control_apply(ngx_http_request_t *r,
     const char **err)
 {
     int                    b, rc;
-    char                   buf[16];
+    char                   buf[NGX_F1_REPLAY_TIME_BUF];
     int64_t                arg;
     ngx_uint_t             op;
-    const char            *action;
     ngx_slab_pool_t       *shpool;
-    ngx_f1_replay_json_t  *v;
+    ngx_f1_replay_json_t  *v, *action;
 
     static const char *const  ops[] = {
         NULL, "pause", "resume", "seek", "speed", "restart", "loop"
     };
 
-    action = ngx_f1_replay_json_string(ngx_f1_replay_json_get(doc,
-                                                              "action"));
-    if (doc->type != NGX_F1_REPLAY_JSON_OBJECT || action == NULL) {
+    action = ngx_f1_replay_json_get(doc, "action");
+
+    if (doc->type != NGX_F1_REPLAY_JSON_OBJECT || action == NULL
+        || action->type != NGX_F1_REPLAY_JSON_STRING)
+    {
         *err = "expected {\"action\":\"pause|resume|seek|speed|restart|"
                "loop\", ...}";
         return NGX_DECLINED;
     }
 
     for (op = 1; op <= NGX_F1_REPLAY_OP_LOOP; op++) {
-        if (ngx_strcmp(action, ops[op]) == 0) {
+        if (ngx_f1_replay_json_is(action, ops[op])) {
             break;
         }
     }
@@ -289,7 +287,7 @@ ngx_f1_replay_control_apply(ngx_http_request_t *r,
     buf[0] = '\0';
 
     if (op == NGX_F1_REPLAY_OP_SEEK) {
-        ngx_f1_replay_session_format_time((int32_t) arg, buf, sizeof(buf));
+        (void) ngx_f1_replay_time_format((int32_t) arg, buf);
 
     } else if (op == NGX_F1_REPLAY_OP_SPEED) {
         (void) ngx_snprintf((u_char *) buf, sizeof(buf), "%.3fx%Z",
@@ -300,7 +298,7 @@ ngx_f1_replay_control_apply(ngx_http_request_t *r,
     }
 
     ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                  "f1_replay_control \"%V\": %s %s", &sc->name, action,
+                  "f1_replay_control \"%V\": %s %s", &sc->name, ops[op],
                   buf);
 
     return NGX_OK;
@@ -335,13 +333,13 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
     }
 
     if (v) {
-        if (v->type == NGX_F1_REPLAY_JSON_NUMBER && v->number >= 0
-            && v->number <= NGX_MAX_INT32_VALUE)
+        if (v->type == NGX_F1_REPLAY_JSON_NUMBER
+            && v->number >= 0 && v->number <= NGX_MAX_INT32_VALUE)
         {
             ms = (int32_t) v->number;
 
         } else if (v->type != NGX_F1_REPLAY_JSON_STRING
-                   || ngx_f1_replay_parse_time_arg((u_char *) v->str, v->len,
+                   || ngx_f1_replay_time_parse_arg((u_char *) v->str, v->len,
                                                    &ms)
                       != 0)
         {
@@ -350,8 +348,8 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
         }
 
     } else if (lap) {
-        if (lap->type != NGX_F1_REPLAY_JSON_NUMBER || lap->number < 1
-            || lap->number > 1000
+        if (lap->type != NGX_F1_REPLAY_JSON_NUMBER
+            || !(lap->number >= 1 && lap->number <= 1000)
             || lap->number != (double) (ngx_uint_t) lap->number)
         {
             *err = "\"lap\" must be a lap number";
@@ -367,21 +365,26 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
         }
 
     } else {
-        if (ev->type != NGX_F1_REPLAY_JSON_NUMBER || ev->number < 0
-            || ev->number != (double) (ngx_uint_t) ev->number
-            || ngx_f1_replay_control_event(sc, (size_t) ev->number, &ms)
-               != NGX_OK)
+        /* in range before the conversion: 1e300 fits no integer */
+
+        if (ev->type != NGX_F1_REPLAY_JSON_NUMBER
+            || !(ev->number >= 0 && ev->number < sc->session->events.n)
+            || ev->number != (double) (uint32_t) ev->number)
         {
             *err = "\"event\" must be an event id of the timeline";
             return NGX_DECLINED;
         }
+
+        ms = ngx_f1_replay_items(sc->session, sc->session->events,
+                                 ngx_f1_replay_event_t)
+                 [(uint32_t) ev->number].t;
     }
 
     *t = ms;
 
     if (off) {
         if (off->type != NGX_F1_REPLAY_JSON_NUMBER
-            || off->number < -3600 || off->number > 3600)
+            || !(off->number >= -3600 && off->number <= 3600))
         {
             *err = "\"offset\" must be seconds, from -3600 to 3600";
             return NGX_DECLINED;
@@ -390,7 +393,7 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
         *t += (int64_t) (off->number * 1000);
     }
 
-    clk = ngx_f1_replay_clock(sc);
+    clk = ngx_f1_replay_worker_clock(sc);
 
     if (*t < clk->min_ms || *t > clk->end_ms) {
         *err = "the time is outside the session";
@@ -401,44 +404,15 @@ ngx_f1_replay_control_seek_time(ngx_f1_replay_session_conf_t *sc,
 }
 
 
-/* the session time of a timeline event */
-
-static ngx_int_t
-ngx_f1_replay_control_event(ngx_f1_replay_session_conf_t *sc, size_t id,
-    int32_t *t)
-{
-    size_t                     n;
-    ngx_int_t                  rc;
-    ngx_f1_replay_tl_event_t  *ev;
-
-    if (ngx_f1_replay_timeline_build(sc->session, &ev, &n) != 0) {
-        return NGX_ERROR;
-    }
-
-    rc = NGX_DECLINED;
-
-    if (id < n) {
-        *t = ev[id].t;
-        rc = NGX_OK;
-    }
-
-    free(ev);
-
-    return rc;
-}
-
-
 static ngx_int_t
 ngx_f1_replay_control_timeline(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc)
 {
-    long                       types;
-    size_t                     n;
-    int32_t                    from, to;
-    yajl_gen                   g;
-    ngx_int_t                  rc, limit;
-    ngx_str_t                  arg;
-    ngx_f1_replay_tl_event_t  *ev;
+    long        types;
+    int32_t     from, to;
+    yajl_gen    g;
+    ngx_int_t   rc, limit;
+    ngx_str_t   arg;
 
     types = ngx_f1_replay_timeline_types("", 0);
 
@@ -446,10 +420,12 @@ ngx_f1_replay_control_timeline(ngx_http_request_t *r,
         types = ngx_f1_replay_timeline_types((char *) arg.data, arg.len);
 
         if (types < 0) {
-            return ngx_f1_replay_control_error(r, NGX_HTTP_BAD_REQUEST,
+            return ngx_f1_replay_http_error(r, NGX_HTTP_BAD_REQUEST,
                        "\"type\" must list event types: start, lap, "
-                       "pit_stop, stint, overtake, safety_car, vsc, "
-                       "red_flag, race_control, fastest_lap, finish");
+                       "track_status, safety_car, vsc, red_flag, "
+                       "race_control, weather, car_lap, position, pit_in, "
+                       "pit_out, pit_stop, stint, retired, overtake, "
+                       "fastest_lap, finish");
         }
     }
 
@@ -457,10 +433,10 @@ ngx_f1_replay_control_timeline(ngx_http_request_t *r,
     to = INT32_MAX;
     limit = 0;
 
-    if (ngx_f1_replay_control_arg_time(r, "from", &from) != NGX_OK
-        || ngx_f1_replay_control_arg_time(r, "to", &to) != NGX_OK)
+    if (ngx_f1_replay_http_time_arg(r, "from", &from) == NGX_ERROR
+        || ngx_f1_replay_http_time_arg(r, "to", &to) == NGX_ERROR)
     {
-        return ngx_f1_replay_control_error(r, NGX_HTTP_BAD_REQUEST,
+        return ngx_f1_replay_http_error(r, NGX_HTTP_BAD_REQUEST,
                    "\"from\" and \"to\" must be HH:MM:SS[.mmm] or "
                    "milliseconds");
     }
@@ -469,53 +445,25 @@ ngx_f1_replay_control_timeline(ngx_http_request_t *r,
         limit = ngx_atoi(arg.data, arg.len);
 
         if (limit == NGX_ERROR) {
-            return ngx_f1_replay_control_error(r, NGX_HTTP_BAD_REQUEST,
+            return ngx_f1_replay_http_error(r, NGX_HTTP_BAD_REQUEST,
                        "\"limit\" must be a number of events");
         }
     }
 
-    if (ngx_f1_replay_timeline_build(sc->session, &ev, &n) != 0) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
-        free(ev);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_f1_replay_timeline_json(sc->session, ev, n,
-                                    (unsigned long) types, from, to,
-                                    (size_t) limit, g)
-        != 0)
-    {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-
-    } else {
-        rc = ngx_f1_replay_send_json(r, NGX_HTTP_OK, g);
-    }
+    rc = ngx_f1_replay_message_timeline(sc->session, (unsigned long) types,
+                                        from, to, (size_t) limit, g)
+         == 0
+         ? ngx_f1_replay_http_send_json(r, NGX_HTTP_OK, g)
+         : NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     yajl_gen_free(g);
-    free(ev);
 
     return rc;
-}
-
-
-/* ?name=HH:MM:SS[.mmm] or milliseconds; absent leaves *t alone */
-
-static ngx_int_t
-ngx_f1_replay_control_arg_time(ngx_http_request_t *r, const char *name,
-    int32_t *t)
-{
-    ngx_str_t  arg;
-
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &arg) != NGX_OK) {
-        return NGX_OK;
-    }
-
-    return ngx_f1_replay_parse_time_arg(arg.data, arg.len, t) == 0
-           ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -532,7 +480,7 @@ ngx_f1_replay_control_clock(ngx_http_request_t *r,
     ngx_f1_replay_clock_t     *clk;
     ngx_f1_replay_clock_pos_t  pos;
 
-    clk = ngx_f1_replay_clock(sc);
+    clk = ngx_f1_replay_worker_clock(sc);
     now = (int64_t) ngx_current_msec;
     tick = ngx_f1_replay_clock_tick(clk, now) + next;
 
@@ -543,47 +491,9 @@ ngx_f1_replay_control_clock(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_f1_replay_session_clock(sc->session, clk, &pos, 0, "clock", g)
-        != 0)
-    {
-        yajl_gen_free(g);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_f1_replay_send_json(r, NGX_HTTP_OK, g);
-
-    yajl_gen_free(g);
-
-    return rc;
-}
-
-
-static ngx_int_t
-ngx_f1_replay_control_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *err)
-{
-    yajl_gen   g;
-    ngx_int_t  rc;
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "f1_replay_control: %s", err);
-
-    g = yajl_gen_alloc(NULL);
-    if (g == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (yajl_gen_map_open(g) != yajl_gen_status_ok
-        || yajl_gen_string(g, (u_char *) "error", 5) != yajl_gen_status_ok
-        || yajl_gen_string(g, (u_char *) err, ngx_strlen(err))
-           != yajl_gen_status_ok
-        || yajl_gen_map_close(g) != yajl_gen_status_ok)
-    {
-        yajl_gen_free(g);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_f1_replay_send_json(r, status, g);
+    rc = ngx_f1_replay_message_clock(sc->session, clk, &pos, 0, 1, g) == 0
+         ? ngx_f1_replay_http_send_json(r, NGX_HTTP_OK, g)
+         : NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     yajl_gen_free(g);
 

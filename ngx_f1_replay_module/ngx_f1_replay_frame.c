@@ -124,16 +124,9 @@
 #include <string.h>
 
 #include "ngx_f1_replay_frame.h"
+#include "ngx_f1_replay_json.h"
+#include "ngx_f1_replay_time.h"
 
-
-#define ngx_f1_replay_gen(call)                                               \
-    if ((call) != yajl_gen_status_ok) {                                       \
-        return -1;                                                            \
-    }
-
-#define ngx_f1_replay_gen_key(g, key)                                         \
-    ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) key,         \
-                                      sizeof(key) - 1))
 
 /* the compact car's p: ps, cs << 2, and this bit when off track */
 #define NGX_F1_REPLAY_FRAME_CS_SHIFT   2
@@ -155,12 +148,48 @@ static int ngx_f1_replay_frame_compact_car(
     int32_t t, uint32_t channels, yajl_gen g);
 
 
+/* by bit of NGX_F1_REPLAY_CH_* */
+static const char *const  ngx_f1_replay_frame_channels[] = {
+    "position", "speed", "rpm", "gear", "throttle", "brake", "drs"
+};
+
+
 /* provenance letters, by NGX_F1_REPLAY_SRC_* */
 static const unsigned char  ngx_f1_replay_frame_src[] = "-ris";
 
 
+const char *
+ngx_f1_replay_frame_channel_name(unsigned bit)
+{
+    unsigned  n;
+
+    for (n = 0; n < 7; n++) {
+        if (bit == 1u << n) {
+            return ngx_f1_replay_frame_channels[n];
+        }
+    }
+
+    return NULL;
+}
+
+
+unsigned
+ngx_f1_replay_frame_channel(const char *name)
+{
+    unsigned  n;
+
+    for (n = 0; n < 7; n++) {
+        if (strcmp(name, ngx_f1_replay_frame_channels[n]) == 0) {
+            return 1u << n;
+        }
+    }
+
+    return 0;
+}
+
+
 void
-ngx_f1_replay_filter_all(ngx_f1_replay_filter_t *f)
+ngx_f1_replay_frame_filter_all(ngx_f1_replay_filter_t *f)
 {
     memset(f->drivers, 0xff, sizeof(f->drivers));
     f->channels = NGX_F1_REPLAY_CH_ALL;
@@ -178,7 +207,7 @@ ngx_f1_replay_frame_lerp(int64_t v0, int64_t v1, int64_t dt, int64_t span)
 
 
 void
-ngx_f1_replay_car_at(const ngx_f1_replay_session_t *s,
+ngx_f1_replay_frame_car_at(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, int32_t t, ngx_f1_replay_car_at_t *out)
 {
     long                        k;
@@ -254,7 +283,7 @@ ngx_f1_replay_car_at(const ngx_f1_replay_session_t *s,
 
 
 void
-ngx_f1_replay_pos_at(const ngx_f1_replay_session_t *s,
+ngx_f1_replay_frame_pos_at(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, int32_t t, ngx_f1_replay_pos_at_t *out)
 {
     long                        k, a, b, stop;
@@ -366,74 +395,29 @@ ngx_f1_replay_frame_int(yajl_gen g, int64_t v)
         *--p = '-';
     }
 
-    ngx_f1_replay_gen(yajl_gen_number(g, (const char *) p,
+    ngx_f1_replay_yajl(yajl_gen_number(g, (const char *) p,
                                       buf + sizeof(buf) - p));
 
     return 0;
 }
 
 
-/* "2025-08-31T13:00:00.123Z" without gmtime_r(): days to civil date */
+/* "2025-08-31T13:00:00.123Z", or null outside the years 0-9999 */
 
 static int
 ngx_f1_replay_frame_utc(yajl_gen g, int64_t ms)
 {
-    int64_t        days, rem, era, doe, yoe, doy, mp, year;
-    unsigned       month, mday, n, i;
-    unsigned char  buf[24];
+    char    buf[NGX_F1_REPLAY_TIME_UTC_LEN];
+    size_t  len;
 
-    days = ms / 86400000;
-    rem = ms % 86400000;
+    len = ngx_f1_replay_time_format_utc(ms, buf);
 
-    if (rem < 0) {
-        rem += 86400000;
-        days--;
-    }
-
-    days += 719468;
-    era = (days >= 0 ? days : days - 146096) / 146097;
-    doe = days - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    mday = (unsigned) (doy - (153 * mp + 2) / 5 + 1);
-    month = (unsigned) (mp < 10 ? mp + 3 : mp - 9);
-    year = yoe + era * 400 + (month <= 2);
-
-    if (year < 0 || year > 9999) {
-        ngx_f1_replay_gen(yajl_gen_null(g));
+    if (len == 0) {
+        ngx_f1_replay_yajl(yajl_gen_null(g));
         return 0;
     }
 
-    memcpy(buf, "0000-00-00T00:00:00.000Z", 24);
-
-    for (n = (unsigned) year, i = 3; n; n /= 10, i--) {
-        buf[i] = (unsigned char) ('0' + n % 10);
-    }
-
-    buf[5] = (unsigned char) ('0' + month / 10);
-    buf[6] = (unsigned char) ('0' + month % 10);
-    buf[8] = (unsigned char) ('0' + mday / 10);
-    buf[9] = (unsigned char) ('0' + mday % 10);
-
-    n = (unsigned) (rem / 3600000);
-    buf[11] = (unsigned char) ('0' + n / 10);
-    buf[12] = (unsigned char) ('0' + n % 10);
-
-    n = (unsigned) (rem / 60000 % 60);
-    buf[14] = (unsigned char) ('0' + n / 10);
-    buf[15] = (unsigned char) ('0' + n % 10);
-
-    n = (unsigned) (rem / 1000 % 60);
-    buf[17] = (unsigned char) ('0' + n / 10);
-    buf[18] = (unsigned char) ('0' + n % 10);
-
-    n = (unsigned) (rem % 1000);
-    buf[20] = (unsigned char) ('0' + n / 100);
-    buf[21] = (unsigned char) ('0' + n / 10 % 10);
-    buf[22] = (unsigned char) ('0' + n % 10);
-
-    ngx_f1_replay_gen(yajl_gen_string(g, buf, 24));
+    ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) buf, len));
 
     return 0;
 }
@@ -448,13 +432,13 @@ ngx_f1_replay_frame_sent(yajl_gen g, double ms)
     char  buf[32];
 
     if (!(ms > -1e15 && ms < 1e15)) {
-        ngx_f1_replay_gen(yajl_gen_null(g));
+        ngx_f1_replay_yajl(yajl_gen_null(g));
         return 0;
     }
 
     n = snprintf(buf, sizeof(buf), "%.3f", ms);
 
-    ngx_f1_replay_gen(yajl_gen_number(g, buf, (size_t) n));
+    ngx_f1_replay_yajl(yajl_gen_number(g, buf, (size_t) n));
 
     return 0;
 }
@@ -468,32 +452,32 @@ ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_car_at_t  car;
     ngx_f1_replay_pos_at_t  pos;
 
-    ngx_f1_replay_gen(yajl_gen_map_open(g));
+    ngx_f1_replay_yajl(yajl_gen_map_open(g));
 
-    ngx_f1_replay_gen_key(g, "n");
+    ngx_f1_replay_yajl_key(g, "n");
     if (ngx_f1_replay_frame_int(g, d->number) != 0) {
         return -1;
     }
 
     if (channels & NGX_F1_REPLAY_CH_POSITION) {
-        ngx_f1_replay_pos_at(s, d, t, &pos);
+        ngx_f1_replay_frame_pos_at(s, d, t, &pos);
 
         if (pos.src != NGX_F1_REPLAY_SRC_NONE) {
-            ngx_f1_replay_gen_key(g, "x");
+            ngx_f1_replay_yajl_key(g, "x");
             if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(pos.x))
                 != 0)
             {
                 return -1;
             }
 
-            ngx_f1_replay_gen_key(g, "y");
+            ngx_f1_replay_yajl_key(g, "y");
             if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(pos.y))
                 != 0)
             {
                 return -1;
             }
 
-            ngx_f1_replay_gen_key(g, "z");
+            ngx_f1_replay_yajl_key(g, "z");
             if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(pos.z))
                 != 0)
             {
@@ -501,31 +485,31 @@ ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
             }
 
             if (pos.status == NGX_F1_REPLAY_POS_OFF_TRACK) {
-                ngx_f1_replay_gen_key(g, "off");
-                ngx_f1_replay_gen(yajl_gen_bool(g, 1));
+                ngx_f1_replay_yajl_key(g, "off");
+                ngx_f1_replay_yajl(yajl_gen_bool(g, 1));
             }
 
-            ngx_f1_replay_gen_key(g, "ps");
-            ngx_f1_replay_gen(yajl_gen_string(g,
+            ngx_f1_replay_yajl_key(g, "ps");
+            ngx_f1_replay_yajl(yajl_gen_string(g,
                                           &ngx_f1_replay_frame_src[pos.src],
                                           1));
         }
     }
 
     if (!(channels & NGX_F1_REPLAY_CH_CAR)) {
-        ngx_f1_replay_gen(yajl_gen_map_close(g));
+        ngx_f1_replay_yajl(yajl_gen_map_close(g));
         return 0;
     }
 
-    ngx_f1_replay_car_at(s, d, t, &car);
+    ngx_f1_replay_frame_car_at(s, d, t, &car);
 
     if (car.src == NGX_F1_REPLAY_SRC_NONE) {
-        ngx_f1_replay_gen(yajl_gen_map_close(g));
+        ngx_f1_replay_yajl(yajl_gen_map_close(g));
         return 0;
     }
 
     if (channels & NGX_F1_REPLAY_CH_SPEED) {
-        ngx_f1_replay_gen_key(g, "v");
+        ngx_f1_replay_yajl_key(g, "v");
         if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(car.speed))
             != 0)
         {
@@ -534,7 +518,7 @@ ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
     }
 
     if (channels & NGX_F1_REPLAY_CH_RPM) {
-        ngx_f1_replay_gen_key(g, "rpm");
+        ngx_f1_replay_yajl_key(g, "rpm");
         if (ngx_f1_replay_frame_int(g, ngx_f1_replay_frame_round(car.rpm))
             != 0)
         {
@@ -543,17 +527,17 @@ ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
     }
 
     if (channels & NGX_F1_REPLAY_CH_GEAR) {
-        ngx_f1_replay_gen_key(g, "g");
+        ngx_f1_replay_yajl_key(g, "g");
         if (ngx_f1_replay_frame_int(g, car.gear) != 0) {
             return -1;
         }
     }
 
     if (channels & NGX_F1_REPLAY_CH_THROTTLE) {
-        ngx_f1_replay_gen_key(g, "thr");
+        ngx_f1_replay_yajl_key(g, "thr");
 
         if (car.throttle_none) {
-            ngx_f1_replay_gen(yajl_gen_null(g));
+            ngx_f1_replay_yajl(yajl_gen_null(g));
 
         } else if (ngx_f1_replay_frame_int(g,
                        ngx_f1_replay_frame_round(car.throttle))
@@ -564,10 +548,10 @@ ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
     }
 
     if (channels & NGX_F1_REPLAY_CH_BRAKE) {
-        ngx_f1_replay_gen_key(g, "brk");
+        ngx_f1_replay_yajl_key(g, "brk");
 
         if (car.brake_none) {
-            ngx_f1_replay_gen(yajl_gen_null(g));
+            ngx_f1_replay_yajl(yajl_gen_null(g));
 
         } else if (ngx_f1_replay_frame_int(g, car.brake) != 0) {
             return -1;
@@ -575,17 +559,17 @@ ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
     }
 
     if (channels & NGX_F1_REPLAY_CH_DRS) {
-        ngx_f1_replay_gen_key(g, "drs");
+        ngx_f1_replay_yajl_key(g, "drs");
         if (ngx_f1_replay_frame_int(g, car.drs) != 0) {
             return -1;
         }
     }
 
-    ngx_f1_replay_gen_key(g, "cs");
-    ngx_f1_replay_gen(yajl_gen_string(g, &ngx_f1_replay_frame_src[car.src],
+    ngx_f1_replay_yajl_key(g, "cs");
+    ngx_f1_replay_yajl(yajl_gen_string(g, &ngx_f1_replay_frame_src[car.src],
                                       1));
 
-    ngx_f1_replay_gen(yajl_gen_map_close(g));
+    ngx_f1_replay_yajl(yajl_gen_map_close(g));
 
     return 0;
 }
@@ -597,7 +581,7 @@ static int
 ngx_f1_replay_frame_value(yajl_gen g, int none, double v)
 {
     if (none) {
-        ngx_f1_replay_gen(yajl_gen_null(g));
+        ngx_f1_replay_yajl(yajl_gen_null(g));
         return 0;
     }
 
@@ -617,7 +601,7 @@ ngx_f1_replay_frame_compact_car(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_car_at_t  car;
     ngx_f1_replay_pos_at_t  pos;
 
-    ngx_f1_replay_gen(yajl_gen_array_open(g));
+    ngx_f1_replay_yajl(yajl_gen_array_open(g));
 
     if (ngx_f1_replay_frame_int(g, d->number) != 0) {
         return -1;
@@ -626,7 +610,7 @@ ngx_f1_replay_frame_compact_car(const ngx_f1_replay_session_t *s,
     p = 0;
 
     if (channels & NGX_F1_REPLAY_CH_POSITION) {
-        ngx_f1_replay_pos_at(s, d, t, &pos);
+        ngx_f1_replay_frame_pos_at(s, d, t, &pos);
 
         none = (pos.src == NGX_F1_REPLAY_SRC_NONE);
 
@@ -645,7 +629,7 @@ ngx_f1_replay_frame_compact_car(const ngx_f1_replay_session_t *s,
     }
 
     if (channels & NGX_F1_REPLAY_CH_CAR) {
-        ngx_f1_replay_car_at(s, d, t, &car);
+        ngx_f1_replay_frame_car_at(s, d, t, &car);
 
         none = (car.src == NGX_F1_REPLAY_SRC_NONE);
 
@@ -676,7 +660,7 @@ ngx_f1_replay_frame_compact_car(const ngx_f1_replay_session_t *s,
         return -1;
     }
 
-    ngx_f1_replay_gen(yajl_gen_array_close(g));
+    ngx_f1_replay_yajl(yajl_gen_array_close(g));
 
     return 0;
 }
@@ -692,20 +676,20 @@ ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
 
     compact = (f->format == NGX_F1_REPLAY_FORMAT_COMPACT);
 
-    ngx_f1_replay_gen(yajl_gen_map_open(g));
+    ngx_f1_replay_yajl(yajl_gen_map_open(g));
 
-    ngx_f1_replay_gen_key(g, "type");
+    ngx_f1_replay_yajl_key(g, "type");
 
     if (compact) {
-        ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) "f",
+        ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) "f",
                                           1));
 
     } else {
-        ngx_f1_replay_gen(yajl_gen_string(g, (const unsigned char *) "frame",
+        ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) "frame",
                                           5));
     }
 
-    ngx_f1_replay_gen_key(g, "tick");
+    ngx_f1_replay_yajl_key(g, "tick");
     if (ngx_f1_replay_frame_int(g, tick > INT64_MAX ? INT64_MAX
                                                     : (int64_t) tick)
         != 0)
@@ -713,34 +697,34 @@ ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
         return -1;
     }
 
-    ngx_f1_replay_gen_key(g, "t");
+    ngx_f1_replay_yajl_key(g, "t");
     if (ngx_f1_replay_frame_int(g, t) != 0) {
         return -1;
     }
 
     if (!compact) {
-        ngx_f1_replay_gen_key(g, "utc");
+        ngx_f1_replay_yajl_key(g, "utc");
         if (s->utc0_source == NGX_F1_REPLAY_UTC0_NONE) {
-            ngx_f1_replay_gen(yajl_gen_null(g));
+            ngx_f1_replay_yajl(yajl_gen_null(g));
 
         } else if (ngx_f1_replay_frame_utc(g, s->utc0_ms + t) != 0) {
             return -1;
         }
     }
 
-    ngx_f1_replay_gen_key(g, "sent");
+    ngx_f1_replay_yajl_key(g, "sent");
     if (ngx_f1_replay_frame_sent(g, sent_ms) != 0) {
         return -1;
     }
 
     if (compact) {
-        ngx_f1_replay_gen_key(g, "c");
+        ngx_f1_replay_yajl_key(g, "c");
 
     } else {
-        ngx_f1_replay_gen_key(g, "cars");
+        ngx_f1_replay_yajl_key(g, "cars");
     }
 
-    ngx_f1_replay_gen(yajl_gen_array_open(g));
+    ngx_f1_replay_yajl(yajl_gen_array_open(g));
 
     d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t);
 
@@ -758,8 +742,8 @@ ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
         }
     }
 
-    ngx_f1_replay_gen(yajl_gen_array_close(g));
-    ngx_f1_replay_gen(yajl_gen_map_close(g));
+    ngx_f1_replay_yajl(yajl_gen_array_close(g));
+    ngx_f1_replay_yajl(yajl_gen_map_close(g));
 
     return 0;
 }

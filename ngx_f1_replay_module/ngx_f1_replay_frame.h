@@ -98,15 +98,21 @@ typedef struct {
 
 
 /* every car, every channel, FORMAT_JSON */
-void ngx_f1_replay_filter_all(ngx_f1_replay_filter_t *f);
+void ngx_f1_replay_frame_filter_all(ngx_f1_replay_filter_t *f);
+
+/* "position", "speed", ... of one NGX_F1_REPLAY_CH_* bit; NULL if none */
+const char *ngx_f1_replay_frame_channel_name(unsigned bit);
+
+/* the NGX_F1_REPLAY_CH_* bit of a channel's name, or 0 */
+unsigned ngx_f1_replay_frame_channel(const char *name);
 
 /*
  * The car data and the position of driver d at session time t.  Fields
  * other than src are 0 when src is SRC_NONE.
  */
-void ngx_f1_replay_car_at(const ngx_f1_replay_session_t *s,
+void ngx_f1_replay_frame_car_at(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, int32_t t, ngx_f1_replay_car_at_t *out);
-void ngx_f1_replay_pos_at(const ngx_f1_replay_session_t *s,
+void ngx_f1_replay_frame_pos_at(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, int32_t t, ngx_f1_replay_pos_at_t *out);
 
 /*

@@ -922,6 +922,21 @@ ngx_f1_replay_json_string(const ngx_f1_replay_json_t *v)
 
 
 int
+ngx_f1_replay_json_is(const ngx_f1_replay_json_t *v, const char *s)
+{
+    size_t  len;
+
+    if (v == NULL || v->type != NGX_F1_REPLAY_JSON_STRING) {
+        return 0;
+    }
+
+    len = strlen(s);
+
+    return v->len == len && memcmp(v->str, s, len) == 0;
+}
+
+
+int
 ngx_f1_replay_json_gen(const ngx_f1_replay_json_t *v, yajl_gen g)
 {
     int                   n;

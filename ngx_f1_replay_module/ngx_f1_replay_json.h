@@ -16,8 +16,45 @@
 
 
 #include <stddef.h>
+#include <string.h>
 
 #include <yajl/yajl_gen.h>
+
+
+/*
+ * The one way JSON is written here: a function that generates with yajl
+ * returns 0, or -1 as soon as a yajl call fails (these macros return
+ * it); its callers check for != 0.  key is a string literal.
+ */
+
+#define ngx_f1_replay_yajl(call)                                              \
+    if ((call) != yajl_gen_status_ok) {                                       \
+        return -1;                                                            \
+    }
+
+#define ngx_f1_replay_yajl_key(g, key)                                        \
+    ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) key,        \
+                                       sizeof(key) - 1))
+
+#define ngx_f1_replay_yajl_cstr(g, s)                                         \
+    ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) (s),        \
+                                       strlen(s)))
+
+#define ngx_f1_replay_yajl_kstr(g, key, s)                                    \
+    ngx_f1_replay_yajl_key(g, key);                                           \
+    ngx_f1_replay_yajl_cstr(g, s)
+
+#define ngx_f1_replay_yajl_kint(g, key, n)                                    \
+    ngx_f1_replay_yajl_key(g, key);                                           \
+    ngx_f1_replay_yajl(yajl_gen_integer(g, (long long) (n)))
+
+#define ngx_f1_replay_yajl_kbool(g, key, b)                                   \
+    ngx_f1_replay_yajl_key(g, key);                                           \
+    ngx_f1_replay_yajl(yajl_gen_bool(g, (b) ? 1 : 0))
+
+#define ngx_f1_replay_yajl_knull(g, key)                                      \
+    ngx_f1_replay_yajl_key(g, key);                                           \
+    ngx_f1_replay_yajl(yajl_gen_null(g))
 
 
 typedef enum {
@@ -94,6 +131,12 @@ int ngx_f1_replay_json_gen(const ngx_f1_replay_json_t *v, yajl_gen g);
 
 /* the string, or NULL when v is not a string */
 const char *ngx_f1_replay_json_string(const ngx_f1_replay_json_t *v);
+
+/*
+ * 1 if v is the string s, byte for byte ("subscribe\u0000x" is not
+ * "subscribe")
+ */
+int ngx_f1_replay_json_is(const ngx_f1_replay_json_t *v, const char *s);
 
 
 #endif /* _NGX_F1_REPLAY_JSON_H_INCLUDED_ */

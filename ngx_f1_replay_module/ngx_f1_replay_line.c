@@ -13,17 +13,12 @@
 #include <zlib.h>
 
 #include "ngx_f1_replay_line.h"
+#include "ngx_f1_replay_time.h"
 
 
-#define NGX_F1_REPLAY_LINE_TIME_LEN     12    /* "HH:MM:SS.mmm" */
-#define NGX_F1_REPLAY_LINE_UTC_LEN      19    /* "YYYY-MM-DDTHH:MM:SS" */
 #define NGX_F1_REPLAY_LINE_B64_BAD      64    /* not in the alphabet */
 
-#define ngx_f1_replay_line_is_digit(c)  ((unsigned) ((c) - '0') <= 9)
 
-
-static int ngx_f1_replay_line_digits(const unsigned char *p, size_t n);
-static int64_t ngx_f1_replay_line_days(int64_t y, int m, int d);
 static int ngx_f1_replay_line_base64_decode(const unsigned char *src, size_t n,
     unsigned char *dst, size_t *dst_len, char *err, size_t errlen);
 static int ngx_f1_replay_line_inflate(const unsigned char *in, size_t in_len,
@@ -52,7 +47,7 @@ static const unsigned char  ngx_f1_replay_line_base64[256] = {
 
 
 void
-ngx_f1_replay_lines_init(ngx_f1_replay_lines_t *ls, const unsigned char *buf,
+ngx_f1_replay_line_init(ngx_f1_replay_lines_t *ls, const unsigned char *buf,
     size_t len)
 {
     ls->pos = buf;
@@ -72,12 +67,12 @@ ngx_f1_replay_lines_init(ngx_f1_replay_lines_t *ls, const unsigned char *buf,
 
 
 int
-ngx_f1_replay_lines_next(ngx_f1_replay_lines_t *ls,
+ngx_f1_replay_line_next(ngx_f1_replay_lines_t *ls,
     ngx_f1_replay_line_t *line, char *err, size_t errlen)
 {
     int                   terminated;
-    char                  text[NGX_F1_REPLAY_LINE_TIME_LEN + 1];
-    size_t                i, n;
+    char                  text[NGX_F1_REPLAY_LINE_ESCAPE_BUF];
+    size_t                n;
     const unsigned char  *p, *last;
 
     /* the lines that are empty (once the CR is off) are skipped */
@@ -113,8 +108,8 @@ ngx_f1_replay_lines_next(ngx_f1_replay_lines_t *ls,
     line->lineno = ls->lineno;
     line->terminated = terminated;
 
-    if (n < NGX_F1_REPLAY_LINE_TIME_LEN
-        || ngx_f1_replay_parse_time(p, NGX_F1_REPLAY_LINE_TIME_LEN,
+    if (n < NGX_F1_REPLAY_TIME_LEN
+        || ngx_f1_replay_time_parse(p, NGX_F1_REPLAY_TIME_LEN,
                                     &line->time_ms)
            != 0)
     {
@@ -122,220 +117,57 @@ ngx_f1_replay_lines_next(ngx_f1_replay_lines_t *ls,
         line->json = NULL;
         line->json_len = 0;
 
-        n = n < NGX_F1_REPLAY_LINE_TIME_LEN ? n : NGX_F1_REPLAY_LINE_TIME_LEN;
+        n = n < NGX_F1_REPLAY_TIME_LEN ? n : NGX_F1_REPLAY_TIME_LEN;
 
-        for (i = 0; i < n; i++) {
-            text[i] = (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"')
-                      ? (char) p[i] : '?';
-        }
-
-        text[n] = '\0';
-
-        snprintf(err, errlen, "bad time prefix \"%s\"", text);
+        snprintf(err, errlen, "bad time prefix \"%s\"",
+                 ngx_f1_replay_line_escape(p, n, text));
 
         return NGX_F1_REPLAY_LINE_BAD;
     }
 
-    line->json = p + NGX_F1_REPLAY_LINE_TIME_LEN;
-    line->json_len = n - NGX_F1_REPLAY_LINE_TIME_LEN;
+    line->json = p + NGX_F1_REPLAY_TIME_LEN;
+    line->json_len = n - NGX_F1_REPLAY_TIME_LEN;
 
     return NGX_F1_REPLAY_LINE_OK;
 }
 
 
-/* the value of n decimal digits, or -1 */
-
-static int
-ngx_f1_replay_line_digits(const unsigned char *p, size_t n)
+const char *
+ngx_f1_replay_line_escape(const unsigned char *p, size_t len, char *buf)
 {
-    int  v;
+    char    *q;
+    size_t   i, n;
 
-    for (v = 0; n; n--, p++) {
-        if (!ngx_f1_replay_line_is_digit(*p)) {
-            return -1;
+    static const char  hex[] = "0123456789abcdef";
+
+    n = len < NGX_F1_REPLAY_LINE_ESCAPE ? len : NGX_F1_REPLAY_LINE_ESCAPE;
+    q = buf;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+            *q++ = (char) p[i];
+            continue;
         }
 
-        v = v * 10 + (*p - '0');
+        *q++ = '\\';
+        *q++ = 'x';
+        *q++ = hex[p[i] >> 4];
+        *q++ = hex[p[i] & 0xf];
     }
 
-    return v;
+    if (n < len) {
+        memcpy(q, "...", 3);
+        q += 3;
+    }
+
+    *q = '\0';
+
+    return buf;
 }
 
 
 int
-ngx_f1_replay_parse_time(const unsigned char *p, size_t len, int32_t *ms)
-{
-    int  h, m, s, f;
-
-    if (len != NGX_F1_REPLAY_LINE_TIME_LEN
-        || p[2] != ':' || p[5] != ':' || p[8] != '.')
-    {
-        return -1;
-    }
-
-    h = ngx_f1_replay_line_digits(p, 2);
-    m = ngx_f1_replay_line_digits(p + 3, 2);
-    s = ngx_f1_replay_line_digits(p + 6, 2);
-    f = ngx_f1_replay_line_digits(p + 9, 3);
-
-    if (h < 0 || m < 0 || m > 59 || s < 0 || s > 59 || f < 0) {
-        return -1;
-    }
-
-    *ms = ((h * 60 + m) * 60 + s) * 1000 + f;
-
-    return 0;
-}
-
-
-int
-ngx_f1_replay_parse_time_arg(const unsigned char *p, size_t len,
-    int32_t *ms)
-{
-    size_t         i;
-    int64_t        n;
-    unsigned char  buf[NGX_F1_REPLAY_LINE_TIME_LEN];
-
-    if (len == NGX_F1_REPLAY_LINE_TIME_LEN - 4) {
-        memcpy(buf, p, len);
-        memcpy(buf + len, ".000", 4);
-        p = buf;
-        len = NGX_F1_REPLAY_LINE_TIME_LEN;
-    }
-
-    if (ngx_f1_replay_parse_time(p, len, ms) == 0) {
-        return 0;
-    }
-
-    if (len == 0 || len > 10) {
-        return -1;
-    }
-
-    n = 0;
-
-    for (i = 0; i < len; i++) {
-        if (!ngx_f1_replay_line_is_digit(p[i])) {
-            return -1;
-        }
-
-        n = n * 10 + (p[i] - '0');
-    }
-
-    if (n > INT32_MAX) {
-        return -1;
-    }
-
-    *ms = (int32_t) n;
-
-    return 0;
-}
-
-
-int
-ngx_f1_replay_parse_utc(const char *p, size_t len, int64_t *ms)
-{
-    int                   year, month, day, hour, min, sec, frac, mdays;
-    size_t                n;
-    const unsigned char  *s, *end;
-
-    static const int  days[12] = {
-        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-    };
-
-    s = (const unsigned char *) p;
-    end = s + len;
-
-    if (len < NGX_F1_REPLAY_LINE_UTC_LEN
-        || s[4] != '-' || s[7] != '-' || s[10] != 'T'
-        || s[13] != ':' || s[16] != ':')
-    {
-        return -1;
-    }
-
-    year = ngx_f1_replay_line_digits(s, 4);
-    month = ngx_f1_replay_line_digits(s + 5, 2);
-    day = ngx_f1_replay_line_digits(s + 8, 2);
-    hour = ngx_f1_replay_line_digits(s + 11, 2);
-    min = ngx_f1_replay_line_digits(s + 14, 2);
-    sec = ngx_f1_replay_line_digits(s + 17, 2);
-
-    if (year < 0 || month < 1 || month > 12 || day < 1
-        || hour < 0 || hour > 23 || min < 0 || min > 59
-        || sec < 0 || sec > 59)
-    {
-        return -1;
-    }
-
-    mdays = days[month - 1];
-
-    if (month == 2
-        && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
-    {
-        mdays = 29;
-    }
-
-    if (day > mdays) {
-        return -1;
-    }
-
-    s += NGX_F1_REPLAY_LINE_UTC_LEN;
-
-    /* up to 9 fractional digits, of which the first 3 are kept */
-
-    frac = 0;
-
-    if (s < end && *s == '.') {
-        s++;
-
-        for (n = 0; s < end && ngx_f1_replay_line_is_digit(*s); n++, s++) {
-            if (n < 3) {
-                frac = frac * 10 + (*s - '0');
-            }
-        }
-
-        if (n == 0 || n > 9) {
-            return -1;
-        }
-
-        for ( /* void */ ; n < 3; n++) {
-            frac *= 10;
-        }
-    }
-
-    if (s < end && *s == 'Z') {
-        s++;
-    }
-
-    if (s != end) {
-        return -1;
-    }
-
-    *ms = ngx_f1_replay_line_days(year, month, day) * 86400000
-          + (int64_t) ((hour * 60 + min) * 60 + sec) * 1000 + frac;
-
-    return 0;
-}
-
-
-/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant) */
-
-static int64_t
-ngx_f1_replay_line_days(int64_t y, int m, int d)
-{
-    int64_t  era, yoe, doy, doe;
-
-    y -= (m <= 2);
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-    return era * 146097 + doe - 719468;
-}
-
-
-int
-ngx_f1_replay_decode_z(const unsigned char *json, size_t json_len,
+ngx_f1_replay_line_decode_z(const unsigned char *json, size_t json_len,
     unsigned char **out, size_t *out_len, size_t max_out, char *err,
     size_t errlen)
 {

@@ -42,7 +42,7 @@ typedef struct {
 
 
 /* skips a UTF-8 BOM at the start of buf */
-void ngx_f1_replay_lines_init(ngx_f1_replay_lines_t *ls,
+void ngx_f1_replay_line_init(ngx_f1_replay_lines_t *ls,
     const unsigned char *buf, size_t len);
 
 /*
@@ -51,27 +51,20 @@ void ngx_f1_replay_lines_init(ngx_f1_replay_lines_t *ls,
  * err, *line still has lineno; the reader has moved past that line, so
  * the caller may skip it and go on).
  */
-int ngx_f1_replay_lines_next(ngx_f1_replay_lines_t *ls,
+int ngx_f1_replay_line_next(ngx_f1_replay_lines_t *ls,
     ngx_f1_replay_line_t *line, char *err, size_t errlen);
 
-/* parses "HH:MM:SS.mmm" (exactly 12 bytes); -1 if malformed */
-int ngx_f1_replay_parse_time(const unsigned char *p, size_t len,
-    int32_t *ms);
-
 /*
- * A session time given by a user: "HH:MM:SS", "HH:MM:SS.mmm" or a
- * number of milliseconds; -1 if it is none of them
+ * Raw bytes for a message: at most NGX_F1_REPLAY_LINE_ESCAPE source
+ * bytes, printable ASCII but '"' and '\\' as they are, anything else as
+ * \xNN, "..." after a cut; buf holds NGX_F1_REPLAY_LINE_ESCAPE_BUF
+ * bytes, the result is NUL-terminated
  */
-int ngx_f1_replay_parse_time_arg(const unsigned char *p, size_t len,
-    int32_t *ms);
+#define NGX_F1_REPLAY_LINE_ESCAPE      40
+#define NGX_F1_REPLAY_LINE_ESCAPE_BUF  (4 * NGX_F1_REPLAY_LINE_ESCAPE + 4)
 
-/*
- * Parses an ISO 8601 UTC time as found in the archives,
- * "2025-08-31T13:00:00.1230000Z", "2018-04-29T12:07:10" (no zone: UTC),
- * with 0 to 9 fractional digits, into milliseconds since the Unix epoch.
- * Returns 0 or -1.
- */
-int ngx_f1_replay_parse_utc(const char *p, size_t len, int64_t *ms);
+const char *ngx_f1_replay_line_escape(const unsigned char *p, size_t len,
+    char *buf);
 
 /*
  * Decodes a .z payload: json/json_len is the JSON string literal
@@ -80,7 +73,7 @@ int ngx_f1_replay_parse_utc(const char *p, size_t len, int64_t *ms);
  * *out_len.  Output is limited to max_out bytes.  On failure returns -1
  * with the reason in err ("bad base64 at byte 17", "inflate: ...").
  */
-int ngx_f1_replay_decode_z(const unsigned char *json, size_t json_len,
+int ngx_f1_replay_line_decode_z(const unsigned char *json, size_t json_len,
     unsigned char **out, size_t *out_len, size_t max_out,
     char *err, size_t errlen);
 

@@ -21,18 +21,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <yajl/yajl_gen.h>
-
-#include "ngx_f1_replay_clock.h"
 
 
 #define NGX_F1_REPLAY_SESSION_MAGIC    0x46315250  /* "F1RP" */
 #define NGX_F1_REPLAY_SESSION_VERSION  2
-#define NGX_F1_REPLAY_PROTOCOL         1       /* WebSocket messages */
 
 #define NGX_F1_REPLAY_HAS_CAR_DATA     0x01
 #define NGX_F1_REPLAY_HAS_POSITION     0x02
-#define NGX_F1_REPLAY_HAS_TIMING       0x04
+#define NGX_F1_REPLAY_HAS_TIMING       0x04    /* TimingData or ...App */
+#define NGX_F1_REPLAY_HAS_LAPS         0x08    /* TimingData: laps, pits */
 
 #define NGX_F1_REPLAY_UTC0_NONE        0
 #define NGX_F1_REPLAY_UTC0_CAR_DATA    1       /* sample Utc vs line time */
@@ -128,11 +125,10 @@ typedef struct {
     uint16_t              tyre_age;     /* laps on the set (TotalLaps) */
     uint8_t               position;     /* 0 unknown */
     uint8_t               flags;        /* NGX_F1_REPLAY_IN_PIT ... */
-    uint8_t               pit_stops;
     uint8_t               stints;       /* stints so far, current = n-1 */
-    uint8_t               compound;     /* ngx_f1_replay_tyre_e */
+    uint8_t               compound;     /* ngx_f1_replay_compound_e */
     uint8_t               tyre_new;     /* 0 used, 1 new, 2 unknown */
-    uint8_t               pad[2];
+    uint8_t               pad[3];
     int32_t               gap;          /* GapToLeader: ms, see below */
     int32_t               interval;     /* IntervalToPositionAhead */
 } ngx_f1_replay_state_t;
@@ -220,6 +216,54 @@ typedef struct {
 } ngx_f1_replay_point_t;
 
 
+/*
+ * The race events of the session, found once at load (see
+ * ngx_f1_replay_timeline.c for the rules), sorted by (t, type, driver,
+ * other, value): the index is the event's id.  The WebSocket stream sends
+ * them as the clock passes them; the control endpoint lists them.
+ */
+typedef enum {
+    NGX_F1_REPLAY_EV_START = 0,       /* race start (lights-out) */
+    NGX_F1_REPLAY_EV_LAP,             /* the leader begins lap n */
+    NGX_F1_REPLAY_EV_TRACK_STATUS,    /* value: track_status index */
+    NGX_F1_REPLAY_EV_SAFETY_CAR,      /* period, t .. end */
+    NGX_F1_REPLAY_EV_VSC,
+    NGX_F1_REPLAY_EV_RED_FLAG,
+    NGX_F1_REPLAY_EV_RACE_CONTROL,    /* value: race_control index */
+    NGX_F1_REPLAY_EV_WEATHER,         /* value: weather index */
+    NGX_F1_REPLAY_EV_CAR_LAP,         /* a car completes a lap */
+    NGX_F1_REPLAY_EV_POSITION,        /* a car's position changes */
+    NGX_F1_REPLAY_EV_PIT_IN,          /* InPit turns on */
+    NGX_F1_REPLAY_EV_PIT_OUT,         /* InPit turns off */
+    NGX_F1_REPLAY_EV_PIT_STOP,        /* a real tyre change, t .. end */
+    NGX_F1_REPLAY_EV_STINT,           /* any new stint */
+    NGX_F1_REPLAY_EV_RETIRED,
+    NGX_F1_REPLAY_EV_OVERTAKE,        /* driver passes other on track */
+    NGX_F1_REPLAY_EV_FASTEST_LAP,     /* a new best lap of the session */
+    NGX_F1_REPLAY_EV_FINISH,          /* the chequered flag */
+    NGX_F1_REPLAY_EV_N
+} ngx_f1_replay_event_type_e;
+
+
+typedef struct {
+    int32_t               t;         /* session ms; pit stop: pit entry */
+    int32_t               end;       /* periods, pit stops: the end (pit
+                                        exit), else NGX_F1_REPLAY_NO_TIME */
+    uint16_t              driver;    /* racing number or 0 */
+    uint16_t              other;     /* overtake: the car passed */
+    uint16_t              lap;       /* see the rules in timeline.c */
+    uint8_t               type;      /* ngx_f1_replay_event_type_e */
+    uint8_t               compound;  /* pit stop, stint: new compound */
+    int32_t               value;     /* car lap, position, pit in/out,
+                                        retired: index in the driver's
+                                        states; pit stop, stint: in its
+                                        stints; overtake: new position;
+                                        fastest lap: ms; track status,
+                                        race control, weather: index in
+                                        that array */
+} ngx_f1_replay_event_t;
+
+
 typedef struct {
     uint32_t              magic;
     uint32_t              version;
@@ -253,6 +297,7 @@ typedef struct {
     ngx_f1_replay_array_t weather;
     ngx_f1_replay_array_t session_status;
     ngx_f1_replay_array_t outline;      /* ngx_f1_replay_point_t */
+    ngx_f1_replay_array_t events;       /* ngx_f1_replay_event_t */
     uint16_t              outline_driver;
     uint16_t              outline_lap;
 } ngx_f1_replay_session_t;
@@ -299,41 +344,9 @@ int32_t ngx_f1_replay_session_lap_start(const ngx_f1_replay_session_t *s,
 unsigned ngx_f1_replay_session_lap_at(const ngx_f1_replay_session_t *s,
     int32_t t);
 
-/* "HH:MM:SS.mmm" */
-void ngx_f1_replay_session_format_time(int32_t t, char *buf, size_t len);
-
-/* summary (drivers, span, samples, laps, stints, pits, ...) as JSON */
-int ngx_f1_replay_session_summary(const ngx_f1_replay_session_t *s,
-    yajl_gen g);
-
-/* the full race state at session time t as JSON; "type" first if set */
-int ngx_f1_replay_session_state(const ngx_f1_replay_session_t *s,
-    int32_t t, const char *type, yajl_gen g);
-
-/*
- * Race events in the session times (from, to]: emit is called with the
- * generator holding one complete event object; it returns 0 or -1 (and
- * must leave the generator reset for the next one).
- */
-typedef int (*ngx_f1_replay_event_pt)(void *ctx, yajl_gen g);
-
-int ngx_f1_replay_session_events(const ngx_f1_replay_session_t *s,
-    int32_t from, int32_t to, yajl_gen g, ngx_f1_replay_event_pt emit,
-    void *ctx);
-
-/* the WebSocket "hello": metadata, drivers, outline, tick rate, clock */
-int ngx_f1_replay_session_hello(const ngx_f1_replay_session_t *s,
-    unsigned tick_rate, const ngx_f1_replay_clock_t *clk,
-    const ngx_f1_replay_clock_pos_t *pos, int32_t delay_ms, yajl_gen g);
-
-/*
- * The clock at a position as a JSON object ("type" first if set): tick,
- * session time, lap, state, speed, loop, what changed it last, the
- * client's delay, start, end and anchor
- */
-int ngx_f1_replay_session_clock(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_clock_t *clk, const ngx_f1_replay_clock_pos_t *pos,
-    int32_t delay_ms, const char *type, yajl_gen g);
+/* the number of events with t <= at */
+uint32_t ngx_f1_replay_session_events_upto(const ngx_f1_replay_session_t *s,
+    int32_t at);
 
 
 #endif /* _NGX_F1_REPLAY_SESSION_H_INCLUDED_ */

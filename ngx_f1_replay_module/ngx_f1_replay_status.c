@@ -8,7 +8,11 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_f1_replay_module.h"
+#include "ngx_f1_replay_http.h"
+#include "ngx_f1_replay_message.h"
+#include "ngx_f1_replay_status.h"
+#include "ngx_f1_replay_worker.h"
+#include "ngx_f1_replay_zone.h"
 
 
 /*
@@ -29,27 +33,35 @@ typedef struct {
 } ngx_f1_replay_totals_t;
 
 
+static ngx_uint_t ngx_f1_replay_status_accept(ngx_http_request_t *r);
+static ngx_uint_t ngx_f1_replay_status_quality(u_char *p, u_char *end);
 static ngx_int_t ngx_f1_replay_status_json(ngx_http_request_t *r,
-    ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out);
+    ngx_f1_replay_main_conf_t *fmcf);
+static int ngx_f1_replay_status_gen(ngx_f1_replay_main_conf_t *fmcf,
+    yajl_gen g);
 static ngx_int_t ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
     ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out);
 static ngx_uint_t ngx_f1_replay_status_alive(ngx_atomic_uint_t pid);
 static void ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_totals_t *t);
+static int ngx_f1_replay_status_totals(ngx_f1_replay_totals_t *t,
+    yajl_gen g);
+static int ngx_f1_replay_status_workers(ngx_f1_replay_session_conf_t *sc,
+    yajl_gen g);
 
 
 static const char *const  ngx_f1_replay_refused_names[] = {
-    "method", "not_websocket", "version", "bad_request", "origin"
+    "method", "not_websocket", "version", "bad_request", "origin",
+    "subscriptions", "shutting_down"
 };
 
 
 ngx_int_t
 ngx_f1_replay_status_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                   rc, prom;
+    ngx_int_t                   rc;
     ngx_str_t                   arg;
     ngx_chain_t                 out;
-    ngx_table_elt_t            *accept;
     ngx_f1_replay_main_conf_t  *fmcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -63,39 +75,20 @@ ngx_f1_replay_status_handler(ngx_http_request_t *r)
 
     fmcf = ngx_http_get_module_main_conf(r, ngx_f1_replay_module);
 
-    prom = 0;
-
-    if (ngx_http_arg(r, (u_char *) "format", 6, &arg) == NGX_OK) {
-        prom = (arg.len == 10
-                && ngx_strncmp(arg.data, "prometheus", 10) == 0);
-
-    } else {
-        accept = r->headers_in.accept;
-        prom = (accept != NULL
-                && ngx_strlcasestrn(accept->value.data,
-                                    accept->value.data + accept->value.len,
-                                    (u_char *) "text/plain", 10 - 1)
-                   != NULL);
+    if (ngx_http_arg(r, (u_char *) "format", 6, &arg) == NGX_OK
+        ? !(arg.len == 10 && ngx_strncmp(arg.data, "prometheus", 10) == 0)
+        : !ngx_f1_replay_status_accept(r))
+    {
+        return ngx_f1_replay_status_json(r, fmcf);
     }
 
-    rc = prom ? ngx_f1_replay_status_prometheus(r, fmcf, &out)
-              : ngx_f1_replay_status_json(r, fmcf, &out);
-
-    if (rc != NGX_OK) {
+    if (ngx_f1_replay_status_prometheus(r, fmcf, &out) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = out.buf->last - out.buf->pos;
-
-    if (prom) {
-        ngx_str_set(&r->headers_out.content_type,
-                    "text/plain; version=0.0.4");
-
-    } else {
-        ngx_str_set(&r->headers_out.content_type, "application/json");
-    }
-
+    ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
 
     rc = ngx_http_send_header(r);
@@ -104,6 +97,122 @@ ngx_f1_replay_status_handler(ngx_http_request_t *r)
     }
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * 1 if the Accept header prefers text/plain to application/json: each
+ * takes the q of the most specific range that matches it (0 without
+ * one); "text/plain;q=0" refuses it, a range of any type alone (both
+ * the same q) gives JSON
+ */
+
+static ngx_uint_t
+ngx_f1_replay_status_accept(ngx_http_request_t *r)
+{
+    u_char           *p, *last, *end, *semi;
+    ngx_uint_t        i, rank, quality;
+    ngx_uint_t        best[2], weight[2];
+    ngx_table_elt_t  *h;
+
+    static ngx_str_t  types[2][3] = {
+        { ngx_string("text/plain"), ngx_string("text/*"),
+          ngx_string("*/*") },
+        { ngx_string("application/json"), ngx_string("application/*"),
+          ngx_string("*/*") }
+    };
+
+    h = r->headers_in.accept;
+    if (h == NULL) {
+        return 0;
+    }
+
+    best[0] = best[1] = 0;       /* rank of the range used: 3 exact */
+    weight[0] = weight[1] = 0;   /* its q, in thousandths */
+
+    p = h->value.data;
+    last = p + h->value.len;
+
+    while (p < last) {
+        end = ngx_strlchr(p, last, ',');
+        if (end == NULL) {
+            end = last;
+        }
+
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        semi = ngx_strlchr(p, end, ';');
+        if (semi == NULL) {
+            semi = end;
+        }
+
+        quality = ngx_f1_replay_status_quality(semi, end);
+
+        while (semi > p && (semi[-1] == ' ' || semi[-1] == '\t')) {
+            semi--;
+        }
+
+        for (i = 0; i < 2; i++) {
+            for (rank = 0; rank < 3; rank++) {
+                if ((size_t) (semi - p) == types[i][rank].len
+                    && ngx_strncasecmp(p, types[i][rank].data,
+                                       types[i][rank].len)
+                       == 0)
+                {
+                    break;
+                }
+            }
+
+            if (rank < 3 && 3 - rank > best[i]) {
+                best[i] = 3 - rank;
+                weight[i] = quality;
+            }
+        }
+
+        p = end + 1;
+    }
+
+    return weight[0] > weight[1];
+}
+
+
+/* the q parameter among ";a=b;q=0.5" up to end, in thousandths */
+
+static ngx_uint_t
+ngx_f1_replay_status_quality(u_char *p, u_char *end)
+{
+    u_char     *next, *last;
+    ngx_int_t   v;
+
+    while (p < end) {
+        p++;
+
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        next = ngx_strlchr(p, end, ';');
+        if (next == NULL) {
+            next = end;
+        }
+
+        last = next;
+
+        while (last > p && (last[-1] == ' ' || last[-1] == '\t')) {
+            last--;
+        }
+
+        if (last - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            v = ngx_atofp(p + 2, last - p - 2, 3);
+            return (v == NGX_ERROR || v > 1000) ? 0 : (ngx_uint_t) v;
+        }
+
+        p = next;
+    }
+
+    return 1000;
 }
 
 
@@ -156,169 +265,172 @@ ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
 }
 
 
-#define ngx_f1_replay_st(call)                                                \
-    if ((call) != yajl_gen_status_ok) {                                       \
-        goto failed;                                                          \
-    }
-
-#define ngx_f1_replay_st_key(g, key)                                          \
-    ngx_f1_replay_st(yajl_gen_string(g, (u_char *) key, sizeof(key) - 1))
-
-#define ngx_f1_replay_st_int(g, key, n)                                       \
-    ngx_f1_replay_st_key(g, key);                                             \
-    ngx_f1_replay_st(yajl_gen_integer(g, (long long) (n)))
-
+/* {"sessions":[{"name","tick_rate","clock","zone","total","workers"}]} */
 
 static ngx_int_t
 ngx_f1_replay_status_json(ngx_http_request_t *r,
-    ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out)
+    ngx_f1_replay_main_conf_t *fmcf)
 {
-    u_char                          code[8];
-    size_t                          len;
+    yajl_gen   g;
+    ngx_int_t  rc;
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_f1_replay_status_gen(fmcf, g) == 0
+         ? ngx_f1_replay_http_send_json(r, NGX_HTTP_OK, g)
+         : NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    yajl_gen_free(g);
+
+    return rc;
+}
+
+
+static int
+ngx_f1_replay_status_gen(ngx_f1_replay_main_conf_t *fmcf, yajl_gen g)
+{
     uint64_t                        tick;
-    ngx_buf_t                      *b;
-    ngx_uint_t                      i, k;
-    yajl_gen                        g;
+    ngx_uint_t                      i;
     ngx_slab_pool_t                *shpool;
-    const unsigned char            *json;
-    ngx_f1_replay_slot_t           *s;
     ngx_f1_replay_clock_t          *clk;
     ngx_f1_replay_totals_t          t;
     ngx_f1_replay_clock_pos_t       pos;
     ngx_f1_replay_session_conf_t  **sc;
 
-    g = yajl_gen_alloc(NULL);
-    if (g == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_f1_replay_st(yajl_gen_map_open(g));
-    ngx_f1_replay_st_key(g, "sessions");
-    ngx_f1_replay_st(yajl_gen_array_open(g));
+    ngx_f1_replay_yajl(yajl_gen_map_open(g));
+    ngx_f1_replay_yajl_key(g, "sessions");
+    ngx_f1_replay_yajl(yajl_gen_array_open(g));
 
     sc = fmcf->sessions.elts;
 
     for (i = 0; i < fmcf->sessions.nelts; i++) {
-        clk = ngx_f1_replay_clock(sc[i]);
+        clk = ngx_f1_replay_worker_clock(sc[i]);
         tick = ngx_f1_replay_clock_tick(clk, (int64_t) ngx_current_msec);
         ngx_f1_replay_clock_at(clk, tick, (int64_t) ngx_current_msec, &pos);
         shpool = (ngx_slab_pool_t *) sc[i]->shm_zone->shm.addr;
 
-        ngx_f1_replay_st(yajl_gen_map_open(g));
-        ngx_f1_replay_st_key(g, "name");
-        ngx_f1_replay_st(yajl_gen_string(g, sc[i]->name.data,
-                                         sc[i]->name.len));
+        ngx_f1_replay_yajl(yajl_gen_map_open(g));
+        ngx_f1_replay_yajl_key(g, "name");
+        ngx_f1_replay_yajl(yajl_gen_string(g, sc[i]->name.data,
+                                           sc[i]->name.len));
+        ngx_f1_replay_yajl_kint(g, "tick_rate", sc[i]->rate);
 
-        ngx_f1_replay_st_int(g, "tick_rate", sc[i]->rate);
-
-        ngx_f1_replay_st_key(g, "clock");
-        if (ngx_f1_replay_session_clock(sc[i]->session, clk, &pos, 0, NULL,
-                                        g)
+        ngx_f1_replay_yajl_key(g, "clock");
+        if (ngx_f1_replay_message_clock(sc[i]->session, clk, &pos, 0, 0, g)
             != 0)
         {
-            goto failed;
+            return -1;
         }
 
-        ngx_f1_replay_st_key(g, "zone");
-        ngx_f1_replay_st(yajl_gen_map_open(g));
-        ngx_f1_replay_st_int(g, "size", sc[i]->shm_zone->shm.size);
-        ngx_f1_replay_st_int(g, "free", shpool->pfree * ngx_pagesize);
-        ngx_f1_replay_st_int(g, "session_bytes", sc[i]->session->size);
-        ngx_f1_replay_st(yajl_gen_map_close(g));
+        ngx_f1_replay_yajl_key(g, "zone");
+        ngx_f1_replay_yajl(yajl_gen_map_open(g));
+        ngx_f1_replay_yajl_kint(g, "size", sc[i]->shm_zone->shm.size);
+        ngx_f1_replay_yajl_kint(g, "free", shpool->pfree * ngx_pagesize);
+        ngx_f1_replay_yajl_kint(g, "session_bytes", sc[i]->session->size);
+        ngx_f1_replay_yajl(yajl_gen_map_close(g));
 
         ngx_f1_replay_status_sum(sc[i], &t);
 
-        ngx_f1_replay_st_key(g, "total");
-        ngx_f1_replay_st(yajl_gen_map_open(g));
-        ngx_f1_replay_st_int(g, "clients", t.clients);
-        ngx_f1_replay_st_int(g, "connections", t.connections);
-        ngx_f1_replay_st_int(g, "messages", t.messages);
-        ngx_f1_replay_st_int(g, "bytes", t.bytes);
-        ngx_f1_replay_st_int(g, "skipped_frames", t.skipped);
-
-        ngx_f1_replay_st_key(g, "refused");
-        ngx_f1_replay_st(yajl_gen_map_open(g));
-
-        for (k = 0; k < NGX_F1_REPLAY_REFUSED_N; k++) {
-            ngx_f1_replay_st(yajl_gen_string(g,
-                                 (u_char *) ngx_f1_replay_refused_names[k],
-                                 ngx_strlen(ngx_f1_replay_refused_names[k])));
-            ngx_f1_replay_st(yajl_gen_integer(g, (long long) t.refused[k]));
+        if (ngx_f1_replay_status_totals(&t, g) != 0
+            || ngx_f1_replay_status_workers(sc[i], g) != 0)
+        {
+            return -1;
         }
 
-        ngx_f1_replay_st(yajl_gen_map_close(g));
-
-        ngx_f1_replay_st_key(g, "closes");
-        ngx_f1_replay_st(yajl_gen_map_open(g));
-
-        for (k = 0; k < NGX_F1_REPLAY_CLOSES_N; k++) {
-            if (t.closes[k]) {
-                len = ngx_sprintf(code, "%ui", 1000 + k) - code;
-                ngx_f1_replay_st(yajl_gen_string(g, code, len));
-                ngx_f1_replay_st(yajl_gen_integer(g,
-                                                  (long long) t.closes[k]));
-            }
-        }
-
-        ngx_f1_replay_st(yajl_gen_map_close(g));
-        ngx_f1_replay_st(yajl_gen_map_close(g));
-
-        ngx_f1_replay_st_key(g, "workers");
-        ngx_f1_replay_st(yajl_gen_array_open(g));
-
-        for (k = 0; k < NGX_MAX_PROCESSES; k++) {
-            s = &sc[i]->sh->slots[k];
-
-            if (s->pid == 0) {
-                continue;
-            }
-
-            ngx_f1_replay_st(yajl_gen_map_open(g));
-            ngx_f1_replay_st_int(g, "slot", k);
-            ngx_f1_replay_st_int(g, "pid", s->pid);
-            ngx_f1_replay_st_key(g, "alive");
-            ngx_f1_replay_st(yajl_gen_bool(g,
-                                 ngx_f1_replay_status_alive(s->pid)));
-            ngx_f1_replay_st_int(g, "clients",
-                                 ngx_f1_replay_status_alive(s->pid)
-                                 ? s->clients : 0);
-            ngx_f1_replay_st_int(g, "connections", s->connections);
-            ngx_f1_replay_st_int(g, "messages", s->messages);
-            ngx_f1_replay_st_int(g, "bytes", s->bytes);
-            ngx_f1_replay_st_int(g, "skipped_frames", s->skipped);
-            ngx_f1_replay_st(yajl_gen_map_close(g));
-        }
-
-        ngx_f1_replay_st(yajl_gen_array_close(g));
-        ngx_f1_replay_st(yajl_gen_map_close(g));
+        ngx_f1_replay_yajl(yajl_gen_map_close(g));
     }
 
-    ngx_f1_replay_st(yajl_gen_array_close(g));
-    ngx_f1_replay_st(yajl_gen_map_close(g));
-    ngx_f1_replay_st(yajl_gen_get_buf(g, &json, &len));
+    ngx_f1_replay_yajl(yajl_gen_array_close(g));
+    ngx_f1_replay_yajl(yajl_gen_map_close(g));
 
-    b = ngx_create_temp_buf(r->pool, len + 1);
-    if (b == NULL) {
-        goto failed;
+    return 0;
+}
+
+
+/* "total":{"clients",...,"refused":{...},"closes":{...}} */
+
+static int
+ngx_f1_replay_status_totals(ngx_f1_replay_totals_t *t, yajl_gen g)
+{
+    u_char      code[8];
+    ngx_uint_t  k;
+
+    ngx_f1_replay_yajl_key(g, "total");
+    ngx_f1_replay_yajl(yajl_gen_map_open(g));
+    ngx_f1_replay_yajl_kint(g, "clients", t->clients);
+    ngx_f1_replay_yajl_kint(g, "connections", t->connections);
+    ngx_f1_replay_yajl_kint(g, "messages", t->messages);
+    ngx_f1_replay_yajl_kint(g, "bytes", t->bytes);
+    ngx_f1_replay_yajl_kint(g, "skipped_frames", t->skipped);
+
+    ngx_f1_replay_yajl_key(g, "refused");
+    ngx_f1_replay_yajl(yajl_gen_map_open(g));
+
+    for (k = 0; k < NGX_F1_REPLAY_REFUSED_N; k++) {
+        ngx_f1_replay_yajl_cstr(g, ngx_f1_replay_refused_names[k]);
+        ngx_f1_replay_yajl(yajl_gen_integer(g, (long long) t->refused[k]));
     }
 
-    b->last = ngx_cpymem(b->last, json, len);
-    *b->last++ = LF;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
+    ngx_f1_replay_yajl(yajl_gen_map_close(g));
 
-    yajl_gen_free(g);
+    ngx_f1_replay_yajl_key(g, "closes");
+    ngx_f1_replay_yajl(yajl_gen_map_open(g));
 
-    out->buf = b;
-    out->next = NULL;
+    for (k = 0; k < NGX_F1_REPLAY_CLOSES_N; k++) {
+        if (t->closes[k]) {
+            ngx_f1_replay_yajl(yajl_gen_string(g, code,
+                                   ngx_sprintf(code, "%ui", 1000 + k)
+                                   - code));
+            ngx_f1_replay_yajl(yajl_gen_integer(g,
+                                                (long long) t->closes[k]));
+        }
+    }
 
-    return NGX_OK;
+    ngx_f1_replay_yajl(yajl_gen_map_close(g));
+    ngx_f1_replay_yajl(yajl_gen_map_close(g));
 
-failed:
+    return 0;
+}
 
-    yajl_gen_free(g);
 
-    return NGX_ERROR;
+/* "workers":[{"slot","pid","alive","clients",...}] */
+
+static int
+ngx_f1_replay_status_workers(ngx_f1_replay_session_conf_t *sc, yajl_gen g)
+{
+    ngx_uint_t             k, alive;
+    ngx_f1_replay_slot_t  *s;
+
+    ngx_f1_replay_yajl_key(g, "workers");
+    ngx_f1_replay_yajl(yajl_gen_array_open(g));
+
+    for (k = 0; k < NGX_MAX_PROCESSES; k++) {
+        s = &sc->sh->slots[k];
+
+        if (s->pid == 0) {
+            continue;
+        }
+
+        alive = ngx_f1_replay_status_alive(s->pid);
+
+        ngx_f1_replay_yajl(yajl_gen_map_open(g));
+        ngx_f1_replay_yajl_kint(g, "slot", k);
+        ngx_f1_replay_yajl_kint(g, "pid", s->pid);
+        ngx_f1_replay_yajl_kbool(g, "alive", alive);
+        ngx_f1_replay_yajl_kint(g, "clients", alive ? s->clients : 0);
+        ngx_f1_replay_yajl_kint(g, "connections", s->connections);
+        ngx_f1_replay_yajl_kint(g, "messages", s->messages);
+        ngx_f1_replay_yajl_kint(g, "bytes", s->bytes);
+        ngx_f1_replay_yajl_kint(g, "skipped_frames", s->skipped);
+        ngx_f1_replay_yajl(yajl_gen_map_close(g));
+    }
+
+    ngx_f1_replay_yajl(yajl_gen_array_close(g));
+
+    return 0;
 }
 
 
@@ -390,7 +502,7 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
 
     for (i = 0; i < fmcf->sessions.nelts; i++) {
         name = &sc[i]->name;
-        clk = ngx_f1_replay_clock(sc[i]);
+        clk = ngx_f1_replay_worker_clock(sc[i]);
         tick = ngx_f1_replay_clock_tick(clk, (int64_t) ngx_current_msec);
         ngx_f1_replay_clock_at(clk, tick, (int64_t) ngx_current_msec, &pos);
         shpool = (ngx_slab_pool_t *) sc[i]->shm_zone->shm.addr;

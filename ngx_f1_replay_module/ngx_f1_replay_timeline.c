@@ -21,7 +21,7 @@
  *               first LapCount line is a snapshot sent before the start,
  *               so lap 1 is placed at lights-out when that is later.
  *
- * pit stop      a REAL tyre change (see ngx_f1_replay_tl_tyre_change()):
+ * pit stop      a REAL tyre change (ngx_f1_replay_timeline_tyre_change()):
  *               t is the pit entry (where InPit turns on before the new
  *               stint), end the pit exit (where InPit turns off), or
  *               NO_TIME when the car's data ends in the pit lane.  Without
@@ -55,6 +55,22 @@
  *               never does).
  *
  * race control  one per message; value is its index in s->race_control.
+ * track status  one per TrackStatus line, weather one per WeatherData
+ * weather       line; value is the index in that array.
+ *
+ * car lap       a car's state record where its laps went up (laps is
+ *               the lap completed).
+ *
+ * position      a car's state record where its position changed to a
+ *               known one.
+ *
+ * pit in,       a car's state record where InPit turns on (a car in the
+ * pit out       pit lane when its data begins did not enter it) or off.
+ *
+ * retired       a car's state record where Retired turns on.
+ *
+ *               Car events are changes from the car's previous record:
+ *               its first record (the archive's snapshot) gives none.
  *
  * fastest lap   each completed timed lap (a new LastLapTime) that beats
  *               the best of the session so far, out-laps and in-laps
@@ -86,27 +102,8 @@
     (NGX_F1_REPLAY_RETIRED | NGX_F1_REPLAY_STOPPED | NGX_F1_REPLAY_HIDDEN)
 
 
-#define ngx_f1_replay_tl_gen(call)                                            \
-    if ((call) != yajl_gen_status_ok) {                                       \
-        return -1;                                                            \
-    }
-
-#define ngx_f1_replay_tl_key(g, key)                                          \
-    ngx_f1_replay_tl_gen(yajl_gen_string(g, (const unsigned char *) key,      \
-                                         sizeof(key) - 1))
-
-#define ngx_f1_replay_tl_kstr(g, key, s)                                      \
-    ngx_f1_replay_tl_key(g, key);                                             \
-    ngx_f1_replay_tl_gen(yajl_gen_string(g, (const unsigned char *) (s),      \
-                                         strlen(s)))
-
-#define ngx_f1_replay_tl_kint(g, key, n)                                      \
-    ngx_f1_replay_tl_key(g, key);                                             \
-    ngx_f1_replay_tl_gen(yajl_gen_integer(g, (long long) (n)))
-
-
 typedef struct {
-    ngx_f1_replay_tl_event_t     *ev;
+    ngx_f1_replay_event_t     *ev;
     size_t                        n;
     size_t                        size;
 } ngx_f1_replay_tl_vec_t;
@@ -125,7 +122,7 @@ typedef struct {
 } ngx_f1_replay_tl_car_t;
 
 
-static ngx_f1_replay_tl_event_t *ngx_f1_replay_tl_push(
+static ngx_f1_replay_event_t *ngx_f1_replay_tl_push(
     ngx_f1_replay_tl_vec_t *v, int type, int32_t t, uint16_t lap);
 static uint16_t ngx_f1_replay_tl_lap(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, int32_t t);
@@ -138,8 +135,10 @@ static int ngx_f1_replay_tl_race_control(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_vec_t *v);
 static int ngx_f1_replay_tl_finish(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_vec_t *v);
-static int ngx_f1_replay_tl_tyre_change(const ngx_f1_replay_stint_t *prev,
-    const ngx_f1_replay_stint_t *cur);
+static int ngx_f1_replay_tl_records(const ngx_f1_replay_session_t *s,
+    ngx_f1_replay_tl_vec_t *v);
+static int ngx_f1_replay_tl_car(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_driver_t *d, ngx_f1_replay_tl_vec_t *v);
 static long ngx_f1_replay_tl_pit_entry(const ngx_f1_replay_state_t *st,
     uint32_t n, int32_t after, int32_t seen);
 static int ngx_f1_replay_tl_stints(const ngx_f1_replay_session_t *s,
@@ -153,25 +152,20 @@ static int ngx_f1_replay_tl_excluded(const ngx_f1_replay_tl_car_t *c,
 static int ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_vec_t *v);
 static int ngx_f1_replay_tl_cmp(const void *one, const void *two);
-static int ngx_f1_replay_tl_gen_time(yajl_gen g, int32_t t);
-static int ngx_f1_replay_tl_gen_tla(const ngx_f1_replay_session_t *s,
-    yajl_gen g, unsigned number, int other);
-static int ngx_f1_replay_tl_gen_stint(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_tl_event_t *e, yajl_gen g);
-static int ngx_f1_replay_tl_gen_event(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_tl_event_t *e, size_t id, yajl_gen g);
 
 
-static const char *const  ngx_f1_replay_tl_names[NGX_F1_REPLAY_TL_N] = {
-    "start", "lap", "pit_stop", "stint", "overtake", "safety_car", "vsc",
-    "red_flag", "race_control", "fastest_lap", "finish"
+/* by ngx_f1_replay_event_type_e */
+static const char *const  ngx_f1_replay_tl_names[NGX_F1_REPLAY_EV_N] = {
+    "start", "lap", "track_status", "safety_car", "vsc", "red_flag",
+    "race_control", "weather", "car_lap", "position", "pit_in", "pit_out",
+    "pit_stop", "stint", "retired", "overtake", "fastest_lap", "finish"
 };
 
 
 const char *
 ngx_f1_replay_timeline_type_name(unsigned type)
 {
-    return type < NGX_F1_REPLAY_TL_N ? ngx_f1_replay_tl_names[type] : NULL;
+    return type < NGX_F1_REPLAY_EV_N ? ngx_f1_replay_tl_names[type] : NULL;
 }
 
 
@@ -184,7 +178,7 @@ ngx_f1_replay_timeline_types(const char *list, size_t len)
     const char  *p, *end, *comma, *name;
 
     if (len == 0) {
-        return (1L << NGX_F1_REPLAY_TL_N) - 1;
+        return (1L << NGX_F1_REPLAY_EV_N) - 1;
     }
 
     mask = 0;
@@ -195,7 +189,7 @@ ngx_f1_replay_timeline_types(const char *list, size_t len)
         comma = memchr(p, ',', end - p);
         n = (comma ? comma : end) - p;
 
-        for (type = 0; type < NGX_F1_REPLAY_TL_N; type++) {
+        for (type = 0; type < NGX_F1_REPLAY_EV_N; type++) {
             name = ngx_f1_replay_tl_names[type];
 
             if (n == strlen(name) && memcmp(p, name, n) == 0) {
@@ -203,7 +197,7 @@ ngx_f1_replay_timeline_types(const char *list, size_t len)
             }
         }
 
-        if (type == NGX_F1_REPLAY_TL_N) {
+        if (type == NGX_F1_REPLAY_EV_N) {
             return -1;
         }
 
@@ -220,11 +214,11 @@ ngx_f1_replay_timeline_types(const char *list, size_t len)
 
 int
 ngx_f1_replay_timeline_build(const ngx_f1_replay_session_t *s,
-    ngx_f1_replay_tl_event_t **events, size_t *n)
+    ngx_f1_replay_event_t **events, size_t *n)
 {
     uint32_t                       i;
     ngx_f1_replay_tl_vec_t         v;
-    ngx_f1_replay_tl_event_t      *e;
+    ngx_f1_replay_event_t      *e;
     const ngx_f1_replay_driver_t  *d;
 
     v.ev = NULL;
@@ -232,7 +226,7 @@ ngx_f1_replay_timeline_build(const ngx_f1_replay_session_t *s,
     v.size = 0;
 
     if (s->lights_out_ms != NGX_F1_REPLAY_NO_TIME) {
-        e = ngx_f1_replay_tl_push(&v, NGX_F1_REPLAY_TL_START,
+        e = ngx_f1_replay_tl_push(&v, NGX_F1_REPLAY_EV_START,
                                   s->lights_out_ms,
                                   ngx_f1_replay_tl_lap(s, NULL,
                                                        s->lights_out_ms));
@@ -242,6 +236,7 @@ ngx_f1_replay_timeline_build(const ngx_f1_replay_session_t *s,
     }
 
     if (ngx_f1_replay_tl_laps(s, &v) != 0
+        || ngx_f1_replay_tl_records(s, &v) != 0
         || ngx_f1_replay_tl_periods(s, &v) != 0
         || ngx_f1_replay_tl_race_control(s, &v) != 0
         || ngx_f1_replay_tl_finish(s, &v) != 0
@@ -254,13 +249,15 @@ ngx_f1_replay_timeline_build(const ngx_f1_replay_session_t *s,
     d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t);
 
     for (i = 0; i < s->drivers.n; i++) {
-        if (ngx_f1_replay_tl_stints(s, &d[i], &v) != 0) {
+        if (ngx_f1_replay_tl_stints(s, &d[i], &v) != 0
+            || ngx_f1_replay_tl_car(s, &d[i], &v) != 0)
+        {
             goto failed;
         }
     }
 
     if (v.n > 1) {
-        qsort(v.ev, v.n, sizeof(ngx_f1_replay_tl_event_t),
+        qsort(v.ev, v.n, sizeof(ngx_f1_replay_event_t),
               ngx_f1_replay_tl_cmp);
     }
 
@@ -277,17 +274,17 @@ failed:
 }
 
 
-static ngx_f1_replay_tl_event_t *
+static ngx_f1_replay_event_t *
 ngx_f1_replay_tl_push(ngx_f1_replay_tl_vec_t *v, int type, int32_t t,
     uint16_t lap)
 {
     size_t                     size;
-    ngx_f1_replay_tl_event_t  *ev, *e;
+    ngx_f1_replay_event_t  *ev, *e;
 
     if (v->n == v->size) {
         size = v->size ? v->size * 2 : 256;
 
-        ev = realloc(v->ev, size * sizeof(ngx_f1_replay_tl_event_t));
+        ev = realloc(v->ev, size * sizeof(ngx_f1_replay_event_t));
         if (ev == NULL) {
             return NULL;
         }
@@ -298,7 +295,7 @@ ngx_f1_replay_tl_push(ngx_f1_replay_tl_vec_t *v, int type, int32_t t,
 
     e = &v->ev[v->n++];
 
-    memset(e, 0, sizeof(ngx_f1_replay_tl_event_t));
+    memset(e, 0, sizeof(ngx_f1_replay_event_t));
     e->t = t;
     e->end = NGX_F1_REPLAY_NO_TIME;
     e->lap = lap;
@@ -364,10 +361,129 @@ ngx_f1_replay_tl_laps(const ngx_f1_replay_session_t *s,
             t = s->lights_out_ms;
         }
 
-        if (ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_TL_LAP, t, lc[i].current)
+        if (ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_LAP, t, lc[i].current)
             == NULL)
         {
             return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* a track-status and a weather event per record */
+
+static int
+ngx_f1_replay_tl_records(const ngx_f1_replay_session_t *s,
+    ngx_f1_replay_tl_vec_t *v)
+{
+    uint32_t                             i;
+    ngx_f1_replay_event_t               *e;
+    const ngx_f1_replay_weather_t       *w;
+    const ngx_f1_replay_track_status_t  *ts;
+
+    ts = ngx_f1_replay_items(s, s->track_status,
+                             ngx_f1_replay_track_status_t);
+
+    for (i = 0; i < s->track_status.n; i++) {
+        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_TRACK_STATUS, ts[i].t,
+                                  ngx_f1_replay_tl_lap(s, NULL, ts[i].t));
+        if (e == NULL) {
+            return -1;
+        }
+
+        e->value = (int32_t) i;
+    }
+
+    w = ngx_f1_replay_items(s, s->weather, ngx_f1_replay_weather_t);
+
+    for (i = 0; i < s->weather.n; i++) {
+        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_WEATHER, w[i].t,
+                                  ngx_f1_replay_tl_lap(s, NULL, w[i].t));
+        if (e == NULL) {
+            return -1;
+        }
+
+        e->value = (int32_t) i;
+    }
+
+    return 0;
+}
+
+
+/* a car's laps, positions, pit entries and exits, retirement */
+
+static int
+ngx_f1_replay_tl_car(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_driver_t *d, ngx_f1_replay_tl_vec_t *v)
+{
+    int                           type;
+    uint32_t                      i;
+    ngx_f1_replay_event_t        *e;
+    const ngx_f1_replay_state_t  *st, *prev;
+
+    st = ngx_f1_replay_items(s, d->states, ngx_f1_replay_state_t);
+
+    for (i = 1; i < d->states.n; i++) {
+        prev = &st[i - 1];
+
+        for (type = NGX_F1_REPLAY_EV_CAR_LAP;
+             type <= NGX_F1_REPLAY_EV_RETIRED;
+             type++)
+        {
+            switch (type) {
+
+            case NGX_F1_REPLAY_EV_CAR_LAP:
+                if (st[i].laps <= prev->laps) {
+                    continue;
+                }
+
+                break;
+
+            case NGX_F1_REPLAY_EV_POSITION:
+                if (st[i].position == 0
+                    || st[i].position == prev->position)
+                {
+                    continue;
+                }
+
+                break;
+
+            case NGX_F1_REPLAY_EV_PIT_IN:
+            case NGX_F1_REPLAY_EV_PIT_OUT:
+                if (((st[i].flags ^ prev->flags) & NGX_F1_REPLAY_IN_PIT) == 0
+                    || ((st[i].flags & NGX_F1_REPLAY_IN_PIT) != 0)
+                       != (type == NGX_F1_REPLAY_EV_PIT_IN))
+                {
+                    continue;
+                }
+
+                break;
+
+            case NGX_F1_REPLAY_EV_RETIRED:
+                if (!(st[i].flags & NGX_F1_REPLAY_RETIRED)
+                    || (prev->flags & NGX_F1_REPLAY_RETIRED))
+                {
+                    continue;
+                }
+
+                break;
+
+            default: /* pit stops and stints: ngx_f1_replay_tl_stints() */
+                continue;
+            }
+
+            e = ngx_f1_replay_tl_push(v, type, st[i].t,
+                                      type == NGX_F1_REPLAY_EV_CAR_LAP
+                                      ? st[i].laps
+                                      : ngx_f1_replay_tl_lap(s, d, st[i].t));
+            if (e == NULL) {
+                return -1;
+            }
+
+            e->driver = d->number;
+            e->value = (int32_t) i;
         }
     }
 
@@ -381,14 +497,14 @@ ngx_f1_replay_tl_period_type(unsigned status)
     switch (status) {
 
     case 4:
-        return NGX_F1_REPLAY_TL_SAFETY_CAR;
+        return NGX_F1_REPLAY_EV_SAFETY_CAR;
 
     case 5:
-        return NGX_F1_REPLAY_TL_RED_FLAG;
+        return NGX_F1_REPLAY_EV_RED_FLAG;
 
     case 6:
     case 7:
-        return NGX_F1_REPLAY_TL_VSC;
+        return NGX_F1_REPLAY_EV_VSC;
 
     default:
         return -1;
@@ -402,7 +518,7 @@ ngx_f1_replay_tl_periods(const ngx_f1_replay_session_t *s,
 {
     int                                  type;
     uint32_t                             i, j;
-    ngx_f1_replay_tl_event_t            *e;
+    ngx_f1_replay_event_t            *e;
     const ngx_f1_replay_track_status_t  *ts;
 
     ts = ngx_f1_replay_items(s, s->track_status,
@@ -442,7 +558,7 @@ ngx_f1_replay_tl_race_control(const ngx_f1_replay_session_t *s,
 {
     uint32_t                    i;
     uint16_t                    lap;
-    ngx_f1_replay_tl_event_t   *e;
+    ngx_f1_replay_event_t   *e;
     const ngx_f1_replay_rcm_t  *rcm;
 
     rcm = ngx_f1_replay_items(s, s->race_control, ngx_f1_replay_rcm_t);
@@ -454,7 +570,7 @@ ngx_f1_replay_tl_race_control(const ngx_f1_replay_session_t *s,
             lap = (uint16_t) rcm[i].lap;
         }
 
-        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_TL_RACE_CONTROL,
+        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_RACE_CONTROL,
                                   rcm[i].t, lap);
         if (e == NULL) {
             return -1;
@@ -476,7 +592,7 @@ ngx_f1_replay_tl_finish(const ngx_f1_replay_session_t *s,
     int32_t                         win_t;
     uint16_t                        winner;
     uint32_t                        i, j;
-    ngx_f1_replay_tl_event_t       *e;
+    ngx_f1_replay_event_t       *e;
     const ngx_f1_replay_state_t    *st;
     const ngx_f1_replay_status_t   *ss;
     const ngx_f1_replay_driver_t   *d;
@@ -519,7 +635,7 @@ ngx_f1_replay_tl_finish(const ngx_f1_replay_session_t *s,
         was = 1;
         finished++;
 
-        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_TL_FINISH, ss[i].t,
+        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_FINISH, ss[i].t,
                                   ngx_f1_replay_tl_lap(s, NULL, ss[i].t));
         if (e == NULL) {
             return -1;
@@ -531,7 +647,7 @@ ngx_f1_replay_tl_finish(const ngx_f1_replay_session_t *s,
     }
 
     if (finished == 0 && winner) {
-        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_TL_FINISH, win_t,
+        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_FINISH, win_t,
                                   ngx_f1_replay_tl_lap(s, NULL, win_t));
         if (e == NULL) {
             return -1;
@@ -567,8 +683,8 @@ ngx_f1_replay_tl_finish(const ngx_f1_replay_session_t *s,
  * from a pass through the pit lane on the same set.
  */
 
-static int
-ngx_f1_replay_tl_tyre_change(const ngx_f1_replay_stint_t *prev,
+int
+ngx_f1_replay_timeline_tyre_change(const ngx_f1_replay_stint_t *prev,
     const ngx_f1_replay_stint_t *cur)
 {
     if (cur->not_changed) {
@@ -628,7 +744,7 @@ ngx_f1_replay_tl_stints(const ngx_f1_replay_session_t *s,
     long                          entry;
     int32_t                       after, t;
     uint32_t                      k, j;
-    ngx_f1_replay_tl_event_t     *e;
+    ngx_f1_replay_event_t     *e;
     const ngx_f1_replay_stint_t  *stint;
     const ngx_f1_replay_state_t  *st;
 
@@ -651,7 +767,7 @@ ngx_f1_replay_tl_stints(const ngx_f1_replay_session_t *s,
             continue;
         }
 
-        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_TL_STINT, stint[k].t,
+        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_STINT, stint[k].t,
                                   ngx_f1_replay_tl_lap(s, d, stint[k].t));
         if (e == NULL) {
             return -1;
@@ -666,13 +782,13 @@ ngx_f1_replay_tl_stints(const ngx_f1_replay_session_t *s,
 
         after = entry >= 0 ? st[entry].t : stint[k].t;
 
-        if (!ngx_f1_replay_tl_tyre_change(&stint[k - 1], &stint[k])) {
+        if (!ngx_f1_replay_timeline_tyre_change(&stint[k - 1], &stint[k])) {
             continue;
         }
 
         t = entry >= 0 ? st[entry].t : stint[k].t;
 
-        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_TL_PIT_STOP, t,
+        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_PIT_STOP, t,
                                   ngx_f1_replay_tl_lap(s, d, t));
         if (e == NULL) {
             return -1;
@@ -708,7 +824,7 @@ ngx_f1_replay_tl_fastest(const ngx_f1_replay_session_t *s,
     int32_t                        best;
     uint32_t                       i, j;
     ngx_f1_replay_tl_vec_t         laps;
-    ngx_f1_replay_tl_event_t      *e;
+    ngx_f1_replay_event_t      *e;
     const ngx_f1_replay_state_t   *st;
     const ngx_f1_replay_driver_t  *d;
 
@@ -730,7 +846,7 @@ ngx_f1_replay_tl_fastest(const ngx_f1_replay_session_t *s,
                 continue;
             }
 
-            e = ngx_f1_replay_tl_push(&laps, NGX_F1_REPLAY_TL_FASTEST_LAP,
+            e = ngx_f1_replay_tl_push(&laps, NGX_F1_REPLAY_EV_FASTEST_LAP,
                                       st[j].t, st[j].laps);
             if (e == NULL) {
                 free(laps.ev);
@@ -743,7 +859,7 @@ ngx_f1_replay_tl_fastest(const ngx_f1_replay_session_t *s,
     }
 
     if (laps.n > 1) {
-        qsort(laps.ev, laps.n, sizeof(ngx_f1_replay_tl_event_t),
+        qsort(laps.ev, laps.n, sizeof(ngx_f1_replay_event_t),
               ngx_f1_replay_tl_cmp);
     }
 
@@ -758,7 +874,7 @@ ngx_f1_replay_tl_fastest(const ngx_f1_replay_session_t *s,
     }
 
     for (k = 0; k < n; k++) {
-        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_TL_FASTEST_LAP,
+        e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_FASTEST_LAP,
                                   laps.ev[k].t, laps.ev[k].lap);
         if (e == NULL) {
             free(laps.ev);
@@ -845,7 +961,7 @@ ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
     uint8_t                        pa, pb;
     uint32_t                       i, j, n;
     ngx_f1_replay_tl_car_t        *car, *c, *b;
-    ngx_f1_replay_tl_event_t      *e;
+    ngx_f1_replay_event_t      *e;
     const ngx_f1_replay_state_t   *rec, *prev;
     const ngx_f1_replay_driver_t  *d;
 
@@ -971,7 +1087,7 @@ ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
                     continue;
                 }
 
-                e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_TL_OVERTAKE, t,
+                e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_OVERTAKE, t,
                                           ngx_f1_replay_tl_lap(s, &d[i], t));
                 if (e == NULL) {
                     rc = -1;
@@ -998,8 +1114,8 @@ done:
 static int
 ngx_f1_replay_tl_cmp(const void *one, const void *two)
 {
-    const ngx_f1_replay_tl_event_t  *a = one;
-    const ngx_f1_replay_tl_event_t  *b = two;
+    const ngx_f1_replay_event_t  *a = one;
+    const ngx_f1_replay_event_t  *b = two;
 
     if (a->t != b->t) {
         return a->t < b->t ? -1 : 1;
@@ -1020,238 +1136,6 @@ ngx_f1_replay_tl_cmp(const void *one, const void *two)
     if (a->value != b->value) {
         return a->value < b->value ? -1 : 1;
     }
-
-    return 0;
-}
-
-
-int
-ngx_f1_replay_timeline_json(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_tl_event_t *ev, size_t n, unsigned long types,
-    int32_t from, int32_t to, size_t limit, yajl_gen g)
-{
-    int     truncated;
-    size_t  i, count;
-
-    ngx_f1_replay_tl_gen(yajl_gen_map_open(g));
-    ngx_f1_replay_tl_key(g, "events");
-    ngx_f1_replay_tl_gen(yajl_gen_array_open(g));
-
-    count = 0;
-    truncated = 0;
-
-    for (i = 0; i < n; i++) {
-        if (!(types & (1UL << ev[i].type)) || ev[i].t < from
-            || ev[i].t > to)
-        {
-            continue;
-        }
-
-        if (limit && count == limit) {
-            truncated = 1;
-            break;
-        }
-
-        if (ngx_f1_replay_tl_gen_event(s, &ev[i], i, g) != 0) {
-            return -1;
-        }
-
-        count++;
-    }
-
-    ngx_f1_replay_tl_gen(yajl_gen_array_close(g));
-    ngx_f1_replay_tl_kint(g, "count", count);
-    ngx_f1_replay_tl_key(g, "truncated");
-    ngx_f1_replay_tl_gen(yajl_gen_bool(g, truncated));
-    ngx_f1_replay_tl_gen(yajl_gen_map_close(g));
-
-    return 0;
-}
-
-
-static int
-ngx_f1_replay_tl_gen_time(yajl_gen g, int32_t t)
-{
-    char  buf[32];
-
-    if (t == NGX_F1_REPLAY_NO_TIME) {
-        ngx_f1_replay_tl_gen(yajl_gen_null(g));
-        return 0;
-    }
-
-    ngx_f1_replay_session_format_time(t, buf, sizeof(buf));
-    ngx_f1_replay_tl_gen(yajl_gen_string(g, (const unsigned char *) buf,
-                                         strlen(buf)));
-    return 0;
-}
-
-
-/* "driver":n,"tla":"..." or "other":n,"other_tla":"..." */
-
-static int
-ngx_f1_replay_tl_gen_tla(const ngx_f1_replay_session_t *s, yajl_gen g,
-    unsigned number, int other)
-{
-    const ngx_f1_replay_driver_t  *d;
-
-    d = ngx_f1_replay_session_driver(s, number);
-
-    if (other) {
-        ngx_f1_replay_tl_kint(g, "other", number);
-        ngx_f1_replay_tl_kstr(g, "other_tla", d ? d->tla : "");
-
-    } else {
-        ngx_f1_replay_tl_kint(g, "driver", number);
-        ngx_f1_replay_tl_kstr(g, "tla", d ? d->tla : "");
-    }
-
-    return 0;
-}
-
-
-/* pit stop, stint: "stint" (1-based),"compound","new","tyre_change" */
-
-static int
-ngx_f1_replay_tl_gen_stint(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_tl_event_t *e, yajl_gen g)
-{
-    const ngx_f1_replay_stint_t   *stint;
-    const ngx_f1_replay_driver_t  *d;
-
-    ngx_f1_replay_tl_kint(g, "stint", e->value + 1);
-    ngx_f1_replay_tl_kstr(g, "compound",
-                          ngx_f1_replay_session_compound_name(e->compound));
-
-    d = ngx_f1_replay_session_driver(s, e->driver);
-
-    if (d == NULL || e->value < 1 || (uint32_t) e->value >= d->stints.n) {
-        return 0;
-    }
-
-    stint = ngx_f1_replay_items(s, d->stints, ngx_f1_replay_stint_t);
-
-    ngx_f1_replay_tl_key(g, "new");
-
-    if (stint[e->value].tyre_new == 2) {
-        ngx_f1_replay_tl_gen(yajl_gen_null(g));
-
-    } else {
-        ngx_f1_replay_tl_gen(yajl_gen_bool(g, stint[e->value].tyre_new));
-    }
-
-    ngx_f1_replay_tl_kint(g, "tyre_age", stint[e->value].start_age);
-    ngx_f1_replay_tl_key(g, "tyre_change");
-    ngx_f1_replay_tl_gen(yajl_gen_bool(g,
-        ngx_f1_replay_tl_tyre_change(&stint[e->value - 1],
-                                     &stint[e->value])));
-
-    return 0;
-}
-
-
-static int
-ngx_f1_replay_tl_gen_event(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_tl_event_t *e, size_t id, yajl_gen g)
-{
-    char                        buf[32];
-    const ngx_f1_replay_rcm_t  *m;
-
-    ngx_f1_replay_tl_gen(yajl_gen_map_open(g));
-    ngx_f1_replay_tl_kint(g, "id", id);
-    ngx_f1_replay_tl_kstr(g, "type", ngx_f1_replay_tl_names[e->type]);
-
-    ngx_f1_replay_tl_key(g, "t");
-    if (ngx_f1_replay_tl_gen_time(g, e->t) != 0) {
-        return -1;
-    }
-
-    ngx_f1_replay_tl_kint(g, "t_ms", e->t);
-
-    switch (e->type) {
-
-    case NGX_F1_REPLAY_TL_PIT_STOP:
-    case NGX_F1_REPLAY_TL_SAFETY_CAR:
-    case NGX_F1_REPLAY_TL_VSC:
-    case NGX_F1_REPLAY_TL_RED_FLAG:
-        ngx_f1_replay_tl_key(g, "end");
-        if (ngx_f1_replay_tl_gen_time(g, e->end) != 0) {
-            return -1;
-        }
-
-        ngx_f1_replay_tl_key(g, "end_ms");
-
-        if (e->end == NGX_F1_REPLAY_NO_TIME) {
-            ngx_f1_replay_tl_gen(yajl_gen_null(g));
-
-        } else {
-            ngx_f1_replay_tl_gen(yajl_gen_integer(g, e->end));
-        }
-
-        break;
-
-    default:
-        break;
-    }
-
-    ngx_f1_replay_tl_kint(g, "lap", e->lap);
-
-    if (e->driver
-        && ngx_f1_replay_tl_gen_tla(s, g, e->driver, 0) != 0)
-    {
-        return -1;
-    }
-
-    switch (e->type) {
-
-    case NGX_F1_REPLAY_TL_LAP:
-        ngx_f1_replay_tl_kint(g, "total_laps", s->total_laps);
-        break;
-
-    case NGX_F1_REPLAY_TL_PIT_STOP:
-    case NGX_F1_REPLAY_TL_STINT:
-        if (ngx_f1_replay_tl_gen_stint(s, e, g) != 0) {
-            return -1;
-        }
-
-        break;
-
-    case NGX_F1_REPLAY_TL_OVERTAKE:
-        if (ngx_f1_replay_tl_gen_tla(s, g, e->other, 1) != 0) {
-            return -1;
-        }
-
-        ngx_f1_replay_tl_kint(g, "position", e->value);
-        break;
-
-    case NGX_F1_REPLAY_TL_FASTEST_LAP:
-        ngx_f1_replay_tl_kint(g, "lap_time_ms", e->value);
-
-        snprintf(buf, sizeof(buf), "%d:%02d.%03d", e->value / 60000,
-                 e->value / 1000 % 60, e->value % 1000);
-        ngx_f1_replay_tl_kstr(g, "lap_time", buf);
-        break;
-
-    case NGX_F1_REPLAY_TL_RACE_CONTROL:
-        if (e->value < 0 || (uint32_t) e->value >= s->race_control.n) {
-            break;
-        }
-
-        m = &ngx_f1_replay_items(s, s->race_control,
-                                 ngx_f1_replay_rcm_t)[e->value];
-
-        ngx_f1_replay_tl_kint(g, "index", e->value);
-        ngx_f1_replay_tl_kstr(g, "category",
-                              ngx_f1_replay_str(s, m->category));
-        ngx_f1_replay_tl_kstr(g, "flag", ngx_f1_replay_str(s, m->flag));
-        ngx_f1_replay_tl_kstr(g, "message",
-                              ngx_f1_replay_str(s, m->message));
-        break;
-
-    default:
-        break;
-    }
-
-    ngx_f1_replay_tl_gen(yajl_gen_map_close(g));
 
     return 0;
 }

@@ -8,12 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "ngx_f1_replay_ws.h"
 
-
-#define NGX_F1_REPLAY_WS_GUID  "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 #define NGX_F1_REPLAY_UTF8_BAD        4      /* need: the input is invalid */
 
@@ -50,12 +46,8 @@ static void ngx_f1_replay_ws_unmask(unsigned char *dst,
     uint64_t offset);
 
 
-static const char  ngx_f1_replay_ws_base64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-
 int
-ngx_f1_replay_utf8_feed(ngx_f1_replay_utf8_t *u, const unsigned char *p,
+ngx_f1_replay_ws_utf8_feed(ngx_f1_replay_utf8_t *u, const unsigned char *p,
     size_t len)
 {
     uint32_t              c, need, lower, upper;
@@ -167,7 +159,7 @@ invalid:
 
 
 int
-ngx_f1_replay_utf8_done(const ngx_f1_replay_utf8_t *u)
+ngx_f1_replay_ws_utf8_done(const ngx_f1_replay_utf8_t *u)
 {
     return u->need == 0;
 }
@@ -179,78 +171,6 @@ ngx_f1_replay_ws_close_code_valid(unsigned code)
     return (code >= 1000 && code <= 1003)
            || (code >= 1007 && code <= 1014)
            || (code >= 3000 && code <= 4999);
-}
-
-
-int
-ngx_f1_replay_ws_accept(const unsigned char *key, size_t len, char *out)
-{
-    char           *d;
-    size_t          i;
-    uint32_t        v;
-    unsigned int    md_len;
-    unsigned char   md[EVP_MAX_MD_SIZE];
-    unsigned char   buf[NGX_F1_REPLAY_WS_KEY_LEN
-                        + sizeof(NGX_F1_REPLAY_WS_GUID) - 1];
-
-    out[0] = '\0';
-
-    /*
-     * 16 bytes are 22 characters and "==".  The 4 low bits of the 22nd
-     * character are padding: like most decoders, it does not insist on
-     * zeros there.
-     */
-
-    if (len != NGX_F1_REPLAY_WS_KEY_LEN
-        || key[NGX_F1_REPLAY_WS_KEY_LEN - 2] != '='
-        || key[NGX_F1_REPLAY_WS_KEY_LEN - 1] != '=')
-    {
-        return -1;
-    }
-
-    for (i = 0; i < NGX_F1_REPLAY_WS_KEY_LEN - 2; i++) {
-        if (memchr(ngx_f1_replay_ws_base64, key[i],
-                   sizeof(ngx_f1_replay_ws_base64) - 1)
-            == NULL)
-        {
-            return -1;
-        }
-    }
-
-    memcpy(buf, key, NGX_F1_REPLAY_WS_KEY_LEN);
-    memcpy(buf + NGX_F1_REPLAY_WS_KEY_LEN, NGX_F1_REPLAY_WS_GUID,
-           sizeof(NGX_F1_REPLAY_WS_GUID) - 1);
-
-    md_len = 0;
-
-    if (EVP_Digest(buf, sizeof(buf), md, &md_len, EVP_sha1(), NULL) != 1
-        || md_len != 20)
-    {
-        return -1;
-    }
-
-    /* 20 bytes: 6 groups of 3, then 2 bytes and "=" */
-
-    d = out;
-
-    for (i = 0; i < 18; i += 3) {
-        v = (uint32_t) md[i] << 16 | (uint32_t) md[i + 1] << 8 | md[i + 2];
-
-        *d++ = ngx_f1_replay_ws_base64[v >> 18];
-        *d++ = ngx_f1_replay_ws_base64[(v >> 12) & 0x3f];
-        *d++ = ngx_f1_replay_ws_base64[(v >> 6) & 0x3f];
-        *d++ = ngx_f1_replay_ws_base64[v & 0x3f];
-    }
-
-    v = (uint32_t) md[18] << 16 | (uint32_t) md[19] << 8;
-
-    *d++ = ngx_f1_replay_ws_base64[v >> 18];
-    *d++ = ngx_f1_replay_ws_base64[(v >> 12) & 0x3f];
-    *d++ = ngx_f1_replay_ws_base64[(v >> 6) & 0x3f];
-    *d++ = '=';
-    *d = '\0';
-
-    return 0;
 }
 
 
@@ -578,7 +498,7 @@ ngx_f1_replay_ws_payload(ngx_f1_replay_ws_parser_t *p, unsigned char **pos,
 
     if (!ngx_f1_replay_ws_is_control(p->frame_opcode)
         && p->msg_opcode == NGX_F1_REPLAY_WS_TEXT && !p->msg_compressed
-        && ngx_f1_replay_utf8_feed(&p->utf8, dst, n) != 0)
+        && ngx_f1_replay_ws_utf8_feed(&p->utf8, dst, n) != 0)
     {
         return ngx_f1_replay_ws_fail(p, NGX_F1_REPLAY_WS_BAD_DATA,
                                      "invalid UTF-8 in a text message");
@@ -618,7 +538,7 @@ ngx_f1_replay_ws_frame_done(ngx_f1_replay_ws_parser_t *p)
     }
 
     if (p->msg_opcode == NGX_F1_REPLAY_WS_TEXT && !p->msg_compressed
-        && !ngx_f1_replay_utf8_done(&p->utf8))
+        && !ngx_f1_replay_ws_utf8_done(&p->utf8))
     {
         return ngx_f1_replay_ws_fail(p, NGX_F1_REPLAY_WS_BAD_DATA,
                                      "truncated UTF-8 in a text message");
@@ -658,9 +578,9 @@ ngx_f1_replay_ws_close_done(ngx_f1_replay_ws_parser_t *p)
 
         memset(&utf8, 0, sizeof(ngx_f1_replay_utf8_t));
 
-        if (ngx_f1_replay_utf8_feed(&utf8, p->ctrl + 2, p->ctrl_len - 2)
+        if (ngx_f1_replay_ws_utf8_feed(&utf8, p->ctrl + 2, p->ctrl_len - 2)
             != 0
-            || !ngx_f1_replay_utf8_done(&utf8))
+            || !ngx_f1_replay_ws_utf8_done(&utf8))
         {
             return ngx_f1_replay_ws_fail(p, NGX_F1_REPLAY_WS_BAD_DATA,
                                          "invalid UTF-8 in a close reason");

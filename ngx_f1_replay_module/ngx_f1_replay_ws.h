@@ -9,11 +9,11 @@
 
 
 /*
- * The WebSocket protocol (RFC 6455), server side: the handshake's
- * Sec-WebSocket-Accept, the headers of the frames the server sends, an
- * incremental parser of the frames a client sends and a strict
- * incremental UTF-8 validator (RFC 3629).  Free of nginx types; uses
- * OpenSSL's libcrypto (EVP) for SHA-1.
+ * The WebSocket protocol (RFC 6455), server side: the headers of the
+ * frames the server sends, an incremental parser of the frames a client
+ * sends and a strict incremental UTF-8 validator (RFC 3629).  Free of
+ * nginx types (the handshake, which needs nginx's SHA-1 and base64, is
+ * in ngx_f1_replay_upgrade.c).
  */
 
 
@@ -28,8 +28,6 @@
 #define NGX_F1_REPLAY_WS_PING           0x9
 #define NGX_F1_REPLAY_WS_PONG           0xa
 
-#define NGX_F1_REPLAY_WS_KEY_LEN        24    /* base64 of 16 bytes */
-#define NGX_F1_REPLAY_WS_ACCEPT_LEN     28    /* base64 of a SHA-1 */
 #define NGX_F1_REPLAY_WS_HEADER_MAX     10    /* a server frame header */
 #define NGX_F1_REPLAY_WS_CONTROL_MAX    125   /* control frame payload */
 
@@ -109,23 +107,14 @@ typedef struct {
 
 
 /* the bytes p..p+len-1 continue the input; 0, or -1 once invalid */
-int ngx_f1_replay_utf8_feed(ngx_f1_replay_utf8_t *u, const unsigned char *p,
+int ngx_f1_replay_ws_utf8_feed(ngx_f1_replay_utf8_t *u, const unsigned char *p,
     size_t len);
 
 /* 1 if the input so far is valid and ends at a character boundary */
-int ngx_f1_replay_utf8_done(const ngx_f1_replay_utf8_t *u);
+int ngx_f1_replay_ws_utf8_done(const ngx_f1_replay_utf8_t *u);
 
 /* 1 for a code a peer may send in a close frame (1005, 1006, 1015: 0) */
 int ngx_f1_replay_ws_close_code_valid(unsigned code);
-
-/*
- * Sec-WebSocket-Accept for a Sec-WebSocket-Key, which must be exactly
- * the 24 characters of the base64 of 16 bytes ("==" padded).  Writes 28
- * characters and a NUL to out (NGX_F1_REPLAY_WS_ACCEPT_LEN + 1 bytes).
- * Returns 0, or -1 for a bad key (or if SHA-1 fails); out is then "".
- */
-int ngx_f1_replay_ws_accept(const unsigned char *key, size_t len,
-    char *out);
 
 /*
  * Writes the header of a server frame, FIN set, not masked, for opcode

@@ -49,8 +49,10 @@
 #include <yajl/yajl_gen.h>
 
 #include "ngx_f1_replay_line.h"
+#include "ngx_f1_replay_archive.h"
 #include "ngx_f1_replay_loader.h"
 #include "ngx_f1_replay_strategy.h"
+#include "ngx_f1_replay_time.h"
 
 
 #define NGX_F1_REPLAY_BT_MAX_RACES   64
@@ -387,7 +389,7 @@ ngx_f1_replay_bt_load(const char *path, ngx_f1_replay_strategy_table_t *tb,
         return ngx_f1_replay_bt_csv(path, tb);
     }
 
-    s = ngx_f1_replay_loader_load(path, NULL, NULL, err, sizeof(err));
+    s = ngx_f1_replay_archive_load(path, NULL, NULL, err, sizeof(err));
     if (s == NULL) {
         fprintf(stderr, "f1-replay-backtest: %s\n", err);
         return -1;
@@ -1575,7 +1577,7 @@ ngx_f1_replay_bt_leakage_archive(const char *dir, const char *name)
     int32_t                   t, span;
     ngx_f1_replay_session_t  *s, *cut;
 
-    s = ngx_f1_replay_loader_load(dir, NULL, NULL, err, sizeof(err));
+    s = ngx_f1_replay_archive_load(dir, NULL, NULL, err, sizeof(err));
     if (s == NULL || mkdtemp(tmp) == NULL) {
         fprintf(stderr, "f1-replay-backtest: %s\n", s ? strerror(errno) : err);
         free(s);
@@ -1594,7 +1596,7 @@ ngx_f1_replay_bt_leakage_archive(const char *dir, const char *name)
             break;
         }
 
-        cut = ngx_f1_replay_loader_load(tmp, NULL, NULL, err, sizeof(err));
+        cut = ngx_f1_replay_archive_load(tmp, NULL, NULL, err, sizeof(err));
         if (cut == NULL) {
             fprintf(stderr, "f1-replay-backtest: %s\n", err);
             bad = -1;
@@ -1698,7 +1700,7 @@ ngx_f1_replay_bt_cut_archive(const char *dir, const char *to, int32_t t)
                 skip = len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0
                        ? 3 : 0;
 
-                if (ngx_f1_replay_parse_time((unsigned char *) line + skip,
+                if (ngx_f1_replay_time_parse((unsigned char *) line + skip,
                                              12, &lt) == 0
                     && lt > t)
                 {

@@ -37,8 +37,10 @@
 
 #include "ngx_f1_replay_frame.h"
 #include "ngx_f1_replay_line.h"
+#include "ngx_f1_replay_archive.h"
 #include "ngx_f1_replay_loader.h"
-#include "ngx_f1_replay_session.h"
+#include "ngx_f1_replay_message.h"
+#include "ngx_f1_replay_time.h"
 #include "ngx_f1_replay_timeline.h"
 
 
@@ -96,7 +98,7 @@ main(int argc, char **argv)
         return 2;
     }
 
-    s = ngx_f1_replay_loader_load(argv[1], ngx_f1_replay_inspect_warn, NULL,
+    s = ngx_f1_replay_archive_load(argv[1], ngx_f1_replay_inspect_warn, NULL,
                                   err, sizeof(err));
     if (s == NULL) {
         fprintf(stderr, "f1-replay-inspect: %s\n", err);
@@ -132,7 +134,7 @@ main(int argc, char **argv)
 static int
 ngx_f1_replay_inspect_time(const char *arg, int32_t *t)
 {
-    if (ngx_f1_replay_parse_time_arg((unsigned char *) arg, strlen(arg), t)
+    if (ngx_f1_replay_time_parse_arg((unsigned char *) arg, strlen(arg), t)
         != 0)
     {
         fprintf(stderr, "bad time \"%s\": use HH:MM:SS[.mmm] or "
@@ -169,14 +171,14 @@ ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s, const char *mode,
     frame = mode != NULL && strcmp(mode, "--frame") == 0;
 
     if (frame) {
-        ngx_f1_replay_filter_all(&all);
+        ngx_f1_replay_frame_filter_all(&all);
         rc = ngx_f1_replay_frame_encode(s, 0, t, 0, &all, g);
 
     } else {
         yajl_gen_config(g, yajl_gen_beautify, 1);
 
-        rc = mode ? ngx_f1_replay_session_state(s, t, NULL, g)
-                  : ngx_f1_replay_session_summary(s, g);
+        rc = mode ? ngx_f1_replay_message_state(s, t, 0, g)
+                  : ngx_f1_replay_message_summary(s, g);
     }
 
     if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
@@ -201,27 +203,20 @@ static int
 ngx_f1_replay_inspect_timeline(ngx_f1_replay_session_t *s,
     unsigned long types)
 {
-    int                        rc;
-    size_t                     n, len;
-    yajl_gen                   g;
-    const unsigned char       *buf;
-    ngx_f1_replay_tl_event_t  *ev;
-
-    if (ngx_f1_replay_timeline_build(s, &ev, &n) != 0) {
-        fprintf(stderr, "f1-replay-inspect: out of memory\n");
-        return 1;
-    }
+    int                   rc;
+    size_t                len;
+    yajl_gen              g;
+    const unsigned char  *buf;
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
-        free(ev);
         return 1;
     }
 
     yajl_gen_config(g, yajl_gen_beautify, 1);
 
-    rc = ngx_f1_replay_timeline_json(s, ev, n, types, INT32_MIN, INT32_MAX,
-                                     0, g);
+    rc = ngx_f1_replay_message_timeline(s, types, INT32_MIN, INT32_MAX, 0,
+                                        g);
 
     if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
         fwrite(buf, 1, len, stdout);
@@ -232,7 +227,6 @@ ngx_f1_replay_inspect_timeline(ngx_f1_replay_session_t *s,
     }
 
     yajl_gen_free(g);
-    free(ev);
 
     return rc ? 1 : 0;
 }
@@ -254,7 +248,7 @@ ngx_f1_replay_inspect_bench(const char *dir, int runs)
     for (i = 0; i < runs; i++) {
         t0 = ngx_f1_replay_inspect_now();
 
-        s = ngx_f1_replay_loader_load(dir, NULL, NULL, err, sizeof(err));
+        s = ngx_f1_replay_archive_load(dir, NULL, NULL, err, sizeof(err));
         if (s == NULL) {
             fprintf(stderr, "f1-replay-inspect: %s\n", err);
             return 1;

@@ -37,16 +37,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_f1_replay_lines_t   ls;
     ngx_f1_replay_json_t   *v;
 
-    (void) ngx_f1_replay_parse_utc((const char *) data, size, &ms);
+    (void) ngx_f1_replay_time_parse_utc((const char *) data, size, &ms);
 
-    ngx_f1_replay_lines_init(&ls, data, size);
+    ngx_f1_replay_line_init(&ls, data, size);
 
     lineno = 0;
 
     for ( ;; ) {
         err[0] = '\0';
 
-        rc = ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err));
+        rc = ngx_f1_replay_line_next(&ls, &line, err, sizeof(err));
 
         if (rc == NGX_F1_REPLAY_LINE_DONE) {
             break;
@@ -76,12 +76,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                      sizeof(err));
         ngx_f1_replay_json_free(v);
 
-        (void) ngx_f1_replay_parse_utc((const char *) line.json,
+        (void) ngx_f1_replay_time_parse_utc((const char *) line.json,
                                        line.json_len, &ms);
 
         out = NULL;
 
-        if (ngx_f1_replay_decode_z(line.json, line.json_len, &out, &out_len,
+        if (ngx_f1_replay_line_decode_z(line.json, line.json_len, &out, &out_len,
                                    NGX_F1_REPLAY_FUZZ_MAX_OUT, err,
                                    sizeof(err))
             != 0)

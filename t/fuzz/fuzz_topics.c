@@ -10,6 +10,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "ngx_f1_replay_build.h"
 #include "ngx_f1_replay_loader.h"
 #include "ngx_f1_replay_session.h"
 
@@ -86,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    s = ngx_f1_replay_loader_build(ld, err, sizeof(err));
+    s = ngx_f1_replay_build_session(ld, err, sizeof(err));
     ngx_f1_replay_loader_destroy(ld);
 
     if (s == NULL) {
@@ -99,7 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     g = yajl_gen_alloc(NULL);
     if (g != NULL) {
-        if (ngx_f1_replay_session_summary(s, g) != 0
+        if (ngx_f1_replay_message_summary(s, g) != 0
             || yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
         {
             abort();
@@ -111,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     g = yajl_gen_alloc(NULL);
     if (g != NULL) {
-        if (ngx_f1_replay_session_state(s, s->end_ms, "state", g) != 0) {
+        if (ngx_f1_replay_message_state(s, s->end_ms, 1, g) != 0) {
             abort();
         }
 

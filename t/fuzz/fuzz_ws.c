@@ -14,8 +14,8 @@
 /*
  * The input, whole, is checked by the UTF-8 validator against a
  * reference written differently (code point intervals), fed whole, byte
- * by byte and in chunks; it is tried as a Sec-WebSocket-Key, and its
- * first 2 bytes as the code of a close frame, built and parsed back.
+ * by byte and in chunks; its first 2 bytes are the code of a close
+ * frame, built and parsed back.
  *
  * Then its first byte chooses max_message and the chunking, and the rest
  * is client frames, parsed whole and in chunks (each its own malloc'ed
@@ -44,7 +44,6 @@ static long ngx_f1_replay_fuzz_ref_utf8(const uint8_t *s, size_t n);
 static uint32_t ngx_f1_replay_fuzz_rand(uint32_t *r);
 static size_t ngx_f1_replay_fuzz_chunk(uint32_t *r);
 static void ngx_f1_replay_fuzz_utf8(const uint8_t *data, size_t size);
-static void ngx_f1_replay_fuzz_accept(const uint8_t *data, size_t size);
 static void ngx_f1_replay_fuzz_close(const uint8_t *data, size_t size);
 static void ngx_f1_replay_fuzz_hash(uint64_t *h, const void *p, size_t n);
 static void ngx_f1_replay_fuzz_check(ngx_f1_replay_ws_parser_t *p,
@@ -70,7 +69,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_f1_replay_fuzz_log_t  whole, chunked;
 
     ngx_f1_replay_fuzz_utf8(data, size);
-    ngx_f1_replay_fuzz_accept(data, size);
     ngx_f1_replay_fuzz_close(data, size);
 
     if (size == 0) {
@@ -225,10 +223,10 @@ ngx_f1_replay_fuzz_utf8(const uint8_t *data, size_t size)
     /* whole */
 
     memset(&u, 0, sizeof(ngx_f1_replay_utf8_t));
-    rc = ngx_f1_replay_utf8_feed(&u, data, size);
+    rc = ngx_f1_replay_ws_utf8_feed(&u, data, size);
 
     if ((rc == -1) != (ref >= 0)
-        || (rc == 0 && ngx_f1_replay_utf8_done(&u)
+        || (rc == 0 && ngx_f1_replay_ws_utf8_done(&u)
                        != (ref == NGX_F1_REPLAY_FUZZ_VALID))
         || (rc != 0 && rc != -1))
     {
@@ -241,13 +239,13 @@ ngx_f1_replay_fuzz_utf8(const uint8_t *data, size_t size)
     at = NGX_F1_REPLAY_FUZZ_VALID;
 
     for (i = 0; i < size; i++) {
-        if (ngx_f1_replay_utf8_feed(&u, data + i, 1) != 0) {
+        if (ngx_f1_replay_ws_utf8_feed(&u, data + i, 1) != 0) {
             at = (long) i;
             break;
         }
     }
 
-    if (at == NGX_F1_REPLAY_FUZZ_VALID && !ngx_f1_replay_utf8_done(&u)) {
+    if (at == NGX_F1_REPLAY_FUZZ_VALID && !ngx_f1_replay_ws_utf8_done(&u)) {
         at = NGX_F1_REPLAY_FUZZ_TRUNCATED;
     }
 
@@ -255,8 +253,8 @@ ngx_f1_replay_fuzz_utf8(const uint8_t *data, size_t size)
         abort();
     }
 
-    if (at >= 0 && (ngx_f1_replay_utf8_feed(&u, data, 0) != -1
-                    || ngx_f1_replay_utf8_done(&u)))
+    if (at >= 0 && (ngx_f1_replay_ws_utf8_feed(&u, data, 0) != -1
+                    || ngx_f1_replay_ws_utf8_done(&u)))
     {
         abort();
     }
@@ -271,38 +269,13 @@ ngx_f1_replay_fuzz_utf8(const uint8_t *data, size_t size)
         n = ngx_f1_replay_fuzz_chunk(&r);
         n = n < size - i ? n : size - i;
 
-        rc |= ngx_f1_replay_utf8_feed(&u, data + i, n);
+        rc |= ngx_f1_replay_ws_utf8_feed(&u, data + i, n);
     }
 
     if ((rc != 0) != (ref >= 0)
-        || (rc == 0 && ngx_f1_replay_utf8_done(&u)
+        || (rc == 0 && ngx_f1_replay_ws_utf8_done(&u)
                        != (ref == NGX_F1_REPLAY_FUZZ_VALID)))
     {
-        abort();
-    }
-}
-
-
-static void
-ngx_f1_replay_fuzz_accept(const uint8_t *data, size_t size)
-{
-    int   rc;
-    char  out[NGX_F1_REPLAY_WS_ACCEPT_LEN + 1];
-
-    memset(out, 'x', sizeof(out));
-
-    rc = ngx_f1_replay_ws_accept(data, size, out);
-
-    if (rc == 0) {
-        if (size != NGX_F1_REPLAY_WS_KEY_LEN
-            || strlen(out) != NGX_F1_REPLAY_WS_ACCEPT_LEN
-            || out[NGX_F1_REPLAY_WS_ACCEPT_LEN - 1] != '='
-            || data[22] != '=' || data[23] != '=')
-        {
-            abort();
-        }
-
-    } else if (rc != -1 || out[0] != '\0') {
         abort();
     }
 }

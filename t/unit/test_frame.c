@@ -59,7 +59,9 @@
 #include <yajl/yajl_tree.h>
 
 #include "ngx_f1_replay_frame.h"
+#include "ngx_f1_replay_build.h"
 #include "ngx_f1_replay_loader.h"
+#include "ngx_f1_replay_time.h"
 #include "unit.h"
 
 
@@ -238,7 +240,7 @@ ngx_f1_replay_test_z_line(ngx_f1_replay_test_buf_t *b, int32_t t,
     n = ngx_f1_replay_test_base64(raw, z.total_out, b64);
     deflateEnd(&z);
 
-    ngx_f1_replay_session_format_time(t, time, sizeof(time));
+    (void) ngx_f1_replay_time_format(t, time);
 
     ngx_f1_replay_test_append(b, time, strlen(time));
     ngx_f1_replay_test_append(b, "\"", 1);
@@ -391,7 +393,7 @@ ngx_f1_replay_test_session(int data)
         goto done;
     }
 
-    s = ngx_f1_replay_loader_build(ld, err, sizeof(err));
+    s = ngx_f1_replay_build_session(ld, err, sizeof(err));
     if (s == NULL) {
         printf("# %s\n", err);
     }
@@ -412,7 +414,7 @@ ngx_f1_replay_test_car_is(const ngx_f1_replay_session_t *s,
 {
     ngx_f1_replay_car_at_t  c;
 
-    ngx_f1_replay_car_at(s, d, t, &c);
+    ngx_f1_replay_frame_car_at(s, d, t, &c);
 
     if (c.src != src
         || !ngx_f1_replay_test_near(c.rpm, rpm)
@@ -442,7 +444,7 @@ ngx_f1_replay_test_pos_is(const ngx_f1_replay_session_t *s,
 {
     ngx_f1_replay_pos_at_t  p;
 
-    ngx_f1_replay_pos_at(s, d, t, &p);
+    ngx_f1_replay_frame_pos_at(s, d, t, &p);
 
     if (p.src != src
         || !ngx_f1_replay_test_near(p.x, x)
@@ -801,7 +803,7 @@ ngx_f1_replay_test_encode(const ngx_f1_replay_session_t *s)
     const unsigned char     *buf;
     ngx_f1_replay_filter_t   all;
 
-    ngx_f1_replay_filter_all(&all);
+    ngx_f1_replay_frame_filter_all(&all);
 
     /* the exact text, as documented at the top of ngx_f1_replay_frame.c */
 
@@ -1063,7 +1065,7 @@ ngx_f1_replay_test_filter(const ngx_f1_replay_session_t *s)
 
     free(out);
 
-    ngx_f1_replay_filter_all(&f);
+    ngx_f1_replay_frame_filter_all(&f);
 
     UNIT_CHECK(f.channels == NGX_F1_REPLAY_CH_ALL
                && ngx_f1_replay_filter_has(&f, 0u)
@@ -1092,7 +1094,7 @@ ngx_f1_replay_test_no_utc(void)
         return;
     }
 
-    ngx_f1_replay_filter_all(&all);
+    ngx_f1_replay_frame_filter_all(&all);
 
     out = ngx_f1_replay_test_frame(s, 3, 5000, 1.5, &all);
 
@@ -1137,7 +1139,7 @@ ngx_f1_replay_test_p(const ngx_f1_replay_session_t *s, int32_t t, size_t i)
     long long                r;
     ngx_f1_replay_filter_t   f;
 
-    ngx_f1_replay_filter_all(&f);
+    ngx_f1_replay_frame_filter_all(&f);
     f.format = NGX_F1_REPLAY_FORMAT_COMPACT;
 
     out = ngx_f1_replay_test_frame(s, 0, t, 0, &f);
@@ -1268,7 +1270,7 @@ ngx_f1_replay_test_same(const ngx_f1_replay_session_t *s, int32_t t,
     yajl_val                 j, c, cars, arrays;
     ngx_f1_replay_filter_t   f;
 
-    ngx_f1_replay_filter_all(&f);
+    ngx_f1_replay_frame_filter_all(&f);
     f.channels = channels;
 
     json = ngx_f1_replay_test_frame(s, 1, t, 2, &f);
@@ -1326,7 +1328,7 @@ ngx_f1_replay_test_compact(const ngx_f1_replay_session_t *s)
     yajl_val                 v;
     ngx_f1_replay_filter_t   f;
 
-    ngx_f1_replay_filter_all(&f);
+    ngx_f1_replay_frame_filter_all(&f);
     f.format = NGX_F1_REPLAY_FORMAT_COMPACT;
 
     /* the exact text, as documented at the top of ngx_f1_replay_frame.c */
@@ -1471,7 +1473,7 @@ ngx_f1_replay_test_compact(const ngx_f1_replay_session_t *s)
 
     free(out);
 
-    ngx_f1_replay_filter_all(&f);
+    ngx_f1_replay_frame_filter_all(&f);
 
     UNIT_CHECK(f.format == NGX_F1_REPLAY_FORMAT_JSON
                && NGX_F1_REPLAY_FORMAT_JSON == 0,
@@ -1594,7 +1596,7 @@ ngx_f1_replay_test_compact_both(void)
         return;
     }
 
-    ngx_f1_replay_filter_all(&f);
+    ngx_f1_replay_frame_filter_all(&f);
     f.format = NGX_F1_REPLAY_FORMAT_COMPACT;
 
     out = ngx_f1_replay_test_frame(s, 0, 10100, 0, &f);

@@ -18,7 +18,6 @@
 
 static int ngx_f1_replay_test_line(ngx_f1_replay_lines_t *ls,
     int32_t time_ms, const char *json, size_t lineno, int terminated);
-static int ngx_f1_replay_test_utc(const char *s, int64_t expect);
 static size_t ngx_f1_replay_test_deflate(const unsigned char *in,
     size_t len, unsigned char *out, size_t size);
 static size_t ngx_f1_replay_test_base64(const unsigned char *in,
@@ -30,8 +29,6 @@ static int ngx_f1_replay_test_decode(const char *z, size_t max_out,
 static int ngx_f1_replay_test_decode_error(const char *z, size_t max_out,
     const char *expect);
 static void ngx_f1_replay_test_lines(void);
-static void ngx_f1_replay_test_time(void);
-static void ngx_f1_replay_test_utcs(void);
 static void ngx_f1_replay_test_decode_z(void);
 
 
@@ -39,32 +36,7 @@ int
 main(void)
 {
     ngx_f1_replay_test_lines();
-    ngx_f1_replay_test_time();
-    ngx_f1_replay_test_utcs();
     ngx_f1_replay_test_decode_z();
-
-    /* session times given by users */
-
-    {
-        int32_t  ms;
-
-        UNIT_CHECK(ngx_f1_replay_parse_time_arg((u_char *) "00:45:00", 8,
-                                                &ms) == 0 && ms == 2700000,
-                   "time arg HH:MM:SS");
-        UNIT_CHECK(ngx_f1_replay_parse_time_arg((u_char *) "01:00:00.250",
-                                                12, &ms) == 0
-                   && ms == 3600250, "time arg HH:MM:SS.mmm");
-        UNIT_CHECK(ngx_f1_replay_parse_time_arg((u_char *) "3600000", 7, &ms)
-                   == 0 && ms == 3600000, "time arg milliseconds");
-        UNIT_CHECK(ngx_f1_replay_parse_time_arg((u_char *) "", 0, &ms) == -1
-                   && ngx_f1_replay_parse_time_arg((u_char *) "-5", 2, &ms)
-                      == -1
-                   && ngx_f1_replay_parse_time_arg((u_char *) "9999999999",
-                                                   10, &ms) == -1
-                   && ngx_f1_replay_parse_time_arg((u_char *) "00:61:00", 8,
-                                                   &ms) == -1,
-                   "time arg: empty, negative, too large, bad minutes");
-    }
 
     return UNIT_DONE();
 }
@@ -80,7 +52,7 @@ ngx_f1_replay_test_line(ngx_f1_replay_lines_t *ls, int32_t time_ms,
     char                  err[128];
     ngx_f1_replay_line_t  line;
 
-    rc = ngx_f1_replay_lines_next(ls, &line, err, sizeof(err));
+    rc = ngx_f1_replay_line_next(ls, &line, err, sizeof(err));
 
     if (rc != NGX_F1_REPLAY_LINE_OK
         || line.time_ms != time_ms
@@ -111,57 +83,57 @@ ngx_f1_replay_test_lines(void)
     s = "\xef\xbb\xbf" "00:00:01.000{\"a\":1}\r\n"
         "00:10:02.500\"x\"\r\n";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 1000, "{\"a\":1}", 1, 1),
                "BOM skipped, CRLF line 1");
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 602500, "\"x\"", 2, 1),
                "CRLF line 2");
-    UNIT_CHECK(ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err))
+    UNIT_CHECK(ngx_f1_replay_line_next(&ls, &line, err, sizeof(err))
                == NGX_F1_REPLAY_LINE_DONE, "done after the last line");
-    UNIT_CHECK(ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err))
+    UNIT_CHECK(ngx_f1_replay_line_next(&ls, &line, err, sizeof(err))
                == NGX_F1_REPLAY_LINE_DONE, "done stays done");
 
     s = "00:00:01.000{}\n00:00:02.000[]\n";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 1000, "{}", 1, 1),
                "LF line 1");
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 2000, "[]", 2, 1),
                "LF line 2");
-    UNIT_CHECK(ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err))
+    UNIT_CHECK(ngx_f1_replay_line_next(&ls, &line, err, sizeof(err))
                == NGX_F1_REPLAY_LINE_DONE, "LF done");
 
     s = "00:00:01.000{}\r\n00:00:02.000{\"a\":";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 1000, "{}", 1, 1),
                "line before a truncated one");
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 2000, "{\"a\":", 2, 0),
                "missing final newline: terminated = 0");
-    UNIT_CHECK(ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err))
+    UNIT_CHECK(ngx_f1_replay_line_next(&ls, &line, err, sizeof(err))
                == NGX_F1_REPLAY_LINE_DONE, "done after the truncated line");
 
     s = "00:00:01.000{}\r";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 1000, "{}", 1, 0),
                "cut between CR and LF: CR dropped, terminated = 0");
 
     s = "00:00:01.000{}\nxx:00:02.000{}\n00:00\n00:00:03.000{}";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 1000, "{}", 1, 1),
                "good line before a bad one");
 
     err[0] = '\0';
-    rc = ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err));
+    rc = ngx_f1_replay_line_next(&ls, &line, err, sizeof(err));
     UNIT_CHECK(rc == NGX_F1_REPLAY_LINE_BAD && line.lineno == 2
                && line.terminated == 1
                && strcmp(err, "bad time prefix \"xx:00:02.000\"") == 0,
                "bad time prefix: LINE_BAD with lineno and reason");
 
     err[0] = '\0';
-    rc = ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err));
+    rc = ngx_f1_replay_line_next(&ls, &line, err, sizeof(err));
     UNIT_CHECK(rc == NGX_F1_REPLAY_LINE_BAD && line.lineno == 3
                && strcmp(err, "bad time prefix \"00:00\"") == 0,
                "short line: LINE_BAD");
@@ -171,170 +143,44 @@ ngx_f1_replay_test_lines(void)
 
     s = "\x01\"\xff" "4567890123{}\n";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
-    rc = ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err));
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
+    rc = ngx_f1_replay_line_next(&ls, &line, err, sizeof(err));
     UNIT_CHECK(rc == NGX_F1_REPLAY_LINE_BAD
-               && strcmp(err, "bad time prefix \"???456789012\"") == 0,
-               "unprintable bytes in the reason are replaced");
+               && strcmp(err, "bad time prefix \"\\x01\\x22\\xff456789012\"")
+                  == 0,
+               "unprintable bytes in the reason are escaped");
 
     s = "\n\r\n00:00:01.000{}\n\n\r\n00:00:02.000[]\n\n";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 1000, "{}", 3, 1),
                "empty lines skipped, lineno counts them");
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 2000, "[]", 6, 1),
                "empty lines skipped between lines");
-    UNIT_CHECK(ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err))
+    UNIT_CHECK(ngx_f1_replay_line_next(&ls, &line, err, sizeof(err))
                == NGX_F1_REPLAY_LINE_DONE, "trailing empty lines: done");
 
     s = "00:00:01.000";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
     UNIT_CHECK(ngx_f1_replay_test_line(&ls, 1000, "", 1, 0),
                "time without JSON: empty json");
 
-    ngx_f1_replay_lines_init(&ls, NULL, 0);
-    UNIT_CHECK(ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err))
+    ngx_f1_replay_line_init(&ls, NULL, 0);
+    UNIT_CHECK(ngx_f1_replay_line_next(&ls, &line, err, sizeof(err))
                == NGX_F1_REPLAY_LINE_DONE, "empty buffer: done");
 
     s = "\xef\xbb\xbf";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
-    UNIT_CHECK(ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err))
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
+    UNIT_CHECK(ngx_f1_replay_line_next(&ls, &line, err, sizeof(err))
                == NGX_F1_REPLAY_LINE_DONE, "BOM only: done");
 
     s = "\xef\xbb";
 
-    ngx_f1_replay_lines_init(&ls, (const unsigned char *) s, strlen(s));
-    UNIT_CHECK(ngx_f1_replay_lines_next(&ls, &line, err, sizeof(err))
+    ngx_f1_replay_line_init(&ls, (const unsigned char *) s, strlen(s));
+    UNIT_CHECK(ngx_f1_replay_line_next(&ls, &line, err, sizeof(err))
                == NGX_F1_REPLAY_LINE_BAD, "partial BOM is a bad line");
-}
-
-
-static void
-ngx_f1_replay_test_time(void)
-{
-    size_t        i;
-    int32_t       ms;
-    const char   *s;
-
-    static const char  *bad[] = {
-        "00:60:00.000", "00:00:60.000", "0a:00:00.000", "00-00:00.000",
-        "00:00:00,000", "+1:00:00.000", " 1:00:00.000", "00:00:00.00a",
-        "00:00:00.-01", "00:0 :00.000"
-    };
-
-    s = "01:02:03.456";
-    UNIT_CHECK(ngx_f1_replay_parse_time((const unsigned char *) s, 12, &ms)
-               == 0 && ms == 3723456, "time 01:02:03.456");
-
-    s = "00:00:00.000";
-    UNIT_CHECK(ngx_f1_replay_parse_time((const unsigned char *) s, 12, &ms)
-               == 0 && ms == 0, "time zero");
-
-    s = "99:59:59.999";
-    UNIT_CHECK(ngx_f1_replay_parse_time((const unsigned char *) s, 12, &ms)
-               == 0 && ms == 359999999, "time 99:59:59.999");
-
-    s = "00:59:59.999";
-    UNIT_CHECK(ngx_f1_replay_parse_time((const unsigned char *) s, 12, &ms)
-               == 0 && ms == 3599999, "time 00:59:59.999");
-
-    s = "01:02:03.4567";
-    UNIT_CHECK(ngx_f1_replay_parse_time((const unsigned char *) s, 11, &ms)
-               == -1
-               && ngx_f1_replay_parse_time((const unsigned char *) s, 13,
-                                           &ms) == -1,
-               "time must be exactly 12 bytes");
-
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        ms = 7;
-
-        UNIT_CHECK(ngx_f1_replay_parse_time((const unsigned char *) bad[i],
-                                            12, &ms) == -1 && ms == 7,
-                   "malformed time rejected");
-    }
-}
-
-
-static int
-ngx_f1_replay_test_utc(const char *s, int64_t expect)
-{
-    int64_t  ms;
-
-    if (ngx_f1_replay_parse_utc(s, strlen(s), &ms) != 0 || ms != expect) {
-        printf("# %s\n", s);
-        return 0;
-    }
-
-    return 1;
-}
-
-
-static void
-ngx_f1_replay_test_utcs(void)
-{
-    size_t    i;
-    int64_t   ms;
-
-    static const char  *bad[] = {
-        "2025-08-31T13:00:00.1234567890Z", "2025-08-31T13:00:00.Z",
-        "2025-08-31T13:00:00.", "2025-08-31 13:00:00Z",
-        "2025-08-31T13:00:00ZZ", "2025-08-31T13:00:00Zx",
-        "2025-08-31T13:00:00+01:00", "2025-13-01T00:00:00Z",
-        "2025-00-01T00:00:00Z", "2025-01-00T00:00:00Z",
-        "2025-04-31T00:00:00Z", "2023-02-29T00:00:00Z",
-        "1900-02-29T00:00:00Z", "2025-08-31T24:00:00Z",
-        "2025-08-31T13:60:00Z", "2025-08-31T13:00:60Z",
-        "2025-08-31T13:00", "2025-8-31T13:00:00Z", "", "Z",
-        "2025-08-31t13:00:00z", "+025-08-31T13:00:00Z"
-    };
-
-    UNIT_CHECK(ngx_f1_replay_test_utc("1970-01-01T00:00:00Z", 0),
-               "utc epoch");
-    UNIT_CHECK(ngx_f1_replay_test_utc("2025-08-31T13:00:00.1230000Z",
-                                      1756645200123),
-               "utc with 7 fractional digits");
-    UNIT_CHECK(ngx_f1_replay_test_utc("2025-08-31T13:00:00.1239999Z",
-                                      1756645200123),
-               "utc fraction is truncated to ms");
-    UNIT_CHECK(ngx_f1_replay_test_utc("2025-08-31T13:00:00.123456789",
-                                      1756645200123),
-               "utc with 9 fractional digits and no Z");
-    UNIT_CHECK(ngx_f1_replay_test_utc("2018-04-29T12:07:10",
-                                      1525003630000),
-               "utc without fraction or zone");
-    UNIT_CHECK(ngx_f1_replay_test_utc("2018-04-29T12:07:10.5Z",
-                                      1525003630500),
-               "utc with 1 fractional digit");
-    UNIT_CHECK(ngx_f1_replay_test_utc("2018-04-29T12:07:10.05",
-                                      1525003630050),
-               "utc with 2 fractional digits");
-    UNIT_CHECK(ngx_f1_replay_test_utc("2024-02-29T00:00:00Z",
-                                      1709164800000),
-               "utc leap day");
-    UNIT_CHECK(ngx_f1_replay_test_utc("2000-02-29T23:59:59Z",
-                                      951868799000),
-               "utc leap day of a 400-year");
-    UNIT_CHECK(ngx_f1_replay_test_utc("1969-12-31T23:59:59.999Z", -1),
-               "utc before the epoch");
-    UNIT_CHECK(ngx_f1_replay_test_utc("0000-03-01T00:00:00Z",
-                                      -719468LL * 86400000),
-               "utc year 0");
-    UNIT_CHECK(ngx_f1_replay_test_utc("9999-12-31T23:59:59Z",
-                                      253402300799000LL),
-               "utc year 9999");
-
-    UNIT_CHECK(ngx_f1_replay_parse_utc("2018-04-29T12:07:10Zjunk", 20, &ms)
-               == 0 && ms == 1525003630000,
-               "utc reads only len bytes");
-
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        ms = 7;
-
-        UNIT_CHECK(ngx_f1_replay_parse_utc(bad[i], strlen(bad[i]), &ms)
-                   == -1 && ms == 7, "malformed utc rejected");
-    }
 }
 
 
@@ -462,7 +308,7 @@ ngx_f1_replay_test_decode(const char *z, size_t max_out, const char *expect,
     err[0] = '\0';
     out = NULL;
 
-    rc = ngx_f1_replay_decode_z((const unsigned char *) z, strlen(z), &out,
+    rc = ngx_f1_replay_line_decode_z((const unsigned char *) z, strlen(z), &out,
                                 &len, max_out, err, sizeof(err));
     if (rc != 0) {
         printf("# %s\n", err);
@@ -491,7 +337,7 @@ ngx_f1_replay_test_decode_error(const char *z, size_t max_out,
     out = NULL;
     len = 0;
 
-    rc = ngx_f1_replay_decode_z((const unsigned char *) z, strlen(z), &out,
+    rc = ngx_f1_replay_line_decode_z((const unsigned char *) z, strlen(z), &out,
                                 &len, max_out, err, sizeof(err));
     if (rc != -1 || out != NULL || len != 0
         || strncmp(err, expect, strlen(expect)) != 0)

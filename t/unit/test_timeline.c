@@ -54,12 +54,14 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "ngx_f1_replay_build.h"
 #include "ngx_f1_replay_loader.h"
+#include "ngx_f1_replay_message.h"
 #include "ngx_f1_replay_timeline.h"
 #include "unit.h"
 
 
-#define NGX_F1_REPLAY_TEST_ALL  ((1UL << NGX_F1_REPLAY_TL_N) - 1)
+#define NGX_F1_REPLAY_TEST_ALL  ((1UL << NGX_F1_REPLAY_EV_N) - 1)
 
 #define ngx_f1_replay_test_ms(h, m, s, ms)                                    \
     ((((h) * 60 + (m)) * 60 + (s)) * 1000 + (ms))
@@ -73,22 +75,22 @@ typedef struct {
 
 static ngx_f1_replay_session_t *ngx_f1_replay_test_session(
     const ngx_f1_replay_test_topic_t *topics);
-static const ngx_f1_replay_tl_event_t *ngx_f1_replay_test_nth(
-    const ngx_f1_replay_tl_event_t *ev, size_t n, unsigned type, size_t i);
-static size_t ngx_f1_replay_test_count(const ngx_f1_replay_tl_event_t *ev,
+static const ngx_f1_replay_event_t *ngx_f1_replay_test_nth(
+    const ngx_f1_replay_event_t *ev, size_t n, unsigned type, size_t i);
+static size_t ngx_f1_replay_test_count(const ngx_f1_replay_event_t *ev,
     size_t n, unsigned type);
-static int ngx_f1_replay_test_is(const ngx_f1_replay_tl_event_t *e,
+static int ngx_f1_replay_test_is(const ngx_f1_replay_event_t *e,
     int32_t t, int32_t end, unsigned driver, unsigned compound);
 static void ngx_f1_replay_test_types(void);
 static void ngx_f1_replay_test_stints(void);
-static void ngx_f1_replay_test_periods(const ngx_f1_replay_tl_event_t *ev,
+static void ngx_f1_replay_test_periods(const ngx_f1_replay_event_t *ev,
     size_t n);
-static void ngx_f1_replay_test_others(const ngx_f1_replay_tl_event_t *ev,
+static void ngx_f1_replay_test_others(const ngx_f1_replay_event_t *ev,
     size_t n);
 static const char *ngx_f1_replay_test_str(yajl_val v, const char *key);
 static long long ngx_f1_replay_test_int(yajl_val v, const char *key);
 static void ngx_f1_replay_test_json(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_tl_event_t *ev, size_t n);
+    const ngx_f1_replay_event_t *ev, size_t n);
 static void ngx_f1_replay_test_overtakes(void);
 
 
@@ -349,7 +351,7 @@ ngx_f1_replay_test_session(const ngx_f1_replay_test_topic_t *topics)
         }
     }
 
-    s = ngx_f1_replay_loader_build(ld, err, sizeof(err));
+    s = ngx_f1_replay_build_session(ld, err, sizeof(err));
     if (s == NULL) {
         printf("# %s\n", err);
     }
@@ -364,8 +366,8 @@ done:
 
 /* the i-th event (from 0) of a type, or NULL */
 
-static const ngx_f1_replay_tl_event_t *
-ngx_f1_replay_test_nth(const ngx_f1_replay_tl_event_t *ev, size_t n,
+static const ngx_f1_replay_event_t *
+ngx_f1_replay_test_nth(const ngx_f1_replay_event_t *ev, size_t n,
     unsigned type, size_t i)
 {
     size_t  k;
@@ -381,7 +383,7 @@ ngx_f1_replay_test_nth(const ngx_f1_replay_tl_event_t *ev, size_t n,
 
 
 static size_t
-ngx_f1_replay_test_count(const ngx_f1_replay_tl_event_t *ev, size_t n,
+ngx_f1_replay_test_count(const ngx_f1_replay_event_t *ev, size_t n,
     unsigned type)
 {
     size_t  k, count;
@@ -397,7 +399,7 @@ ngx_f1_replay_test_count(const ngx_f1_replay_tl_event_t *ev, size_t n,
 
 
 static int
-ngx_f1_replay_test_is(const ngx_f1_replay_tl_event_t *e, int32_t t,
+ngx_f1_replay_test_is(const ngx_f1_replay_event_t *e, int32_t t,
     int32_t end, unsigned driver, unsigned compound)
 {
     return e != NULL && e->t == t && e->end == end && e->driver == driver
@@ -413,11 +415,11 @@ ngx_f1_replay_test_types(void)
     long      all;
     unsigned  type;
 
-    all = (1L << NGX_F1_REPLAY_TL_N) - 1;
+    all = (1L << NGX_F1_REPLAY_EV_N) - 1;
 
     UNIT_CHECK(ngx_f1_replay_timeline_types("pit_stop,safety_car", 19)
-               == ((1L << NGX_F1_REPLAY_TL_PIT_STOP)
-                   | (1L << NGX_F1_REPLAY_TL_SAFETY_CAR)),
+               == ((1L << NGX_F1_REPLAY_EV_PIT_STOP)
+                   | (1L << NGX_F1_REPLAY_EV_SAFETY_CAR)),
                "types: \"pit_stop,safety_car\"");
     UNIT_CHECK(ngx_f1_replay_timeline_types("", 0) == all,
                "types: empty list is all");
@@ -431,17 +433,17 @@ ngx_f1_replay_test_types(void)
                && ngx_f1_replay_timeline_types("pit_stops", 9) == -1,
                "types: names are exact");
     UNIT_CHECK(ngx_f1_replay_timeline_types("lap,lapx", 3)
-               == 1L << NGX_F1_REPLAY_TL_LAP,
+               == 1L << NGX_F1_REPLAY_EV_LAP,
                "types: only len bytes are read");
 
     ok = 1;
 
-    for (type = 0; type < NGX_F1_REPLAY_TL_N; type++) {
+    for (type = 0; type < NGX_F1_REPLAY_EV_N; type++) {
         snprintf(name, sizeof(name), "start,%s",
                  ngx_f1_replay_timeline_type_name(type));
 
         if (ngx_f1_replay_timeline_types(name, strlen(name))
-            != ((1L << type) | 1L << NGX_F1_REPLAY_TL_START))
+            != ((1L << type) | 1L << NGX_F1_REPLAY_EV_START))
         {
             ok = 0;
         }
@@ -449,12 +451,12 @@ ngx_f1_replay_test_types(void)
 
     UNIT_CHECK(ok, "types: every name parses to its own bit");
     UNIT_CHECK(strcmp(ngx_f1_replay_timeline_type_name(
-                          NGX_F1_REPLAY_TL_PIT_STOP), "pit_stop") == 0
+                          NGX_F1_REPLAY_EV_PIT_STOP), "pit_stop") == 0
                && strcmp(ngx_f1_replay_timeline_type_name(
-                             NGX_F1_REPLAY_TL_VSC), "vsc") == 0
+                             NGX_F1_REPLAY_EV_VSC), "vsc") == 0
                && strcmp(ngx_f1_replay_timeline_type_name(
-                             NGX_F1_REPLAY_TL_FINISH), "finish") == 0
-               && ngx_f1_replay_timeline_type_name(NGX_F1_REPLAY_TL_N)
+                             NGX_F1_REPLAY_EV_FINISH), "finish") == 0
+               && ngx_f1_replay_timeline_type_name(NGX_F1_REPLAY_EV_N)
                   == NULL,
                "type names");
 }
@@ -466,7 +468,7 @@ ngx_f1_replay_test_stints(void)
     int                        sorted;
     size_t                     n, k;
     ngx_f1_replay_session_t   *s;
-    ngx_f1_replay_tl_event_t  *ev;
+    ngx_f1_replay_event_t  *ev;
 
     s = ngx_f1_replay_test_session(ngx_f1_replay_test_stint_topics);
 
@@ -496,32 +498,32 @@ ngx_f1_replay_test_stints(void)
 
     /* stints: every new one, drive-throughs included */
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_STINT) == 6,
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_STINT) == 6,
                "six new stints");
     UNIT_CHECK(ngx_f1_replay_test_is(
-                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_STINT, 1),
+                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_STINT, 1),
                    ngx_f1_replay_test_ms(0, 5, 20, 0), NGX_F1_REPLAY_NO_TIME,
                    2, NGX_F1_REPLAY_COMPOUND_SOFT)
-               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_STINT, 1)
+               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_STINT, 1)
                       ->value == 1,
                "BBB's drive-through is a stint, at its first sight");
 
     /* pit stops: real tyre changes only */
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_PIT_STOP)
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_PIT_STOP)
                == 4, "four pit stops");
     UNIT_CHECK(ngx_f1_replay_test_is(
-                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP,
+                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_PIT_STOP,
                                           0),
                    ngx_f1_replay_test_ms(0, 3, 40, 0),
                    ngx_f1_replay_test_ms(0, 4, 0, 0), 1,
                    NGX_F1_REPLAY_COMPOUND_HARD),
                "compound change: a stop from pit entry to pit exit");
-    UNIT_CHECK(ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP, 0)
+    UNIT_CHECK(ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_PIT_STOP, 0)
                    ->lap == 2,
                "... on the leader's lap 2");
     UNIT_CHECK(ngx_f1_replay_test_is(
-                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP,
+                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_PIT_STOP,
                                           1),
                    ngx_f1_replay_test_ms(0, 5, 10, 0),
                    ngx_f1_replay_test_ms(0, 5, 30, 0), 3,
@@ -529,17 +531,17 @@ ngx_f1_replay_test_stints(void)
                "same compound, another used set (age 2, was 4): a stop; "
                "same compound, same used set (BBB): not one");
     UNIT_CHECK(ngx_f1_replay_test_is(
-                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP,
+                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_PIT_STOP,
                                           2),
                    ngx_f1_replay_test_ms(0, 7, 2, 0),
                    ngx_f1_replay_test_ms(0, 7, 20, 0), 4,
                    NGX_F1_REPLAY_COMPOUND_HARD)
-               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP, 2)
+               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_PIT_STOP, 2)
                       ->value == 2,
                "TyresNotChanged \"1\" on a new compound: not a stop; InPit "
                "2 s after the stint is its entry");
     UNIT_CHECK(ngx_f1_replay_test_is(
-                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_PIT_STOP,
+                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_PIT_STOP,
                                           3),
                    ngx_f1_replay_test_ms(0, 8, 10, 0),
                    NGX_F1_REPLAY_NO_TIME, 3, NGX_F1_REPLAY_COMPOUND_MEDIUM),
@@ -556,38 +558,38 @@ ngx_f1_replay_test_stints(void)
 
 
 static void
-ngx_f1_replay_test_periods(const ngx_f1_replay_tl_event_t *ev, size_t n)
+ngx_f1_replay_test_periods(const ngx_f1_replay_event_t *ev, size_t n)
 {
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_SAFETY_CAR)
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_SAFETY_CAR)
                == 2
-               && ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_VSC) == 2
-               && ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_RED_FLAG)
+               && ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_VSC) == 2
+               && ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_RED_FLAG)
                   == 1,
                "two SC, two VSC, one red-flag periods");
     UNIT_CHECK(ngx_f1_replay_test_is(
                    ngx_f1_replay_test_nth(ev, n,
-                                          NGX_F1_REPLAY_TL_SAFETY_CAR, 0),
+                                          NGX_F1_REPLAY_EV_SAFETY_CAR, 0),
                    ngx_f1_replay_test_ms(0, 3, 0, 0),
                    ngx_f1_replay_test_ms(0, 4, 0, 500), 0, 0),
                "SC: from deployed to all clear, to the ms");
     UNIT_CHECK(ngx_f1_replay_test_is(
-                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_VSC, 0),
+                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_VSC, 0),
                    ngx_f1_replay_test_ms(0, 5, 0, 0),
                    ngx_f1_replay_test_ms(0, 5, 40, 0), 0, 0),
                "VSC: deployed and ending are one period");
     UNIT_CHECK(ngx_f1_replay_test_is(
-                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_RED_FLAG,
+                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_RED_FLAG,
                                           0),
                    ngx_f1_replay_test_ms(0, 6, 0, 0),
                    ngx_f1_replay_test_ms(0, 6, 30, 0), 0, 0),
                "red flag period");
     UNIT_CHECK(ngx_f1_replay_test_is(
                    ngx_f1_replay_test_nth(ev, n,
-                                          NGX_F1_REPLAY_TL_SAFETY_CAR, 1),
+                                          NGX_F1_REPLAY_EV_SAFETY_CAR, 1),
                    ngx_f1_replay_test_ms(0, 7, 0, 0),
                    ngx_f1_replay_test_ms(0, 7, 30, 0), 0, 0)
                && ngx_f1_replay_test_is(
-                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_VSC, 1),
+                   ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_VSC, 1),
                    ngx_f1_replay_test_ms(0, 7, 30, 0),
                    NGX_F1_REPLAY_NO_TIME, 0, 0),
                "SC turned VSC: the SC ends as the VSC begins; a VSC never "
@@ -596,52 +598,52 @@ ngx_f1_replay_test_periods(const ngx_f1_replay_tl_event_t *ev, size_t n)
 
 
 static void
-ngx_f1_replay_test_others(const ngx_f1_replay_tl_event_t *ev, size_t n)
+ngx_f1_replay_test_others(const ngx_f1_replay_event_t *ev, size_t n)
 {
-    const ngx_f1_replay_tl_event_t  *e;
+    const ngx_f1_replay_event_t  *e;
 
-    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_START, 0);
+    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_START, 0);
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_START) == 1
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_START) == 1
                && e->t == ngx_f1_replay_test_ms(0, 1, 0, 0),
                "start at lights-out");
 
-    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_LAP, 0);
+    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_LAP, 0);
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_LAP) == 2
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_LAP) == 2
                && e->t == ngx_f1_replay_test_ms(0, 1, 0, 0) && e->lap == 1
-               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_LAP, 1)->t
+               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_LAP, 1)->t
                   == ngx_f1_replay_test_ms(0, 2, 30, 0),
                "laps: lap 1 at lights-out (not at the snapshot), lap 2");
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_FASTEST_LAP)
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_FASTEST_LAP)
                == 3
-               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_FASTEST_LAP,
+               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_FASTEST_LAP,
                                          0)->value == 90000
-               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_FASTEST_LAP,
+               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_FASTEST_LAP,
                                          1)->driver == 2
-               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_FASTEST_LAP,
+               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_FASTEST_LAP,
                                          2)->value == 75000
-               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_FASTEST_LAP,
+               && ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_FASTEST_LAP,
                                          2)->lap == 2,
                "fastest laps: 1:30.000, 1:29.500 (an equal time is not "
                "new), the 1:15.000 in-lap");
 
-    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_RACE_CONTROL, 1);
+    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_RACE_CONTROL, 1);
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_RACE_CONTROL)
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_RACE_CONTROL)
                == 2
                && e->value == 1 && e->t == ngx_f1_replay_test_ms(0, 6, 0, 0),
                "race control: one event a message, by index");
 
-    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_FINISH, 0);
+    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_FINISH, 0);
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_FINISH) == 1
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_FINISH) == 1
                && e->t == ngx_f1_replay_test_ms(0, 9, 0, 0)
                && e->driver == 1,
                "finish: at \"Finished\", the first car to do the distance");
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_OVERTAKE)
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_OVERTAKE)
                == 0, "no position changes, no overtakes");
 }
 
@@ -677,7 +679,7 @@ ngx_f1_replay_test_int(yajl_val v, const char *key)
 
 static void
 ngx_f1_replay_test_json(const ngx_f1_replay_session_t *s,
-    const ngx_f1_replay_tl_event_t *ev, size_t n)
+    const ngx_f1_replay_event_t *ev, size_t n)
 {
     char                  err[256];
     size_t                len;
@@ -696,8 +698,8 @@ ngx_f1_replay_test_json(const ngx_f1_replay_session_t *s,
 
     /* pit stops from 00:05:00 on, at most 2 of the 3 */
 
-    UNIT_CHECK(ngx_f1_replay_timeline_json(s, ev, n,
-                   1UL << NGX_F1_REPLAY_TL_PIT_STOP,
+    UNIT_CHECK(ngx_f1_replay_message_timeline(s,
+                   1UL << NGX_F1_REPLAY_EV_PIT_STOP,
                    ngx_f1_replay_test_ms(0, 5, 0, 0), INT32_MAX, 2, g)
                == 0, "JSON generated");
 
@@ -723,14 +725,14 @@ ngx_f1_replay_test_json(const ngx_f1_replay_session_t *s,
         id = e ? ngx_f1_replay_test_int(e, "id") : -1;
 
         UNIT_CHECK(e != NULL
-                   && strcmp(ngx_f1_replay_test_str(e, "type"), "pit_stop")
+                   && strcmp(ngx_f1_replay_test_str(e, "event"), "pit_stop")
                       == 0
-                   && strcmp(ngx_f1_replay_test_str(e, "t"), "00:05:10.000")
-                      == 0
-                   && ngx_f1_replay_test_int(e, "t_ms") == 310000
-                   && strcmp(ngx_f1_replay_test_str(e, "end"),
+                   && strcmp(ngx_f1_replay_test_str(e, "time"),
+                             "00:05:10.000") == 0
+                   && ngx_f1_replay_test_int(e, "t") == 310000
+                   && strcmp(ngx_f1_replay_test_str(e, "end_time"),
                              "00:05:30.000") == 0
-                   && ngx_f1_replay_test_int(e, "end_ms") == 330000
+                   && ngx_f1_replay_test_int(e, "end") == 330000
                    && ngx_f1_replay_test_int(e, "driver") == 3
                    && strcmp(ngx_f1_replay_test_str(e, "tla"), "CCC") == 0
                    && strcmp(ngx_f1_replay_test_str(e, "compound"), "SOFT")
@@ -750,8 +752,8 @@ ngx_f1_replay_test_overtakes(void)
 {
     size_t                           n;
     ngx_f1_replay_session_t         *s;
-    ngx_f1_replay_tl_event_t        *ev;
-    const ngx_f1_replay_tl_event_t  *e;
+    ngx_f1_replay_event_t        *ev;
+    const ngx_f1_replay_event_t  *e;
 
     s = ngx_f1_replay_test_session(ngx_f1_replay_test_pass_topics);
 
@@ -764,25 +766,25 @@ ngx_f1_replay_test_overtakes(void)
     UNIT_CHECK(ngx_f1_replay_timeline_build(s, &ev, &n) == 0,
                "overtakes session: timeline built");
 
-    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_TL_OVERTAKE)
+    UNIT_CHECK(ngx_f1_replay_test_count(ev, n, NGX_F1_REPLAY_EV_OVERTAKE)
                == 3,
                "three overtakes: none before lights-out, under the red "
                "flag, by a pit stop, on a pit exit lap, of a car on its "
                "in-lap or by a retirement");
 
-    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_OVERTAKE, 0);
+    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_OVERTAKE, 0);
 
     UNIT_CHECK(e && e->t == ngx_f1_replay_test_ms(0, 2, 31, 0)
                && e->driver == 3 && e->other == 2 && e->value == 2,
                "CCC passes BBB for P2 on track");
 
-    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_OVERTAKE, 1);
+    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_OVERTAKE, 1);
 
     UNIT_CHECK(e && e->t == ngx_f1_replay_test_ms(0, 3, 0, 0)
                && e->driver == 1 && e->other == 3 && e->value == 1,
                "AAA passes CCC for P1 as the red flag is withdrawn");
 
-    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_TL_OVERTAKE, 2);
+    e = ngx_f1_replay_test_nth(ev, n, NGX_F1_REPLAY_EV_OVERTAKE, 2);
 
     UNIT_CHECK(e && e->t == ngx_f1_replay_test_ms(0, 7, 3, 0)
                && e->driver == 2 && e->other == 4 && e->value == 3,

@@ -52,7 +52,6 @@ static int ngx_f1_replay_test_parse(size_t max_message, const char *expect);
 static int ngx_f1_replay_test_utf8_one(const ngx_f1_replay_test_utf8_t *t);
 static void ngx_f1_replay_test_utf8(void);
 static void ngx_f1_replay_test_close_codes(void);
-static void ngx_f1_replay_test_accept(void);
 static void ngx_f1_replay_test_header(void);
 static void ngx_f1_replay_test_frames(void);
 static void ngx_f1_replay_test_fragments(void);
@@ -84,7 +83,6 @@ main(void)
 
     ngx_f1_replay_test_utf8();
     ngx_f1_replay_test_close_codes();
-    ngx_f1_replay_test_accept();
     ngx_f1_replay_test_header();
     ngx_f1_replay_test_frames();
     ngx_f1_replay_test_fragments();
@@ -365,9 +363,9 @@ ngx_f1_replay_test_utf8_one(const ngx_f1_replay_test_utf8_t *t)
     s = (const unsigned char *) t->bytes;
 
     memset(&u, 0, sizeof(ngx_f1_replay_utf8_t));
-    rc = ngx_f1_replay_utf8_feed(&u, s, t->len);
+    rc = ngx_f1_replay_ws_utf8_feed(&u, s, t->len);
 
-    whole = (rc != 0) ? 0 : (ngx_f1_replay_utf8_done(&u) ? -1 : -2);
+    whole = (rc != 0) ? 0 : (ngx_f1_replay_ws_utf8_done(&u) ? -1 : -2);
 
     if ((t->fail_at >= 0 && whole != 0) || (t->fail_at < 0
                                             && whole != t->fail_at))
@@ -380,13 +378,13 @@ ngx_f1_replay_test_utf8_one(const ngx_f1_replay_test_utf8_t *t)
     at = -1;
 
     for (i = 0; i < t->len; i++) {
-        if (ngx_f1_replay_utf8_feed(&u, s + i, 1) != 0) {
+        if (ngx_f1_replay_ws_utf8_feed(&u, s + i, 1) != 0) {
             at = (int) i;
             break;
         }
     }
 
-    if (at < 0 && !ngx_f1_replay_utf8_done(&u)) {
+    if (at < 0 && !ngx_f1_replay_ws_utf8_done(&u)) {
         at = -2;
     }
 
@@ -397,11 +395,11 @@ ngx_f1_replay_test_utf8_one(const ngx_f1_replay_test_utf8_t *t)
 
     /* invalid stays invalid */
 
-    if (at >= 0 && (ngx_f1_replay_utf8_feed(&u, (const unsigned char *) "a",
+    if (at >= 0 && (ngx_f1_replay_ws_utf8_feed(&u, (const unsigned char *) "a",
                                              1)
                     != -1
-                    || ngx_f1_replay_utf8_feed(&u, s, 0) != -1
-                    || ngx_f1_replay_utf8_done(&u)))
+                    || ngx_f1_replay_ws_utf8_feed(&u, s, 0) != -1
+                    || ngx_f1_replay_ws_utf8_done(&u)))
     {
         printf("# not sticky\n");
         return 0;
@@ -410,11 +408,11 @@ ngx_f1_replay_test_utf8_one(const ngx_f1_replay_test_utf8_t *t)
     for (k = 0; k <= t->len; k++) {
         memset(&u, 0, sizeof(ngx_f1_replay_utf8_t));
 
-        rc = ngx_f1_replay_utf8_feed(&u, s, k);
-        rc |= ngx_f1_replay_utf8_feed(&u, s + k, t->len - k);
+        rc = ngx_f1_replay_ws_utf8_feed(&u, s, k);
+        rc |= ngx_f1_replay_ws_utf8_feed(&u, s + k, t->len - k);
 
         if ((rc != 0) != (t->fail_at >= 0)
-            || (rc == 0 && ngx_f1_replay_utf8_done(&u) != (t->fail_at == -1)))
+            || (rc == 0 && ngx_f1_replay_ws_utf8_done(&u) != (t->fail_at == -1)))
         {
             printf("# split at %zu\n", k);
             return 0;
@@ -514,10 +512,10 @@ ngx_f1_replay_test_utf8(void)
 
         memset(&u, 0, sizeof(ngx_f1_replay_utf8_t));
 
-        if (ngx_f1_replay_utf8_feed(&u, buf, 2)
+        if (ngx_f1_replay_ws_utf8_feed(&u, buf, 2)
             != ((i >= 0x80 && i < 0xc2) || i >= 0xf5 ? -1 : 0)
-            || (i < 0x80 && !ngx_f1_replay_utf8_done(&u))
-            || (i >= 0xc2 && i < 0xf5 && ngx_f1_replay_utf8_done(&u)))
+            || (i < 0x80 && !ngx_f1_replay_ws_utf8_done(&u))
+            || (i >= 0xc2 && i < 0xf5 && ngx_f1_replay_ws_utf8_done(&u)))
         {
             printf("# byte %02zx\n", i);
             ok = 0;
@@ -529,7 +527,7 @@ ngx_f1_replay_test_utf8(void)
     /* a zeroed state is the start */
 
     memset(&u, 0, sizeof(ngx_f1_replay_utf8_t));
-    UNIT_CHECK(ngx_f1_replay_utf8_done(&u), "utf8 zero state is done");
+    UNIT_CHECK(ngx_f1_replay_ws_utf8_done(&u), "utf8 zero state is done");
 }
 
 
@@ -572,79 +570,6 @@ ngx_f1_replay_test_close_codes(void)
                && !ngx_f1_replay_ws_close_code_valid(65535),
                "close codes 0, 999, 1004-1006, 1015, 1016, 2999, 5000, "
                "65535 invalid");
-}
-
-
-static void
-ngx_f1_replay_test_accept(void)
-{
-    int          ok;
-    char         out[NGX_F1_REPLAY_WS_ACCEPT_LEN + 1];
-    size_t       i;
-    const char  *key;
-
-    static const char  *bad[] = {
-        "",
-        "dGhlIHNhbXBsZSBub25jZQ=",
-        "dGhlIHNhbXBsZSBub25jZQ===",
-        "dGhlIHNhbXBsZSBub25jZQ",
-        "dGhlIHNhbXBsZSBub25jZSAx",
-        "dGhlIHNhbXBsZSBub25jZSAxMjM0",
-        " dGhlIHNhbXBsZSBub25jZQ=",
-        "dGhlIHNhbXBsZSBub25jZQ= ",
-        "dGhlIHNhbXBsZSBub25j*Q==",
-        "dGhlIHNhbXBsZSBub25jZ===",
-        "dGhlIHNhbXBsZSBub25-ZQ==",
-        "dGhlIHNhbXBsZSBub25_ZQ==",
-        "dGhlIHNhbXBsZS\xc3\xa9ub25jZQ=="
-    };
-
-    key = "dGhlIHNhbXBsZSBub25jZQ==";
-    memset(out, 'x', sizeof(out));
-    UNIT_CHECK(ngx_f1_replay_ws_accept((const unsigned char *) key, 24, out)
-               == 0
-               && strcmp(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") == 0,
-               "accept of the RFC 6455 example key");
-
-    key = "x3JJHMbDL1EzLkh9GBhXDw==";
-    UNIT_CHECK(ngx_f1_replay_ws_accept((const unsigned char *) key, 24, out)
-               == 0
-               && strcmp(out, "HSmrc0sMlYUkAGmm5OPpG2HaGWk=") == 0,
-               "accept of a second key");
-
-    key = "dGhlIHNhbXBsZSBub25jZR==";
-    UNIT_CHECK(ngx_f1_replay_ws_accept((const unsigned char *) key, 24, out)
-               == 0
-               && strcmp(out, "Zgw8jYXtqX5qJr7MJ1Q/MqzeSRI=") == 0,
-               "accept hashes the key as sent (nonzero padding bits)");
-
-    key = "dGhlIHNhbXBsZSBub25jZQ==junk";
-    UNIT_CHECK(ngx_f1_replay_ws_accept((const unsigned char *) key, 24, out)
-               == 0
-               && strcmp(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") == 0,
-               "accept reads only len bytes");
-
-    ok = 1;
-
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        memset(out, 'x', sizeof(out));
-
-        if (ngx_f1_replay_ws_accept((const unsigned char *) bad[i],
-                                    strlen(bad[i]), out)
-            != -1
-            || out[0] != '\0')
-        {
-            printf("# key \"%s\" accepted\n", bad[i]);
-            ok = 0;
-        }
-    }
-
-    UNIT_CHECK(ok, "accept rejects keys that are not 16 bytes of base64");
-
-    key = "dGhlIHNhbXBsZSBub25jZQ==";
-    UNIT_CHECK(ngx_f1_replay_ws_accept((const unsigned char *) key, 23, out)
-               == -1,
-               "accept rejects a key of 23 bytes");
 }
 
 

@@ -1,0 +1,349 @@
+
+/*
+ * Copyright (C) ngx_f1_replay_module developers
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_f1_replay_archive.h"
+#include "ngx_f1_replay_time.h"
+#include "ngx_f1_replay_zone.h"
+
+
+typedef struct {
+    ngx_log_t                     *log;
+    ngx_str_t                     *name;
+} ngx_f1_replay_zone_warn_t;
+
+
+static ngx_int_t ngx_f1_replay_zone_block(ngx_f1_replay_session_conf_t *ctx,
+    ngx_shm_zone_t *shm_zone);
+static ngx_int_t ngx_f1_replay_zone_clock(ngx_f1_replay_session_conf_t *ctx,
+    ngx_slab_pool_t *shpool, ngx_log_t *log, ngx_uint_t fresh);
+static ngx_int_t ngx_f1_replay_zone_start(ngx_f1_replay_session_conf_t *ctx,
+    ngx_log_t *log, int32_t *start);
+static void ngx_f1_replay_zone_warn(void *data, const char *msg);
+
+
+/*
+ * Runs in the master (and in "nginx -t") after the configuration is
+ * read.  A zone kept over a reload (same name, size and tag) comes with
+ * the old configuration in data: if the archive is unchanged its block
+ * is reused as it is; otherwise the archive is loaded again, beside the
+ * block the running workers read.
+ */
+
+ngx_int_t
+ngx_f1_replay_zone_init(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_f1_replay_session_conf_t  *octx = data;
+
+    ngx_slab_pool_t               *shpool;
+    ngx_f1_replay_shctx_t         *sh;
+    ngx_f1_replay_session_conf_t  *ctx;
+
+    ctx = shm_zone->data;
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (octx != NULL) {
+        sh = octx->sh;
+        ctx->sh = sh;
+
+        if (sh->fingerprint == ctx->fingerprint) {
+            ctx->session = sh->session;
+
+            ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
+                          "f1_replay_session \"%V\": archive unchanged, "
+                          "reusing zone \"%V\"", &ctx->name,
+                          &shm_zone->shm.name);
+
+            return ngx_f1_replay_zone_clock(ctx, shpool, shm_zone->shm.log,
+                                            0);
+        }
+
+    } else {
+        sh = ngx_slab_calloc(shpool, sizeof(ngx_f1_replay_shctx_t));
+        if (sh == NULL) {
+            goto too_small;
+        }
+
+        sh->slots = ngx_slab_calloc(shpool, NGX_MAX_PROCESSES
+                                            * sizeof(ngx_f1_replay_slot_t));
+        if (sh->slots == NULL) {
+            goto too_small;
+        }
+
+        shpool->data = sh;
+        shpool->log_nomem = 0;
+        ctx->sh = sh;
+    }
+
+    if (ngx_f1_replay_zone_block(ctx, shm_zone) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_f1_replay_zone_clock(ctx, shpool, shm_zone->shm.log,
+                                    octx == NULL);
+
+too_small:
+
+    ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                  "f1_replay_session \"%V\": zone \"%V\" is too small",
+                  &ctx->name, &shm_zone->shm.name);
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * Loads the archive into a new block of the zone.  The block a running
+ * session uses stays as it is: the workers of the configuration being
+ * replaced read it until they exit, and a reload that cannot load the
+ * archive or fit it changes nothing.  The block of the workers before
+ * those is freed first: they exited during the last reload.
+ */
+
+static ngx_int_t
+ngx_f1_replay_zone_block(ngx_f1_replay_session_conf_t *ctx,
+    ngx_shm_zone_t *shm_zone)
+{
+    u_char                     *p;
+    char                        err[1024];
+    size_t                      need;
+    ngx_slab_pool_t            *shpool;
+    ngx_f1_replay_shctx_t      *sh;
+    ngx_f1_replay_session_t    *s;
+    ngx_f1_replay_zone_warn_t   warn;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    sh = ctx->sh;
+
+    warn.log = shm_zone->shm.log;
+    warn.name = &ctx->name;
+
+    s = ngx_f1_replay_archive_load((char *) ctx->path.data,
+                                   ngx_f1_replay_zone_warn, &warn, err,
+                                   sizeof(err));
+    if (s == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "f1_replay_session \"%V\": %s", &ctx->name, err);
+        return NGX_ERROR;
+    }
+
+    /* two blocks (a running one and a reloaded one), slots, slab pages */
+
+    need = (2 * (size_t) s->size + NGX_MAX_PROCESSES
+                                   * sizeof(ngx_f1_replay_slot_t)) * 9 / 8;
+
+    if (sh->previous) {
+        ngx_slab_free(shpool, sh->previous);
+        sh->previous = NULL;
+    }
+
+    p = ngx_slab_alloc(shpool, s->size);
+
+    if (p == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "f1_replay_session \"%V\": zone \"%V\" is too small: "
+                      "the session needs %uz bytes%s, the zone has %uz; "
+                      "make it at least %uzm", &ctx->name,
+                      &shm_zone->shm.name, (size_t) s->size,
+                      sh->session ? " beside the running one" : "",
+                      shm_zone->shm.size, need / (1024 * 1024) + 1);
+        free(s);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, s, s->size);
+
+    ngx_log_error(NGX_LOG_NOTICE, shm_zone->shm.log, 0,
+                  "f1_replay_session \"%V\": loaded \"%V\": %ui drivers, "
+                  "%ui events, %uz bytes, %ui lines skipped", &ctx->name,
+                  &ctx->path, (ngx_uint_t) s->drivers.n,
+                  (ngx_uint_t) s->events.n, (size_t) s->size,
+                  (ngx_uint_t) s->warnings);
+
+    if (shm_zone->shm.size < need) {
+        ngx_log_error(NGX_LOG_WARN, shm_zone->shm.log, 0,
+                      "f1_replay_session \"%V\": zone \"%V\" cannot hold "
+                      "a second copy of the session: a reload with a "
+                      "changed archive needs at least %uzm", &ctx->name,
+                      &shm_zone->shm.name, need / (1024 * 1024) + 1);
+    }
+
+    free(s);
+
+    sh->previous = sh->session;
+    sh->session = (ngx_f1_replay_session_t *) p;
+    sh->fingerprint = ctx->fingerprint;
+    ctx->session = sh->session;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A new zone starts its clock at the configured start (lights-out by
+ * default), or, with an anchor, at the monotonic moment matching the
+ * anchor's UTC time, so that instances configured alike agree on every
+ * tick.  A kept zone keeps its clock (and what control did to it), so a
+ * reload never jumps; a changed rate, start, anchor, loop or archive
+ * makes a new clock, which goes on from the session time being played
+ * unless anchored.
+ */
+
+static ngx_int_t
+ngx_f1_replay_zone_clock(ngx_f1_replay_session_conf_t *ctx,
+    ngx_slab_pool_t *shpool, ngx_log_t *log, ngx_uint_t fresh)
+{
+    int32_t                   start, t;
+    int64_t                   now, epoch;
+    uint32_t                  tick_ms;
+    struct timeval            tv;
+#if (NGX_HAVE_CLOCK_MONOTONIC)
+    struct timespec           ts;
+#endif
+    ngx_f1_replay_clock_t    *clk;
+    ngx_f1_replay_session_t  *s;
+
+    s = ctx->session;
+    clk = &ctx->sh->clock;
+    tick_ms = (uint32_t) (1000 / ctx->rate);
+
+    if (ngx_f1_replay_zone_start(ctx, log, &start) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /*
+     * the monotonic clock of ngx_current_msec, read now: the cached value
+     * is as old as the archive's loading
+     */
+
+#if (NGX_HAVE_CLOCK_MONOTONIC)
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#else
+    ngx_time_update();
+    now = (int64_t) ngx_current_msec;
+#endif
+
+    if (!fresh
+        && clk->tick_ms == tick_ms && clk->end_ms == s->end_ms
+        && clk->start_ms == start && clk->anchor_ms == ctx->anchor_ms
+        && clk->loop == (uint32_t) ctx->loop)
+    {
+        return NGX_OK;
+    }
+
+    t = start;
+    epoch = now;
+
+    if (ctx->anchor_ms) {
+
+        /* the monotonic moment of the anchor's UTC time */
+
+        ngx_gettimeofday(&tv);
+        epoch = now + ctx->anchor_ms
+                - ((int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000);
+
+    } else if (!fresh) {
+        t = ngx_f1_replay_clock_session_time(clk,
+                ngx_f1_replay_clock_tick(clk, now));
+
+        if (t < start || t >= s->end_ms) {
+            t = start;
+        }
+    }
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    ngx_f1_replay_clock_init(clk, epoch, tick_ms, start, t, s->start_ms,
+                             s->end_ms, (unsigned) ctx->loop);
+    clk->anchor_ms = ctx->anchor_ms;
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/* the session time the configuration starts at */
+
+static ngx_int_t
+ngx_f1_replay_zone_start(ngx_f1_replay_session_conf_t *ctx, ngx_log_t *log,
+    int32_t *start)
+{
+    char                      buf[NGX_F1_REPLAY_TIME_BUF];
+    ngx_f1_replay_session_t  *s;
+
+    s = ctx->session;
+
+    switch (ctx->start) {
+
+    case NGX_F1_REPLAY_START_FORMATION:
+        *start = ngx_f1_replay_session_formation(s);
+
+        if (*start == NGX_F1_REPLAY_NO_TIME) {
+            ngx_log_error(NGX_LOG_EMERG, log, 0,
+                          "f1_replay_session \"%V\": start=formation: "
+                          "no formation lap in the car data of \"%V\" "
+                          "(the field moving, then standing on the grid "
+                          "before lights-out); use start=HH:MM:SS",
+                          &ctx->name, &ctx->path);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+
+    case NGX_F1_REPLAY_START_TIME:
+        *start = ctx->start_ms;
+
+        if (*start < s->start_ms || *start >= s->end_ms) {
+            (void) ngx_f1_replay_time_format(s->end_ms, buf);
+            ngx_log_error(NGX_LOG_EMERG, log, 0,
+                          "f1_replay_session \"%V\": start is outside the "
+                          "session \"%V\", which ends at %s",
+                          &ctx->name, &ctx->path, buf);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+
+    default: /* NGX_F1_REPLAY_START_LIGHTS_OUT */
+        *start = (s->lights_out_ms != NGX_F1_REPLAY_NO_TIME)
+                 ? s->lights_out_ms : s->start_ms;
+        return NGX_OK;
+    }
+}
+
+
+static void
+ngx_f1_replay_zone_warn(void *data, const char *msg)
+{
+    ngx_f1_replay_zone_warn_t  *warn = data;
+
+    ngx_log_error(NGX_LOG_WARN, warn->log, 0,
+                  "f1_replay_session \"%V\": %s", warn->name, msg);
+}
+
+
+/*
+ * The worker takes its counter slot: counters go on from what the
+ * slot's earlier process counted; the clients gauge of a process that
+ * is gone is reset.
+ */
+
+void
+ngx_f1_replay_zone_join(ngx_f1_replay_session_conf_t *sc)
+{
+    ngx_f1_replay_slot_t  *slot;
+
+    slot = &sc->sh->slots[ngx_process_slot];
+
+    if (slot->pid != (ngx_atomic_t) ngx_pid) {
+        slot->clients = 0;
+        slot->pid = (ngx_atomic_t) ngx_pid;
+    }
+}

@@ -676,9 +676,19 @@ async function discoverControl() {
     if (ok) loadTimeline();
 }
 
+// the kinds the page shows (not every car's lap and place)
+const TIMELINE_TYPES = 'start,lap,pit_stop,overtake,safety_car,vsc,red_flag,'
+                       + 'race_control,fastest_lap,retired,finish';
+
 async function loadTimeline() {
     try {
-        const r = await fetch(new URL('timeline', CONTROL).href);
+        // commas as they are: the module reads the list raw
+        let r = await fetch(new URL('timeline?type=' + TIMELINE_TYPES,
+                                    CONTROL).href);
+        if (r.status === 400) {
+            // protocol 1 knows no "retired" in the timeline
+            r = await fetch(new URL('timeline', CONTROL).href);
+        }
         if (!r.ok) return;
         const j = await r.json();
         timeline = (j.events || []).map(normalizeEvent);

@@ -4,6 +4,7 @@
 
 const MARGIN = 0.06;          // of the outline's extent, each side
 const PAD = 18;               // CSS px around the map
+export const RETIRED = '#374151';   // a retired car's disc
 
 export class TrackMap {
     constructor(bg, fg) {
@@ -225,6 +226,8 @@ export class TrackMap {
             c.beginPath();
             if (car.style === 'retired') {
                 c.arc(d.x, d.y, r * 0.6, 0, 2 * Math.PI);
+                c.fillStyle = RETIRED;
+                c.fill();
                 c.strokeStyle = '#6b7280';
                 c.lineWidth = 1.5;
                 c.stroke();

@@ -269,29 +269,28 @@ async function main() {
             continue;
         }
         checked++;
-        if (d.style === 'retired') {
-            if (p.rgba[3] !== 0) bad.push({ n: p.n, why: 'retired: filled',
-                                            rgba: p.rgba });
-            continue;
-        }
+        // a retired car is a dark grey disc (#374151), without its colour
+        const want = d.style === 'retired' ? '#374151' : d.colour;
         if (p.rgba[3] === 0) {
             bad.push({ n: p.n, why: 'nothing at its position' });
             continue;
         }
-        if (near(p.rgba, rgbOf(d.colour))) {
+        if (near(p.rgba, rgbOf(want))) {
             own++;
             continue;
         }
         // another car drawn over it (cars side by side)
-        const over = st.drawn.filter(o => o.n !== p.n && o.style !== 'retired'
+        const over = st.drawn.filter(o => o.n !== p.n
             && Math.hypot(o.x - p.x, o.y - p.y) <= st.radius + 1
-            && near(p.rgba, rgbOf(o.colour)));
+            && near(p.rgba, rgbOf(o.style === 'retired' ? '#374151'
+                                                        : o.colour)));
         if (!over.length) {
-            bad.push({ n: p.n, why: 'wrong colour', got: hex(p.rgba),
-                       want: d.colour, style: d.style });
+            bad.push({ n: p.n, why: 'wrong colour', got: hex(p.rgba), want,
+                       style: d.style });
         }
     }
     check(`every car drawn at its projected position in its team colour `
+          + '(a retired one: a grey disc) '
           + `(${checked} cars, ${own} with their own colour on top)`,
           px.length >= 18 && checked === px.length && !bad.length
           && own >= px.length - 4, { bad, n: px.length });

@@ -947,6 +947,7 @@ window.f1dash = {
         return f && { tick: f.tick, t: f.t, cars: [...f.cars.values()] };
     },
     drawn: () => map.drawn.map(d => Object.assign({}, d)),
+    cars: () => race.order().map(c => Object.assign({}, c)),
     towerOrder: () => [...el.towerBody.children].map(tr => Number(tr.dataset.number)),
     sessionTime,
     renderTime: () => playout.renderTime(performance.now()),

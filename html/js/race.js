@@ -196,7 +196,10 @@ export class Race {
                 c.interval_laps = e.interval_laps ?? null;
                 c.gap = c.interval = null;
             }
-            if (!c.in_pit && c.tyre_age != null) c.tyre_age++;
+            // the set's age counts every lap, the in-lap included (the
+            // stint event at the pit exit resets it); the archive's own
+            // count may follow the line by a few seconds
+            if (c.tyre_age != null) c.tyre_age++;
             c.pit_out = false;
             // the leader's lap count, when no "lap" event says it
             if (e.position === 1 && this.protocol === 1) {

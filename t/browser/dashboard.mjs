@@ -229,6 +229,20 @@ async function main() {
     check(`tower order equals f1_replay_info?t=${lt.t}`,
           JSON.stringify(st.order) === JSON.stringify(infoOrder),
           { page: st.order, info: infoOrder });
+    // the other fields of the cars, as information (not checked: the
+    // archive's tyre age follows the line by a few seconds, with no event)
+    const cars = await a.evaluate(() => f1dash.cars());
+    const diff = {};
+    for (const ic of info.cars) {
+        const pc = cars.find(c => c.number === ic.number) || {};
+        for (const k of Object.keys(ic)) {
+            const x = JSON.stringify(pc[k]), y = JSON.stringify(ic[k]);
+            if (k !== 'tla' && x !== y) {
+                (diff[k] = diff[k] || []).push(`${ic.number}: ${x}, info ${y}`);
+            }
+        }
+    }
+    out({ info: 'tower fields unlike f1_replay_info', diff });
     const orderB = await b.evaluate(() => f1dash.towerOrder());
     check('... on page B too',
           JSON.stringify(orderB) === JSON.stringify(infoOrder),

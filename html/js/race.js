@@ -223,6 +223,9 @@ export class Race {
             break;
         case 'pit_stop':
             c.pit_stops = (c.pit_stops || 0) + 1;
+            // one line for the stop, not its pit entry too
+            this.feed = this.feed.filter(f => !(f.event === 'pit_in'
+                && f.driver === e.driver && f.t === e.t));
             this.pushFeed(e);
             break;
         case 'stint':

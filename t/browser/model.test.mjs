@@ -89,6 +89,8 @@ test('protocol 2 events keep the running order and the cars', () => {
     ev({ event: 'stint', t: 620000, lap: 4, driver: 1, stint: 2,
          compound: 'HARD', new: true, tyre_age: 0, tyre_change: true });
     ev({ event: 'pit_out', t: 620000, lap: 4, driver: 1 });
+    assert.equal(r.feed.filter(f => f.driver === 1).length, 1,
+                 'the stop, not its pit entry too');
     const c1 = r.cars.get(1);
     assert.deepEqual([c1.in_pit, c1.pit_out, c1.pit_stops, c1.compound,
                       c1.tyre_age], [false, true, 1, 'HARD', 0]);

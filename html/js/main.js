@@ -15,9 +15,13 @@ import { fmtTime, fmtLap, fmtGap, parseTime, compound, pct } from './fmt.js';
 
 const params = new URLSearchParams(location.search);
 
+// the delay goes on the URL (?delay=), so that a (re)connection starts
+// delayed; a change on the page is a subscription
 function wsUrl() {
     const u = new URL(params.get('ws') || 'ws', location.href);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (delaySec > 0) u.searchParams.set('delay', String(delaySec));
+    else u.searchParams.delete('delay');
     return u.href;
 }
 
@@ -82,9 +86,7 @@ const conn = new Connection(wsUrl(), {
 });
 
 function subscribe() {
-    const sub = { type: 'subscribe', format: 'compact' };
-    if (delaySec > 0) sub.delay = delaySec;
-    conn.send(sub);
+    conn.send({ type: 'subscribe', format: 'compact' });
 }
 
 function onMessage(data) {
@@ -124,6 +126,13 @@ function onMessage(data) {
     case 'subscribed':
         cols = compactColumns(m.channels);
         showDelay(m.delay_ms);
+        if (m.delay_ms != null) {
+            delaySec = Math.round(m.delay_ms / 1000);
+            conn.url = wsUrl();
+            if (document.activeElement !== el.delayInput) {
+                el.delayInput.value = String(delaySec);
+            }
+        }
         break;
     case 'error':
         say(m.message || m.code || 'error', true);
@@ -822,10 +831,11 @@ el.delayForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const d = Number(el.delayInput.value);
     if (!Number.isFinite(d) || d < 0) return;
-    delaySec = Math.round(d);
-    const sub = { type: 'subscribe', format: 'compact', delay: delaySec };
+    // the answer (subscribed, with delay_ms) sets the delay for later
+    // connections; a refusal leaves it
+    const sub = { type: 'subscribe', format: 'compact', delay: Math.round(d) };
     if (!conn.send(sub)) say('not connected', true);
-    else say(`delay ${delaySec} s`);
+    else say(`delay ${sub.delay} s asked`);
 });
 el.scrub.addEventListener('input', () => {
     scrubbing = true;

@@ -103,7 +103,11 @@ if ($module) {
 } else {
     $conf =~ s/^load_module \@MODULE\@;//m;     # a static build has it
 }
-my $html = File::Spec->rel2abs("$root/html");
+# the page's files, copied where the workers' user can read them whatever
+# the permissions of the checkout's parent directories
+my $html = "$prefix/html";
+system('cp', '-R', "$root/html", $html) == 0 or BAIL_OUT("cp html: $?");
+system('chmod', '-R', 'a+rX', $html) == 0 or BAIL_OUT("chmod html: $?");
 $conf =~ s/\@DATA\@/$data/g;
 $conf =~ s/\@SESSION\@/2025-dutch-grand-prix-race/g;
 $conf =~ s/\@PREFIX\@/$prefix\/logs/g;

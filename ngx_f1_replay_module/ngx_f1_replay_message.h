@@ -12,9 +12,10 @@
  * Every JSON message of the module but the 50 Hz frame (frame.c): the
  * WebSocket's hello, state, clock, event, predictions, subscribed and
  * error messages, and the HTTP answers built from the same objects (the
- * info summary and state, the control clock, the timeline).  Each
- * function appends one complete JSON value to g and returns 0, or -1 if
- * a yajl call failed.  Free of nginx types.
+ * info summary and state, the control clock, the timeline); the events
+ * are in ngx_f1_replay_message_event.c.  Each function appends one
+ * complete JSON value to g (or members of an open map) and returns 0, or
+ * -1 if a yajl call failed.  Free of nginx types.
  */
 
 
@@ -30,6 +31,30 @@
 
 #define NGX_F1_REPLAY_MESSAGE_PROTOCOL  2
 
+
+/* "HH:MM:SS.mmm", or null for NGX_F1_REPLAY_NO_TIME */
+int ngx_f1_replay_message_time(yajl_gen g, int32_t t);
+
+/* "2025-08-31T13:00:00.123Z" of Unix ms, or null outside 0-9999 */
+int ngx_f1_replay_message_utc(yajl_gen g, int64_t ms);
+
+/* a duration in ms, or null when negative (none) */
+int ngx_f1_replay_message_ms(yajl_gen g, int32_t ms);
+
+/* a set's newness: 0 used, 1 new, 2 unknown (null) */
+int ngx_f1_replay_message_new(yajl_gen g, unsigned tyre_new);
+
+/* "gap_ms":..,"gap_laps":.. members of a gap or an interval */
+int ngx_f1_replay_message_gap(yajl_gen g, const char *ms_key,
+    const char *laps_key, int32_t gap);
+
+/* a race-control message's members; with lap, its own "lap" too */
+int ngx_f1_replay_message_rcm(const ngx_f1_replay_session_t *s,
+    const ngx_f1_replay_rcm_t *m, unsigned lap, yajl_gen g);
+
+/* a weather sample's members */
+int ngx_f1_replay_message_weather(const ngx_f1_replay_weather_t *w,
+    yajl_gen g);
 
 /* the session at a glance: metadata, drivers, stints, pits, periods */
 int ngx_f1_replay_message_summary(const ngx_f1_replay_session_t *s,
@@ -66,7 +91,7 @@ int ngx_f1_replay_message_event(const ngx_f1_replay_session_t *s,
  * (types & 1 << type) and from <= t <= to, at most limit of them (0: all);
  * truncated tells that more matched
  */
-int ngx_f1_replay_message_timeline(const ngx_f1_replay_session_t *s,
+int ngx_f1_replay_message_event_timeline(const ngx_f1_replay_session_t *s,
     unsigned long types, int32_t from, int32_t to, size_t limit,
     yajl_gen g);
 

@@ -32,7 +32,6 @@
 #define NGX_F1_REPLAY_STRATEGY_CLIFF_MS      100.0  /* per lap^2 past life */
 #define NGX_F1_REPLAY_STRATEGY_MIN_STINT     5
 #define NGX_F1_REPLAY_STRATEGY_QUANTILE      0.7    /* of the survival */
-#define NGX_F1_REPLAY_STRATEGY_UNPLANNED     0.2    /* P(a stop) if none */
 #define NGX_F1_REPLAY_STRATEGY_WARMUP_MS     1000   /* out-lap, cold set */
 #define NGX_F1_REPLAY_STRATEGY_REF_LAPS      60.0   /* priors' race */
 #define NGX_F1_REPLAY_STRATEGY_MAX_LIFE      1.3    /* longest stint */
@@ -42,6 +41,8 @@
 #define NGX_F1_REPLAY_STRATEGY_LEAD          4      /* laps, green stop */
 #define NGX_F1_REPLAY_STRATEGY_COVER         2      /* laps, covering stop */
 #define NGX_F1_REPLAY_STRATEGY_COVER_AGE     0.7    /* of the stop age */
+#define NGX_F1_REPLAY_STRATEGY_NEUTRAL_AGE   0.3    /* of the stop age */
+#define NGX_F1_REPLAY_STRATEGY_SWITCH_TAU    10.0   /* laps, recency */
 #define NGX_F1_REPLAY_STRATEGY_SHIFT_PRIOR   1.0    /* prior sd, logit */
 #define NGX_F1_REPLAY_STRATEGY_SCALE_PRIOR   0.15   /* prior sd, slope */
 #define NGX_F1_REPLAY_STRATEGY_MAX_AGES                                       \
@@ -50,6 +51,14 @@
     (8 * NGX_F1_REPLAY_STRATEGY_MAX_CARS)
 #define NGX_F1_REPLAY_STRATEGY_MAX_PAIRS                                      \
     (NGX_F1_REPLAY_STRATEGY_MAX_CARS * NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
+
+
+typedef struct {
+    uint16_t              lap;          /* in-lap */
+    uint8_t               from;
+    uint8_t               to;
+    uint8_t               need;         /* two-compound rule not yet met */
+} ngx_f1_replay_strategy_fstop_t;
 
 
 typedef struct {
@@ -91,8 +100,8 @@ typedef struct {
     ngx_f1_replay_strategy_ages_t          ages[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               seen[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                               switched[2]; /* from dry, wet */
-    unsigned                               next_n[NGX_F1_REPLAY_STRATEGY_NC]
-                                               [NGX_F1_REPLAY_STRATEGY_NC];
+    unsigned                               nfstops;
+    ngx_f1_replay_strategy_fstop_t   fstops[NGX_F1_REPLAY_STRATEGY_MAX_STOPS];
     ngx_f1_replay_strategy_acc_t           acc[NGX_F1_REPLAY_STRATEGY_MAX_CARS]
                                               [NGX_F1_REPLAY_STRATEGY_NC];
     ngx_f1_replay_strategy_tyres_t         car[NGX_F1_REPLAY_STRATEGY_MAX_CARS];
@@ -161,6 +170,25 @@ const ngx_f1_replay_strategy_overtake_t
 
 
 /*
+ * The next-stop window and confidence per cell (unplanned, then planned;
+ * laps to the stop 1, 2, 3, 4, 5, 6, 7-8, 9-10, 11-12, 13-15, 16-19,
+ * 20+): f1-replay-backtest --calibrate on rounds 1-12 of 2024.
+ */
+
+const ngx_f1_replay_strategy_window_t
+    ngx_f1_replay_strategy_window_2024 = {
+    { -2, -1, -1, -3, -3, -4, -5, -8, -8, -8, -8, -19,
+      0, -1, -1, -2, -3, -4, -5, -6, -6, -6, -6, -8 },
+    { 2, 2, 2, 3, 6, 3, 2, 3, 6, 7, 6, 7,
+      19, 8, 8, 15, 12, 13, 12, 12, 12, 12, 10, 10 },
+    { 0.006f, 0.040f, 0.011f, 0.039f, 0.114f, 0.026f,
+      0.031f, 0.028f, 0.036f, 0.029f, 0.032f, 0.003f,
+      0.172f, 0.586f, 0.395f, 0.304f, 0.265f, 0.252f,
+      0.246f, 0.252f, 0.207f, 0.219f, 0.269f, 0.102f }
+};
+
+
+/*
  * Priors per compound: degradation (ms/lap); life, the age at which sets
  * come off (laps, in a 60-lap race; set from the stop ages of rounds 1-12
  * of 2024); pace offset of a new set (ms).
@@ -192,10 +220,11 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out)
 {
-    unsigned                             i, k, last;
+    unsigned                             i, k, last, used;
     const ngx_f1_replay_strategy_car_t  *c;
     const ngx_f1_replay_strategy_lap_t  *lp, *nx;
     ngx_f1_replay_strategy_ctx_t         x;
+    ngx_f1_replay_strategy_fstop_t      *fs;
     ngx_f1_replay_strategy_car_out_t    *co;
 
     if (tb->ncars > NGX_F1_REPLAY_STRATEGY_MAX_CARS) {
@@ -228,11 +257,16 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
 
     for (i = 0; i < tb->ncars; i++) {
         c = &tb->cars[i];
+        used = 0;
 
         for (k = 1; k <= upto_lap; k++) {
             lp = ngx_f1_replay_strategy_lap(c, k, upto_lap);
             if (lp == NULL || lp->compound >= NGX_F1_REPLAY_STRATEGY_NC) {
                 continue;
+            }
+
+            if (ngx_f1_replay_compound_dry(lp->compound)) {
+                used |= 1u << lp->compound;
             }
 
             x.seen[lp->compound]++;
@@ -252,7 +286,13 @@ ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
                 && (nx->compound != lp->compound
                     || nx->tyre_age != lp->tyre_age + 1))
             {
-                x.next_n[lp->compound][nx->compound]++;
+                if (x.nfstops < NGX_F1_REPLAY_STRATEGY_MAX_STOPS) {
+                    fs = &x.fstops[x.nfstops++];
+                    fs->lap = (uint16_t) k;
+                    fs->from = lp->compound;
+                    fs->to = nx->compound;
+                    fs->need = (used & (used - 1)) == 0;
+                }
 
                 if (lp->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN
                     && nx->compound != NGX_F1_REPLAY_COMPOUND_UNKNOWN
@@ -382,6 +422,51 @@ ngx_f1_replay_strategy_stops(const ngx_f1_replay_strategy_car_t *c,
     }
 
     return stops;
+}
+
+
+unsigned
+ngx_f1_replay_strategy_cell(unsigned laps, int planned)
+{
+    unsigned  h;
+
+    h = laps <= 6 ? (laps ? laps - 1 : 0)
+        : laps <= 8 ? 6 : laps <= 10 ? 7 : laps <= 12 ? 8
+        : laps <= 15 ? 9 : laps <= 19 ? 10 : 11;
+
+    return h + (planned ? NGX_F1_REPLAY_STRATEGY_HORIZONS : 0);
+}
+
+
+void
+ngx_f1_replay_strategy_window(const ngx_f1_replay_strategy_window_t *w,
+    unsigned cell, unsigned lap, unsigned next_stop, unsigned total,
+    uint16_t *lo, uint16_t *hi, float *confidence)
+{
+    int  a, b;
+
+    if (cell >= NGX_F1_REPLAY_STRATEGY_CELLS) {
+        cell = NGX_F1_REPLAY_STRATEGY_CELLS - 1;
+    }
+
+    a = (int) next_stop + (w->lo[cell] < 0 ? w->lo[cell] : 0);
+    b = (int) next_stop + (w->hi[cell] > 0 ? w->hi[cell] : 0);
+
+    if (a < (int) lap + 1) {
+        a = (int) lap + 1;
+    }
+
+    if (b > (int) total - 1) {
+        b = (int) total - 1;
+    }
+
+    if (b < a) {
+        b = a;
+    }
+
+    *lo = (uint16_t) a;
+    *hi = (uint16_t) b;
+    *confidence = w->p2[cell];
 }
 
 
@@ -900,11 +985,14 @@ ngx_f1_replay_strategy_stop_age(ngx_f1_replay_strategy_ctx_t *x,
 
 
 /*
- * The compound after c: what the field has chosen after c in this race
- * (the most common, ties to the harder), else the
- * hardest dry compound in play other than c (the next softer when on
- * it); soft for a short last stint; wet stays wet.  With the two-compound
- * rule still to meet, never c again.
+ * The compound after c.  Once a car has changed between dry and wet
+ * tyres and the latest such change was from c's kind: the compound those
+ * cars took (the recent ones weighing more, e^(-laps ago / 10)).  Else
+ * what the field has chosen after c in this race, counting only the
+ * cars in the same case (the two-compound rule met or not; the most
+ * common, ties to the harder); else soft for a short last stint, the
+ * hardest dry compound in play (other than c while the rule is not met:
+ * then the next softer when on it); wet stays wet.
  */
 
 static unsigned
@@ -912,26 +1000,89 @@ ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
     const uint8_t *cand, unsigned ncand, unsigned c, int need, int last,
     unsigned laps)
 {
-    unsigned  k, best, n;
+    double                                 votes[NGX_F1_REPLAY_STRATEGY_NC];
+    double                                 best_w;
+    unsigned                               k, j, best, dry, sw;
+    const ngx_f1_replay_strategy_fstop_t  *fs;
 
-    if (c >= NGX_F1_REPLAY_COMPOUND_INTERMEDIATE && x->wet) {
+    if (c == NGX_F1_REPLAY_COMPOUND_UNKNOWN
+        || c >= NGX_F1_REPLAY_STRATEGY_NC)
+    {
         return c;
     }
 
+    dry = ngx_f1_replay_compound_dry(c);
+
+    /* the latest change between dry and wet tyres in the field */
+
+    sw = 0;
+
+    for (j = 0; j < x->nfstops; j++) {
+        fs = &x->fstops[j];
+
+        if (fs->from != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+            && fs->to != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+            && ngx_f1_replay_compound_dry(fs->from)
+               != ngx_f1_replay_compound_dry(fs->to)
+            && (sw == 0 || fs->lap >= x->fstops[sw - 1].lap))
+        {
+            sw = j + 1;
+        }
+    }
+
+    memset(votes, 0, sizeof(votes));
+
+    if (sw
+        && ngx_f1_replay_compound_dry(x->fstops[sw - 1].from) == dry)
+    {
+        /* the weather has turned: what the cars changing took */
+
+        for (j = 0; j < x->nfstops; j++) {
+            fs = &x->fstops[j];
+
+            if (fs->to != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+                && ngx_f1_replay_compound_dry(fs->from) == dry
+                && ngx_f1_replay_compound_dry(fs->to) != dry)
+            {
+                votes[fs->to] += exp(-(double) (x->upto - fs->lap)
+                                     / NGX_F1_REPLAY_STRATEGY_SWITCH_TAU);
+            }
+        }
+
+    } else {
+
+        /*
+         * The field's choices after c, by the cars in the same case (the
+         * two-compound rule met or not).
+         */
+
+        for (j = 0; j < x->nfstops; j++) {
+            fs = &x->fstops[j];
+
+            if (fs->from == c && fs->to != NGX_F1_REPLAY_COMPOUND_UNKNOWN
+                && fs->need == need && !(need && fs->to == c))
+            {
+                votes[fs->to] += 1;
+            }
+        }
+    }
+
     best = 0;
-    n = 0;
+    best_w = 0;
 
     for (k = 1; k < NGX_F1_REPLAY_STRATEGY_NC; k++) {
-        if ((!need || k != c) && x->next_n[c][k] >= n
-            && x->next_n[c][k] > 0)
-        {
-            n = x->next_n[c][k];
+        if (votes[k] > 0 && votes[k] >= best_w) {
+            best_w = votes[k];
             best = k;
         }
     }
 
-    if (n > 0) {
+    if (best) {
         return best;
+    }
+
+    if (!dry) {
+        return c;
     }
 
     if (last && c != NGX_F1_REPLAY_COMPOUND_SOFT
@@ -947,7 +1098,9 @@ ngx_f1_replay_strategy_choose(ngx_f1_replay_strategy_ctx_t *x,
     best = 0;
 
     for (k = 0; k < ncand; k++) {
-        if (cand[k] != c && ngx_f1_replay_compound_dry(cand[k])) {
+        if ((cand[k] != c || !need)
+            && ngx_f1_replay_compound_dry(cand[k]))
+        {
             best = cand[k];
         }
     }
@@ -1012,11 +1165,12 @@ static void
 ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     ngx_f1_replay_strategy_car_out_t *co)
 {
-    double                               cost, best, loss0, sd, c0, stop;
+    double                               cost, best, loss0, c0, stop;
     uint8_t                              cand[NGX_F1_REPLAY_STRATEGY_NC];
     unsigned                             k, r, n0, n1, n2, ncand, cur, age;
     unsigned                             minst, used, need, nx1, nx2, lo;
     unsigned                             best_n0, best_k, n0s[2], t;
+    int                                  neut;
     const ngx_f1_replay_strategy_car_t  *c;
     const ngx_f1_replay_strategy_lap_t  *lp;
     const ngx_f1_replay_strategy_tyres_t  *ty;
@@ -1081,6 +1235,15 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
         t = NGX_F1_REPLAY_STRATEGY_LEAD;
     }
 
+    /*
+     * A stop under the safety car or VSC (at its lower pit loss) is
+     * weighed against the plans without it only for a set that has run
+     * 0.3 of its stop age.
+     */
+
+    neut = loss0 != x->loss_green
+           && age >= NGX_F1_REPLAY_STRATEGY_NEUTRAL_AGE * stop;
+
     best = need ? HUGE_VAL : ngx_f1_replay_strategy_stint_cost(ty, cur, age,
                                                                  r);
     best_k = 0;
@@ -1100,7 +1263,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     for (n1 = 0; n1 < 2; n1++) {
         n0 = n0s[n1];
 
-        if (n0 >= r || (n1 == 1 && loss0 == x->loss_green)) {
+        if (n0 >= r || (n1 == 1 && !neut)) {
             continue;
         }
 
@@ -1125,7 +1288,7 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     for (n1 = 0; n1 < 2; n1++) {
         n0 = n0s[n1];
 
-        if (n0 + 2 * minst > r || (n1 == 1 && loss0 == x->loss_green)) {
+        if (n0 + 2 * minst > r || (n1 == 1 && !neut)) {
             continue;
         }
 
@@ -1200,18 +1363,15 @@ ngx_f1_replay_strategy_optimise(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
 
     co->next_stop = (uint16_t) (co->lap + best_n0);
 
-    /* the window: a spread growing with the distance to the stop */
+    /* the window and confidence: calibrated per cell on rounds 1-12 */
 
-    sd = 1.5 + 0.2 * best_n0;
-    k = (unsigned) lrint(1.28 * sd);
+    co->stop_cell = (uint8_t) ngx_f1_replay_strategy_cell(best_n0,
+                                                          best_k > 0);
 
-    co->window_lo = (uint16_t) (co->next_stop > co->lap + k
-                                ? co->next_stop - k : co->lap + 1u);
-    co->window_hi = (uint16_t) (co->next_stop + k < x->total
-                                ? co->next_stop + k : x->total - 1u);
-    co->confidence = (float) (erf(2.5 / (sd * sqrt(2.0)))
-                              * (best_k ? 1
-                                        : NGX_F1_REPLAY_STRATEGY_UNPLANNED));
+    ngx_f1_replay_strategy_window(&ngx_f1_replay_strategy_window_2024,
+                                  co->stop_cell, co->lap, co->next_stop,
+                                  x->total, &co->window_lo, &co->window_hi,
+                                  &co->confidence);
 }
 
 
@@ -1685,34 +1845,6 @@ ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,
                     ngx_f1_replay_session_compound_name(co->next_compound)));
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
                                          "stops_total", co->stops_total));
-
-        ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
-                                                                  "undercut"));
-        if (co->undercut_by) {
-            ngx_f1_replay_strategy_ok(yajl_gen_map_open(g));
-            ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
-                                             "by", co->undercut_by));
-            ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
-                                             "ms", co->undercut_ms));
-            ngx_f1_replay_strategy_ok(yajl_gen_map_close(g));
-
-        } else {
-            ngx_f1_replay_strategy_ok(yajl_gen_null(g));
-        }
-
-        ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
-                                                                   "overcut"));
-        if (co->overcut_on) {
-            ngx_f1_replay_strategy_ok(yajl_gen_map_open(g));
-            ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
-                                             "on", co->overcut_on));
-            ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_int(g,
-                                             "ms", co->overcut_ms));
-            ngx_f1_replay_strategy_ok(yajl_gen_map_close(g));
-
-        } else {
-            ngx_f1_replay_strategy_ok(yajl_gen_null(g));
-        }
 
         ngx_f1_replay_strategy_check(ngx_f1_replay_strategy_gen_str(g,
                                                                   "overtake"));

@@ -27,11 +27,19 @@
 #include "ngx_f1_replay_session.h"
 
 
-#define NGX_F1_REPLAY_STRATEGY_MODEL     "ngx_f1_replay_strategy/1"
+#define NGX_F1_REPLAY_STRATEGY_MODEL     "ngx_f1_replay_strategy/2"
 
 #define NGX_F1_REPLAY_STRATEGY_MAX_CARS  24
 #define NGX_F1_REPLAY_STRATEGY_MAX_LAPS  100
 #define NGX_F1_REPLAY_STRATEGY_MAX_PLAN  3     /* stints after this one */
+
+/*
+ * Calibration cells of the next-stop window and confidence: the laps to
+ * the predicted stop in 12 buckets (1, 2, 3, 4, 5, 6, 7-8, 9-10, 11-12,
+ * 13-15, 16-19, 20 or more), times planned or not.
+ */
+#define NGX_F1_REPLAY_STRATEGY_HORIZONS  12
+#define NGX_F1_REPLAY_STRATEGY_CELLS     (2 * NGX_F1_REPLAY_STRATEGY_HORIZONS)
 
 /* lap flags: what happened on the lap (pit in/out) or during it */
 #define NGX_F1_REPLAY_STRATEGY_PIT_IN    0x01
@@ -120,14 +128,19 @@ typedef struct {
     uint16_t              next_stop;    /* in-lap of the next stop if one
                                            comes (nplan: if one is
                                            planned), 0 on the last lap */
-    uint16_t              window_lo;
+    uint16_t              window_lo;    /* 80 % interval of the stop */
     uint16_t              window_hi;
     float                 confidence;   /* P(a stop within +-2 laps) */
+    uint8_t               stop_cell;    /* calibration cell used */
     uint8_t               nplan;        /* stops planned */
     uint8_t               plan[NGX_F1_REPLAY_STRATEGY_MAX_PLAN];
     uint8_t               next_compound;  /* of the next stint if a stop
                                              comes, planned or not */
 
+    /*
+     * Not in the payload: back-tested against what happened, these did
+     * not beat a naive rule (README.md, "Strategy predictions").
+     */
     uint16_t              undercut_by;  /* car behind, 0 none */
     int32_t               undercut_ms;  /* its gain minus the gap */
     uint16_t              overcut_on;   /* car ahead, 0 none */
@@ -176,6 +189,29 @@ int ngx_f1_replay_strategy_run_with(const ngx_f1_replay_strategy_table_t *tb,
     unsigned upto_lap, const ngx_f1_replay_strategy_overtake_t *ot,
     ngx_f1_replay_strategy_out_t *out);
 
+/*
+ * The calibration of the next-stop window and confidence (fitted on rounds
+ * 1-12 of 2024 by f1-replay-backtest --calibrate): per cell, the 10 % and
+ * 90 % quantiles of the stop's lap less the predicted lap (given a stop
+ * comes), and the rate of a stop within +-2 laps of the predicted lap.
+ */
+typedef struct {
+    int8_t                lo[NGX_F1_REPLAY_STRATEGY_CELLS];
+    int8_t                hi[NGX_F1_REPLAY_STRATEGY_CELLS];
+    float                 p2[NGX_F1_REPLAY_STRATEGY_CELLS];
+} ngx_f1_replay_strategy_window_t;
+
+extern const ngx_f1_replay_strategy_window_t
+    ngx_f1_replay_strategy_window_2024;
+
+/* the cell of a prediction: laps to the predicted stop, planned or not */
+unsigned ngx_f1_replay_strategy_cell(unsigned laps, int planned);
+
+/* the window and confidence of a cell, clipped to laps after..total-1 */
+void ngx_f1_replay_strategy_window(const ngx_f1_replay_strategy_window_t *w,
+    unsigned cell, unsigned lap, unsigned next_stop, unsigned total,
+    uint16_t *lo, uint16_t *hi, float *confidence);
+
 /* the logit of the overtake model for the given features */
 double ngx_f1_replay_strategy_overtake_logit(
     const ngx_f1_replay_strategy_overtake_t *ot, double gap_s,
@@ -192,26 +228,27 @@ unsigned ngx_f1_replay_strategy_stops(const ngx_f1_replay_strategy_car_t *c,
 /*
  * The predictions payload as one JSON object:
  *
- * {"model":"ngx_f1_replay_strategy/1","lap":40,"total_laps":72,
+ * {"model":"ngx_f1_replay_strategy/2","lap":40,"total_laps":72,
  *  "circuit":"Zandvoort","wet":false,"fuel_ms":55,
  *  "pit_loss":{"green":{"ms":21200,"n":9},"sc":{"ms":11448,"n":0},
  *              "vsc":{"ms":12720,"n":0}},
  *  "overtake":{"shift":-0.31,"scale":1.05,"n":610},
  *  "cars":{"81":{"lap":40,"pos":1,"tyre":"HARD","age":8,"stops":1,
  *     "pace":{"MEDIUM":{"base_ms":74010,"deg_ms":62.5,"n":20},...},
- *     "next_stop":{"lap":55,"lo":51,"hi":59,"confidence":0.31},
+ *     "next_stop":{"lap":55,"lo":52,"hi":67,"confidence":0.25},
  *     "plan":["MEDIUM"],"next_compound":"MEDIUM","stops_total":2,
- *     "undercut":{"by":4,"ms":-1800},"overcut":null,
  *     "overtake":null},
  *   "4":{... "overtake":{"ahead":81,"gap_ms":1450,"pace_ms":120,
  *                         "p3":0.14}}}}
  *
  * "lap" is the lap the predictions were computed at (the leader's
  * completed laps); a car's own "lap" is its completed laps.  pit_loss n 0
- * means the prior.  next_stop: the lap of the next stop if there is one
- * (with no stop in "plan" the confidence is low), null on the last lap.
- * Cars that
- * are out of the race have only "lap" and "active":false.
+ * means the prior.  next_stop: the lap of the next stop if there is one,
+ * null on the last lap; lo..hi an interval that held the stop 80 % of
+ * the time when one came (rounds 1-12 of 2024), confidence the
+ * probability of a stop within +-2 laps of "lap" (low when "plan" has no
+ * stop).  Cars that are out of the race have only "lap" and
+ * "active":false.
  * Returns 0, or -1 on a yajl error.
  */
 int ngx_f1_replay_strategy_json(const ngx_f1_replay_strategy_out_t *out,

@@ -64,19 +64,14 @@ ngx_f1_replay_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         }
 
     } else {
+        shpool->log_nomem = 0;
+
         sh = ngx_slab_calloc(shpool, sizeof(ngx_f1_replay_shctx_t));
         if (sh == NULL) {
             goto too_small;
         }
 
-        sh->slots = ngx_slab_calloc(shpool, NGX_MAX_PROCESSES
-                                            * sizeof(ngx_f1_replay_slot_t));
-        if (sh->slots == NULL) {
-            goto too_small;
-        }
-
         shpool->data = sh;
-        shpool->log_nomem = 0;
         ctx->sh = sh;
     }
 
@@ -144,13 +139,23 @@ ngx_f1_replay_zone_block(ngx_f1_replay_session_conf_t *ctx,
 
     p = ngx_slab_alloc(shpool, s->size);
 
+    if (p != NULL && sh->slots == NULL) {
+        sh->slots = ngx_slab_calloc(shpool, NGX_MAX_PROCESSES
+                                            * sizeof(ngx_f1_replay_slot_t));
+        if (sh->slots == NULL) {
+            ngx_slab_free(shpool, p);
+            p = NULL;
+        }
+    }
+
     if (p == NULL) {
         ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
                       "f1_replay_session \"%V\": zone \"%V\" is too small: "
-                      "the session needs %uz bytes%s, the zone has %uz; "
-                      "make it at least %uzm", &ctx->name,
+                      "the session needs %uz bytes%s and its counters %uz, "
+                      "the zone has %uz; make it at least %uzm", &ctx->name,
                       &shm_zone->shm.name, (size_t) s->size,
                       sh->session ? " beside the running one" : "",
+                      NGX_MAX_PROCESSES * sizeof(ngx_f1_replay_slot_t),
                       shm_zone->shm.size, need / (1024 * 1024) + 1);
         free(s);
         return NGX_ERROR;

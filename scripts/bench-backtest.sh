@@ -3,11 +3,11 @@
 # Strategy back-test benchmark: the engine run lap by lap over the 24
 # races of the 2024 season (FastF1 lap tables), every prediction scored
 # against what happened, beside the naive baselines.  Prints the per-race
-# table, the season table and calibration, then the same for each half of
-# the season (rounds 1-12 were used to set the stop-age priors, the
-# survival quantile and the stop-timing rules; rounds 13-24 are held
-# out), then the leakage check on six races and the Dutch GP archive,
-# and the CPU time.
+# table, the season table and calibration (overtakes, next-stop window
+# and confidence, undercut/overcut), then the same for each half of the
+# season (rounds 1-12 set the priors, the rules and the window
+# calibration; rounds 13-24 are held out), then the leakage check on six
+# races and the Dutch GP archive, and the CPU time.
 #
 #   scripts/bench-backtest.sh
 #
@@ -29,7 +29,7 @@ echo "== 2024 season, ${#RACES[@]} races"
 "$BT" --season "$LAPS"
 
 echo
-echo "== rounds 1-12 (priors set on these)"
+echo "== rounds 1-12 (priors, rules and calibration set on these)"
 "$BT" --quiet "${RACES[@]:0:12}"
 
 echo

@@ -30,7 +30,7 @@ __DATA__
 GET /info
 --- response_headers
 Content-Type: application/json
---- response_body_like: ^\{"meeting":"Dutch Grand Prix",.*"session_type":"Race",.*"lights_out":"00:10:00.000","total_laps":72,"last_lap":72,"car_data":true,"position_data":true,"timing_only":false,"formation_lap":null,"skipped_lines":0,.*"classification":\["PIA","VER","HAD","RUS","ALB","ANT","BEA","STR","ALO","TSU","OCO","COL","LAW","SAI","HUL","BOR","GAS","NOR","LEC","HAM"\]\}$
+--- response_body_like: ^\{"meeting":"Dutch Grand Prix",.*"session_type":"Race",.*"lights_out":"00:10:00.000","total_laps":72,"last_lap":72,"car_data":true,"position_data":true,"timing_only":false,"lap_data":true,"formation_lap":null,"skipped_lines":0,.*"classification":\["PIA","VER","HAD","RUS","ALB","ANT","BEA","STR","ALO","TSU","OCO","COL","LAW","SAI","HUL","BOR","GAS","NOR","LEC","HAM"\]\}$
 --- error_log
 f1_replay_session "dutch": loaded
 --- no_error_log

@@ -226,7 +226,7 @@ qr{\[emerg\] .*/TimingData\.jsonStream:101: .*more than 100 corrupt lines, givin
 --- config
 --- must_die
 --- error_log eval
-qr{\[emerg\] .*f1_replay_session "s": zone "s" is too small: the session needs \d+ bytes, the zone has 65536; make it at least 2m}
+qr{\[emerg\] .*f1_replay_session "s": zone "s" is too small: the session needs \d+ bytes and its counters \d+, the zone has 65536; make it at least 1m}
 
 
 

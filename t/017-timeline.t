@@ -41,7 +41,7 @@ sub ms {
 sub of_type {
     my ($tl, $type) = @_;
 
-    return grep { $_->{type} eq $type } @{$tl->{events}};
+    return grep { $_->{event} eq $type } @{$tl->{events}};
 }
 
 # the common shape: ids are indexes, events sorted by time, count right
@@ -55,7 +55,7 @@ sub check_shape {
     ok(!$tl->{truncated}, "$name: not truncated");
     is(scalar(grep { $ev[$_]{id} != $_ } 0 .. $#ev), 0,
        "$name: the id is the index");
-    is(scalar(grep { $ev[$_]{t_ms} < $ev[$_ - 1]{t_ms} } 1 .. $#ev), 0,
+    is(scalar(grep { $ev[$_]{t} < $ev[$_ - 1]{t} } 1 .. $#ev), 0,
        "$name: sorted by time");
 }
 
@@ -134,12 +134,12 @@ for my $tla (sort keys %listed) {
     is(scalar @got, scalar @want, "Dutch GP: $tla: " . @want . ' stops');
 
     for my $i (0 .. $#want) {
-        ok($got[$i] && abs($got[$i]{t_ms} - ms($want[$i])) <= $tolerance,
+        ok($got[$i] && abs($got[$i]{t} - ms($want[$i])) <= $tolerance,
            "Dutch GP: $tla stop at $want[$i] (pit entry)")
             or diag(explain($got[$i]));
-        ok($got[$i] && defined $got[$i]{end_ms}
-           && $got[$i]{end_ms} - $got[$i]{t_ms} > 10000
-           && $got[$i]{end_ms} - $got[$i]{t_ms} < 60000,
+        ok($got[$i] && defined $got[$i]{end}
+           && $got[$i]{end} - $got[$i]{t} > 10000
+           && $got[$i]{end} - $got[$i]{t} < 60000,
            "... with a pit exit 10 to 60 s later");
     }
 }
@@ -147,7 +147,7 @@ for my $tla (sort keys %listed) {
 is(scalar @stops, $expected, "Dutch GP: $expected pit stops, no other");
 
 for my $tla (sort keys %no_exit) {
-    is(scalar(grep { $_->{t} eq $no_exit{$tla} } @{$found{$tla} // []}), 0,
+    is(scalar(grep { $_->{time} eq $no_exit{$tla} } @{$found{$tla} // []}), 0,
        "Dutch GP: $tla in the pit lane at $no_exit{$tla} with no exit "
        . 'and no new stint is not a stop');
     ok(grep({ $_ eq $no_exit{$tla} } @{$by_tla{$tla}{pit_in}}),
@@ -211,7 +211,7 @@ for my $type (qw(safety_car vsc red_flag)) {
     is(scalar @got, scalar @want, "Dutch GP: " . @want . " $type periods");
 
     for my $i (0 .. $#want) {
-        is(($got[$i]{t} // '') . ' - ' . ($got[$i]{end} // 'none'),
+        is(($got[$i]{time} // '') . ' - ' . ($got[$i]{end_time} // 'none'),
            "$want[$i][0] - " . ($want[$i][1] // 'none'),
            "Dutch GP: $type period $want[$i][0]");
     }
@@ -222,13 +222,13 @@ for my $type (qw(safety_car vsc red_flag)) {
 
 my @start = of_type($tl, 'start');
 is(scalar @start, 1, 'Dutch GP: one start');
-is($start[0]{t}, '00:10:00.000', 'Dutch GP: start at lights-out');
+is($start[0]{time}, '00:10:00.000', 'Dutch GP: start at lights-out');
 
 my @laps = of_type($tl, 'lap');
 ok(@laps == 71 || @laps == 72, 'Dutch GP: ' . @laps . ' leader laps');
 is(join(',', map { $_->{lap} } @laps), join(',', 1 .. @laps),
    'Dutch GP: laps 1, 2, ... in order');
-is($laps[0]{t}, '00:10:00.000', 'Dutch GP: lap 1 begins at lights-out');
+is($laps[0]{time}, '00:10:00.000', 'Dutch GP: lap 1 begins at lights-out');
 
 
 # (d) overtakes, none by or of a car in the pit lane or retired: between
@@ -242,7 +242,7 @@ my %busy;
 
 for my $s (@stops) {
     push @{$busy{$s->{tla}}},
-        [$s->{t_ms}, defined $s->{end_ms} ? $s->{end_ms} + 30000 : 1e10];
+        [$s->{t}, defined $s->{end} ? $s->{end} + 30000 : 1e10];
 }
 
 for my $d (@{$sum->{drivers}}) {
@@ -258,8 +258,8 @@ my @bad;
 
 for my $p (@passes) {
     for my $tla ($p->{tla}, $p->{other_tla}) {
-        push @bad, "$p->{t} $p->{tla} on $p->{other_tla}"
-            if grep { $p->{t_ms} >= $_->[0] && $p->{t_ms} <= $_->[1] }
+        push @bad, "$p->{time} $p->{tla} on $p->{other_tla}"
+            if grep { $p->{t} >= $_->[0] && $p->{t} <= $_->[1] }
                     @{$busy{$tla} // []};
     }
 }
@@ -268,7 +268,7 @@ is(scalar @bad, 0, 'Dutch GP: no overtake by or of a car in the pit lane '
                    . 'or retired') or diag(join "\n", @bad);
 is(scalar(grep { $_->{driver} == $_->{other} || $_->{position} < 1 }
                 @passes), 0, 'Dutch GP: overtakes name two cars and a place');
-is(scalar(grep { $_->{t_ms} <= ms('00:10:00.000') } @passes), 0,
+is(scalar(grep { $_->{t} <= ms('00:10:00.000') } @passes), 0,
    'Dutch GP: no overtake before the start');
 
 
@@ -299,7 +299,7 @@ is($finish[0]{tla}, $winner, "Dutch GP: $winner finishes first");
 my $some = inspect($dutch, '--timeline', 'pit_stop,safety_car');
 is($some->{count}, @stops + of_type($tl, 'safety_car'),
    'filter: pit_stop,safety_car: those only');
-is(scalar(grep { $_->{type} ne 'pit_stop' && $_->{type} ne 'safety_car' }
+is(scalar(grep { $_->{event} ne 'pit_stop' && $_->{event} ne 'safety_car' }
                 @{$some->{events}}), 0, '... no other type');
 is($some->{events}[0]{id}, $stops[0]{id}, '... ids of the whole timeline');
 
@@ -348,7 +348,7 @@ for my $name (qw(2018-azerbaijan-grand-prix-race
         } elsif ($name =~ /mexico/) {
             is(scalar of_type($t, 'overtake'), 0,
                "$name: no overtakes without TimingData");
-            is(scalar(grep { defined $_->{end_ms} } of_type($t, 'pit_stop')),
+            is(scalar(grep { defined $_->{end} } of_type($t, 'pit_stop')),
                0, "$name: pit stops without a pit exit (no InPit data)");
 
         } else {

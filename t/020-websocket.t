@@ -63,7 +63,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=
 !Sec-WebSocket-Protocol
 --- raw_response_headers_like: ^HTTP/1.1 101 Switching Protocols\r\n(?!(?:[^\r]*\r\n)*Connection:(?:[^\r]*\r\n)*Connection:)(?:[^\r]*\r\n)*Connection: upgrade\r\n
 --- response_body_like eval
-qr/^\x81\x7e..\{"type":"hello","protocol":1,"session":\{"meeting":"Fixture Grand Prix",.*"tick_rate":50,"clock":\{"tick":\d+,.*\x81\x7e..\{"type":"state","t":\d+,.*\x81.{1,3}\{"type":"frame","tick":\d+,"t":\d+,.*\x88\x02\x03\xe8\z/s
+qr/^\x81\x7e..\{"type":"hello","protocol":2,"session":\{"meeting":"Fixture Grand Prix",.*"tick_rate":50,"clock":\{"tick":\d+,.*\x81\x7e..\{"type":"state","t":\d+,.*\x81.{1,3}\{"type":"frame","tick":\d+,"t":\d+,.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 
@@ -389,7 +389,7 @@ qr/(?:\{"type":"error",[^}]*\}.*){4}\x88\x02\x03\xf0\z/s
 --- raw_request_middle_delay: 2.2
 --- error_code: 101
 --- response_body_like eval
-qr/\{"type":"event","event":"weather","t":31000,"time":"00:00:31.000","air_temp":22.0,"track_temp":30.0,"humidity":41.0,"wind_speed":3.5,"rainfall":true\}.*\{"type":"event","event":"track_status","t":31500,"time":"00:00:31.500","status":2,"message":"Yellow"\}.*\x88\x02\x03\xe8\z/s
+qr/\{"type":"event","id":\d+,"event":"weather","t":31000,"time":"00:00:31.000","lap":\d+,"air_temp":22.0,"track_temp":30.0,"humidity":41.0,"pressure":[\d.]+,"wind_speed":3.5,"wind_direction":[\d.]+,"rainfall":true\}.*\{"type":"event","id":\d+,"event":"track_status","t":31500,"time":"00:00:31.500","lap":\d+,"status":2,"message":"Yellow"\}.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 

@@ -1,6 +1,7 @@
 # A client that stops reading gets only the newest frame, never a queue:
 # past f1_replay_max_skipped frames dropped in a row it is closed with 1008
-# while the other clients go on.  And an HTTP/2 request for the WebSocket
+# (the connection ends at the close's deadline, 1 s, if the close frame
+# cannot be written) while the other clients go on.  And an HTTP/2 request for the WebSocket
 # endpoint is refused with 400, never a broken 101.  Plain Test::More.
 
 use strict;
@@ -84,13 +85,15 @@ my $slow = connect_ws(4096);
 my $good = connect_ws();
 
 # the slow one never reads for 3 s (25 skips = 0.5 s once its buffers
-# are full); the good one reads all the time
+# are full, then the close's deadline of 1 s: the server gives up on the
+# close frame it cannot write); the good one reads all the time
 my $good_bytes = length drain($good, 3);
 
 my $rest = drain($slow, 3);
+my $eof = !IO::Select->new($slow)->can_read(0.5) ? 0
+          : sysread($slow, my $more, 65536) == 0;
 
-like($rest, qr/\x88\x02\x03\xf0\z/,
-     'the client that stopped reading was closed with 1008')
+ok($eof, 'the client that stopped reading was closed')
     or diag('last bytes: ' . unpack('H*', substr($rest, -16)) . ', '
             . length($rest) . ' bytes');
 cmp_ok($good_bytes, '>', 100_000,

@@ -187,13 +187,13 @@ is($code, 400, 'a delay above f1_replay_max_delay: 400');
 my $tl = decode_json($text);
 is($code, 200, 'timeline of pit stops');
 is($tl->{count}, 39, '... 39 pit stops');
-is(scalar(grep { $_->{type} ne 'pit_stop' } @{$tl->{events}}), 0,
+is(scalar(grep { $_->{event} ne 'pit_stop' } @{$tl->{events}}), 0,
    '... and nothing else');
 
 ($code, $text) = http('GET', '/control/timeline?type=safety_car,vsc'
                              . '&from=00:45:00&to=01:30:00');
 $tl = decode_json($text);
-is(join(' ', map { "$_->{type}\@$_->{t}" } @{$tl->{events}}),
+is(join(' ', map { "$_->{event}\@$_->{time}" } @{$tl->{events}}),
    'vsc@00:51:05.449 safety_car@01:19:07.050',
    'timeline of SC and VSC from 00:45 to 01:30');
 

@@ -90,6 +90,40 @@ ok($r->{brier_prior} < $r->{brier_gap} && $r->{auc_prior} >= 0.80,
    "season: prior overtake coefficients: Brier $r->{brier_prior}, "
    . "AUC $r->{auc_prior}");
 
+# the next-stop window: 80 % intervals calibrated on rounds 1-12 cover
+# 75-85 % of the stops over the season; confidence within 0.1 of what
+# happened in every bin of 100 predictions or more
+
+ok($r->{cover} >= 0.75 && $r->{cover} <= 0.85,
+   "season: 80 % window covers $r->{cover} of the stops");
+ok($r->{conf_dev} <= 0.1, "season: confidence reliability, worst bin "
+   . "off by $r->{conf_dev}");
+like($out, qr/^window coverage [\d.]+ of \d+ stops/m,
+     'season: window coverage printed');
+ok($r->{compound} >= 0.70 && $r->{stops} >= 0.70,
+   "season: next compound $r->{compound}, stops $r->{stops} >= 0.70");
+
+# undercut and overcut are scored (and left out of the payload: they do
+# not beat the naive rules)
+
+ok($r->{undercut_n} >= 50 && $r->{overcut_n} >= 50,
+   "season: undercut ($r->{undercut_n}) and overcut ($r->{overcut_n}) "
+   . 'events scored');
+like($out, qr/^undercut\s+\d+\s+[\d.]+\s+[\d.]+/m, 'undercut row printed');
+
+# the held-out half (rounds 13-24): the targets it meets (README.md)
+
+my @late = map { $race{sprintf('%02d', $_)} } 13 .. 24;
+my ($rc2, $out2) = run('--quiet', @late);
+is($rc2, 0, 'rounds 13-24: exit status 0') or diag($out2);
+my $h = result($out2);
+ok($h->{compound} >= 0.70, "rounds 13-24: next compound $h->{compound}");
+ok($h->{stops} >= 0.75, "rounds 13-24: number of stops $h->{stops}");
+ok($h->{cover} >= 0.75 && $h->{cover} <= 0.85,
+   "rounds 13-24: window coverage $h->{cover}");
+ok($h->{compound_lost} <= 3, "rounds 13-24: compound call loses to its "
+   . "baseline in $h->{compound_lost} races");
+
 # the fitted model's table (the first): every decile within 0.1
 
 my ($table) = $out =~ /leaving the race out\n(.*?)\n\n/s;
@@ -117,7 +151,7 @@ SKIP: {
     ($rc, $out) = run('--json', 40, $dutch);
     is($rc, 0, 'Dutch GP: payload at lap 40');
     my $p = eval { decode_json($out) } || {};
-    is($p->{model}, 'ngx_f1_replay_strategy/1', 'model version');
+    is($p->{model}, 'ngx_f1_replay_strategy/2', 'model version');
     is($p->{lap}, 40, 'computed at lap 40');
     is(scalar keys %{$p->{cars}}, 20, 'a car object per racing number');
     is($p->{cars}{55}{stops}, 2, 'Sainz: two stops by lap 40');

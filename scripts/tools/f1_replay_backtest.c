@@ -94,6 +94,32 @@ typedef struct {
 } ngx_f1_replay_bt_pair_t;
 
 
+/* a next-stop prediction: its window and confidence, and what happened */
+typedef struct {
+    uint16_t              race;
+    uint8_t               cell;
+    uint8_t               hit;          /* next stop within +-2 laps */
+    uint16_t              lap;
+    uint16_t              next_stop;
+    uint16_t              actual;       /* next real stop, 0 none */
+    uint16_t              total;
+    uint16_t              lo;           /* the engine's window */
+    uint16_t              hi;
+    float                 conf;         /* the engine's confidence */
+} ngx_f1_replay_bt_win_t;
+
+
+/* an undercut or overcut event */
+typedef struct {
+    uint16_t              race;
+    uint8_t               over;         /* the car ahead stopped first */
+    uint8_t               has;          /* the engine gave a figure */
+    uint8_t               y;            /* the car behind came out ahead */
+    int32_t               ms;           /* the engine's gain minus gap */
+    float                 gap_s;
+} ngx_f1_replay_bt_cut_t;
+
+
 typedef struct {
     char                  name[64];
     unsigned              laps;
@@ -116,8 +142,17 @@ typedef struct {
     size_t                    fill;       /* second pass: next pair */
     ngx_f1_replay_strategy_overtake_t  fit[NGX_F1_REPLAY_BT_MAX_RACES];
     ngx_f1_replay_strategy_overtake_t  fit_all;
+    ngx_f1_replay_bt_win_t   *wins;
+    size_t                    nwins;
+    size_t                    walloc;
+    ngx_f1_replay_strategy_window_t    wfit[NGX_F1_REPLAY_BT_MAX_RACES];
+    ngx_f1_replay_bt_cut_t   *cuts;
+    size_t                    ncuts;
+    size_t                    cut_alloc;
     int                       quiet;
     int                       trace;
+    int                       calibrate;
+    unsigned long             runs;       /* engine runs */
 } ngx_f1_replay_bt_t;
 
 
@@ -154,6 +189,22 @@ static double ngx_f1_replay_bt_brier(const ngx_f1_replay_bt_pair_t *p,
 static double ngx_f1_replay_bt_auc(const ngx_f1_replay_bt_pair_t *p,
     const double *alt, size_t from, size_t to);
 static int ngx_f1_replay_bt_cmp(const void *a, const void *b);
+static int ngx_f1_replay_bt_window_add(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_car_out_t *co, unsigned lap,
+    unsigned actual, unsigned total);
+static int ngx_f1_replay_bt_window_fit(const ngx_f1_replay_bt_win_t *w,
+    size_t n, unsigned skip, ngx_f1_replay_strategy_window_t *out);
+static void ngx_f1_replay_bt_window_print(ngx_f1_replay_bt_t *bt, int loro,
+    double *cover, double *brier, double *dev);
+static int ngx_f1_replay_bt_cuts(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_table_t *tb,
+    const ngx_f1_replay_strategy_out_t *out, unsigned lap);
+static void ngx_f1_replay_bt_cuts_print(ngx_f1_replay_bt_t *bt,
+    double *res);
+static void ngx_f1_replay_bt_logit1(const double *x, const uint8_t *y,
+    size_t n, double *w);
+static void ngx_f1_replay_bt_window_table(
+    const ngx_f1_replay_strategy_window_t *w);
 static void ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt);
 static void ngx_f1_replay_bt_calibration(ngx_f1_replay_bt_t *bt,
     const double *alt, const char *what);
@@ -216,6 +267,9 @@ main(int argc, char **argv)
         } else if (strcmp(argv[i], "--trace") == 0) {
             bt->trace = 1;
 
+        } else if (strcmp(argv[i], "--calibrate") == 0) {
+            bt->calibrate = 1;
+
         } else if (strcmp(argv[i], "--season") == 0 && i + 1 < argc
                    && !season)
         {
@@ -239,8 +293,8 @@ main(int argc, char **argv)
     }
 
     if (n <= 0 || n > NGX_F1_REPLAY_BT_MAX_RACES) {
-        fprintf(stderr, "usage: %s [--quiet] [--trace] [--leakage | "
-                "--json LAP] "
+        fprintf(stderr, "usage: %s [--quiet] [--trace] [--calibrate] "
+                "[--leakage | --json LAP] "
                 "(--season DIR | RACE...)\n"
                 "  RACE: a FastF1 laps CSV or a live-timing archive "
                 "directory\n", argv[0]);
@@ -300,6 +354,29 @@ main(int argc, char **argv)
         goto done;
     }
 
+    if (bt->calibrate) {
+        if (ngx_f1_replay_bt_window_fit(bt->wins, bt->nwins,
+                                        NGX_F1_REPLAY_BT_MAX_RACES,
+                                        &bt->wfit[0])
+            != 0)
+        {
+            goto done;
+        }
+
+        ngx_f1_replay_bt_window_table(&bt->wfit[0]);
+        rc = 0;
+        goto done;
+    }
+
+    for (i = 0; i < n && n > 1; i++) {
+        if (ngx_f1_replay_bt_window_fit(bt->wins, bt->nwins, (unsigned) i,
+                                        &bt->wfit[i])
+            != 0)
+        {
+            goto done;
+        }
+    }
+
     /*
      * Second pass: the engine again, with the overtake coefficients fitted
      * on the other races (leave one race out); for a single race, with the
@@ -332,7 +409,10 @@ main(int argc, char **argv)
     ngx_f1_replay_bt_print(bt);
 
     if (!bt->quiet) {
-        printf("cpu %.1f s\n", (double) clock() / CLOCKS_PER_SEC - t0);
+        t0 = (double) clock() / CLOCKS_PER_SEC - t0;
+        printf("cpu %.1f s, %lu engine runs (with the scoring around "
+               "them: %.3f ms a run)\n", t0, bt->runs,
+               bt->runs ? 1000 * t0 / bt->runs : 0);
     }
 
     rc = 0;
@@ -352,6 +432,8 @@ done:
         free(bt->base_p);
         free(bt->gap_p);
         free(bt->prior_p);
+        free(bt->wins);
+        free(bt->cuts);
         free(bt);
     }
 
@@ -720,6 +802,12 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
             return -1;
         }
 
+        bt->runs++;
+
+        if (ngx_f1_replay_bt_cuts(bt, tb, &out, lap) != 0) {
+            return -1;
+        }
+
         for (i = 0; i < tb->ncars; i++) {
             c = &tb->cars[i];
             co = &out.cars[i];
@@ -748,6 +836,13 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                 }
             }
 
+            if (co->next_stop
+                && ngx_f1_replay_bt_window_add(bt, co, lap, actual, total)
+                   != 0)
+            {
+                return -1;
+            }
+
             if (actual) {
                 ngx_f1_replay_bt_score(model_st,
                                        co->next_stop ? co->next_stop : total,
@@ -757,11 +852,17 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                 if (bt->trace) {
                     printf("trace %s %s lap %u %s age %u next_stop %u "
                            "actual %u baseline %u plan %u stops_total %u "
-                           "stops %u\n",
+                           "stops %u kind %u next %s real %s flags %u "
+                           "total %u\n",
                            name, c->tla, lap,
                            ngx_f1_replay_session_compound_name(lp->compound),
                            lp->tyre_age, co->next_stop, actual, base,
-                           co->nplan, co->stops_total, nst);
+                           co->nplan, co->stops_total, nst,
+                           c->laps[actual - 1].flags,
+                           ngx_f1_replay_session_compound_name(
+                               co->next_compound),
+                           ngx_f1_replay_session_compound_name(next_comp),
+                           lp->flags, total);
                 }
                 ngx_f1_replay_bt_score(base_st, base, actual, lap);
 
@@ -791,6 +892,15 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
 
                 if (ngx_f1_replay_bt_base_stops(c, lap, wet) == nst) {
                     base_st[NGX_F1_REPLAY_BT_STOPS]++;
+                }
+
+                if (bt->trace) {
+                    printf("stops %s %s lap %u %s age %u so_far %u "
+                           "predicted %u actual %u flags %u total %u\n",
+                           name, c->tla, lap,
+                           ngx_f1_replay_session_compound_name(lp->compound),
+                           lp->tyre_age, co->stops, co->stops_total, nst,
+                           lp->flags, total);
                 }
             }
 
@@ -861,6 +971,8 @@ ngx_f1_replay_bt_refit(ngx_f1_replay_bt_t *bt,
         if (ngx_f1_replay_strategy_run_with(tb, lap, ot, &out) != 0) {
             return -1;
         }
+
+        bt->runs++;
 
         for (i = 0; i < tb->ncars; i++) {
             co = &out.cars[i];
@@ -1309,6 +1421,587 @@ ngx_f1_replay_bt_cmp(const void *a, const void *b)
 }
 
 
+static int
+ngx_f1_replay_bt_window_add(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_car_out_t *co, unsigned lap,
+    unsigned actual, unsigned total)
+{
+    unsigned                 err;
+    ngx_f1_replay_bt_win_t  *w;
+
+    if (bt->nwins == bt->walloc) {
+        bt->walloc = bt->walloc ? bt->walloc * 2 : 4096;
+        w = realloc(bt->wins, bt->walloc * sizeof(ngx_f1_replay_bt_win_t));
+        if (w == NULL) {
+            return -1;
+        }
+
+        bt->wins = w;
+    }
+
+    w = &bt->wins[bt->nwins++];
+
+    err = actual > co->next_stop ? actual - co->next_stop
+                                 : co->next_stop - actual;
+
+    w->race = (uint16_t) bt->nraces;
+    w->cell = co->stop_cell;
+    w->hit = actual != 0 && err <= 2;
+    w->lap = (uint16_t) lap;
+    w->next_stop = co->next_stop;
+    w->actual = (uint16_t) actual;
+    w->total = (uint16_t) total;
+    w->lo = co->window_lo;
+    w->hi = co->window_hi;
+    w->conf = co->confidence;
+
+    if (bt->trace) {
+        printf("window %u %s lap %u cell %u next_stop %u actual %u lo %u "
+               "hi %u confidence %.3f\n", bt->nraces, co->tla, lap,
+               co->stop_cell, co->next_stop, actual, co->window_lo,
+               co->window_hi, co->confidence);
+    }
+
+    return 0;
+}
+
+
+/*
+ * The window and confidence per cell from the predictions of every race
+ * but skip: the 10 % and 90 % quantiles of the stop's lap less the
+ * predicted lap (the predictions followed by a stop), the rate of a stop
+ * within +-2 laps (all predictions), shrunk to the rate of the cells
+ * planned alike with 10 pseudo-predictions.  A cell with fewer than 10
+ * stops takes the window of the cell before it.
+ */
+
+static int
+ngx_f1_replay_bt_window_fit(const ngx_f1_replay_bt_win_t *w, size_t n,
+    unsigned skip, ngx_f1_replay_strategy_window_t *out)
+{
+    double    *d, hits[NGX_F1_REPLAY_STRATEGY_CELLS], all[2], pos[2];
+    double     cnt[NGX_F1_REPLAY_STRATEGY_CELLS];
+    size_t     k, m;
+    unsigned   c, g, h;
+
+    d = malloc((n + 1) * sizeof(double));
+    if (d == NULL) {
+        return -1;
+    }
+
+    memset(hits, 0, sizeof(hits));
+    memset(cnt, 0, sizeof(cnt));
+    all[0] = all[1] = pos[0] = pos[1] = 0;
+
+    for (k = 0; k < n; k++) {
+        if (w[k].race == skip || w[k].cell >= NGX_F1_REPLAY_STRATEGY_CELLS) {
+            continue;
+        }
+
+        g = w[k].cell / NGX_F1_REPLAY_STRATEGY_HORIZONS;
+        hits[w[k].cell] += w[k].hit;
+        cnt[w[k].cell]++;
+        pos[g] += w[k].hit;
+        all[g]++;
+    }
+
+    for (c = 0; c < NGX_F1_REPLAY_STRATEGY_CELLS; c++) {
+        g = c / NGX_F1_REPLAY_STRATEGY_HORIZONS;
+        h = c % NGX_F1_REPLAY_STRATEGY_HORIZONS;
+
+        out->p2[c] = (float) ((hits[c] + 10 * (all[g] ? pos[g] / all[g] : 0))
+                              / (cnt[c] + 10));
+
+        m = 0;
+        for (k = 0; k < n; k++) {
+            if (w[k].race != skip && w[k].cell == c && w[k].actual) {
+                d[m++] = (double) w[k].actual - w[k].next_stop;
+            }
+        }
+
+        if (m < 10) {
+            out->lo[c] = h ? out->lo[c - 1] : (c ? out->lo[0] : -2);
+            out->hi[c] = h ? out->hi[c - 1] : (c ? out->hi[0] : 2);
+            continue;
+        }
+
+        qsort(d, m, sizeof(double), ngx_f1_replay_bt_cmp);
+
+        out->lo[c] = (int8_t) fmax(-100, fmin(0,
+                         d[(size_t) floor(0.10 * m)]));
+        out->hi[c] = (int8_t) fmin(100, fmax(0,
+                         d[(size_t) ceil(0.90 * m) - 1]));
+    }
+
+    free(d);
+
+    return 0;
+}
+
+
+/*
+ * Coverage of the windows (the predictions followed by a stop) overall
+ * and by laps to the predicted stop, and the reliability of the
+ * confidence by deciles: the engine's own, or (loro) each race's with the
+ * calibration fitted on the other races given.
+ */
+
+static void
+ngx_f1_replay_bt_window_print(ngx_f1_replay_bt_t *bt, int loro,
+    double *cover, double *brier, double *dev)
+{
+    float                    conf;
+    double                   in[NGX_F1_REPLAY_STRATEGY_HORIZONS + 1];
+    double                   nh[NGX_F1_REPLAY_STRATEGY_HORIZONS + 1];
+    double                   width, bp[NGX_F1_REPLAY_BT_BINS];
+    double                   by[NGX_F1_REPLAY_BT_BINS];
+    double                   bn[NGX_F1_REPLAY_BT_BINS];
+    double                   sq;
+    size_t                   k;
+    unsigned                 h, v;
+    uint16_t                 lo, hi;
+    ngx_f1_replay_bt_win_t  *w;
+
+    static const char *const  hname[NGX_F1_REPLAY_STRATEGY_HORIZONS] = {
+        "1", "2", "3", "4", "5", "6", "7-8", "9-10", "11-12", "13-15",
+        "16-19", "20+"
+    };
+
+    memset(in, 0, sizeof(in));
+    memset(nh, 0, sizeof(nh));
+    memset(bp, 0, sizeof(bp));
+    memset(by, 0, sizeof(by));
+    memset(bn, 0, sizeof(bn));
+    width = 0;
+    sq = 0;
+
+    for (k = 0; k < bt->nwins; k++) {
+        w = &bt->wins[k];
+
+        if (loro) {
+            ngx_f1_replay_strategy_window(&bt->wfit[w->race], w->cell,
+                                          w->lap, w->next_stop, w->total,
+                                          &lo, &hi, &conf);
+
+        } else {
+            lo = w->lo;
+            hi = w->hi;
+            conf = w->conf;
+        }
+
+        v = (unsigned) (conf * NGX_F1_REPLAY_BT_BINS);
+        if (v >= NGX_F1_REPLAY_BT_BINS) {
+            v = NGX_F1_REPLAY_BT_BINS - 1;
+        }
+
+        bp[v] += conf;
+        by[v] += w->hit;
+        bn[v]++;
+        sq += (conf - w->hit) * (conf - w->hit);
+
+        if (w->actual == 0) {
+            continue;
+        }
+
+        h = w->cell % NGX_F1_REPLAY_STRATEGY_HORIZONS;
+
+        nh[h]++;
+        in[h] += lo <= w->actual && w->actual <= hi;
+        nh[NGX_F1_REPLAY_STRATEGY_HORIZONS]++;
+        in[NGX_F1_REPLAY_STRATEGY_HORIZONS] += lo <= w->actual
+                                               && w->actual <= hi;
+        width += hi - lo + 1;
+    }
+
+    h = NGX_F1_REPLAY_STRATEGY_HORIZONS;
+    *cover = nh[h] ? in[h] / nh[h] : NAN;
+    *brier = bt->nwins ? sq / bt->nwins : NAN;
+    *dev = 0;
+
+    printf("\nnext-stop window (80 %%) and confidence, %s\n",
+           loro ? "calibration fitted leaving the race out"
+                : "the engine's calibration (rounds 1-12 of 2024)");
+    printf("window coverage %.3f of %.0f stops, mean width %.1f laps; "
+           "by laps to the predicted stop:\n", *cover, nh[h],
+           nh[h] ? width / nh[h] : NAN);
+
+    for (h = 0; h < NGX_F1_REPLAY_STRATEGY_HORIZONS; h++) {
+        if (nh[h] > 0) {
+            printf("  %s:%.2f(%.0f)", hname[h], in[h] / nh[h], nh[h]);
+        }
+    }
+
+    printf("\nconfidence, P(the stop within +-2 laps), Brier %.4f, "
+           "%zu predictions\n", *brier, bt->nwins);
+    printf("%-12s %10s %10s %8s\n", "predicted", "mean p", "observed", "n");
+
+    for (v = 0; v < NGX_F1_REPLAY_BT_BINS; v++) {
+        if (bn[v] == 0) {
+            continue;
+        }
+
+        printf("%4.1f - %-5.1f %10.3f %10.3f %8.0f\n",
+               (double) v / NGX_F1_REPLAY_BT_BINS,
+               (double) (v + 1) / NGX_F1_REPLAY_BT_BINS,
+               bp[v] / bn[v], by[v] / bn[v], bn[v]);
+
+        if (bn[v] >= 100 && fabs(bp[v] - by[v]) / bn[v] > *dev) {
+            *dev = fabs(bp[v] - by[v]) / bn[v];
+        }
+    }
+}
+
+
+/* the calibration as the engine's C initializer */
+
+static void
+ngx_f1_replay_bt_window_table(const ngx_f1_replay_strategy_window_t *w)
+{
+    unsigned  c;
+
+    printf("    {");
+
+    for (c = 0; c < NGX_F1_REPLAY_STRATEGY_CELLS; c++) {
+        printf("%s%d", c == 0 ? " " : c == 12 ? ",\n      " : ", ",
+               w->lo[c]);
+    }
+
+    printf(" },\n    {");
+
+    for (c = 0; c < NGX_F1_REPLAY_STRATEGY_CELLS; c++) {
+        printf("%s%d", c == 0 ? " " : c == 12 ? ",\n      " : ", ",
+               w->hi[c]);
+    }
+
+    printf(" },\n    {");
+
+    for (c = 0; c < NGX_F1_REPLAY_STRATEGY_CELLS; c++) {
+        printf("%s%.3ff", c == 0 ? " " : c % 6 == 0 ? ",\n      " : ", ",
+               w->p2[c]);
+    }
+
+    printf(" }\n");
+}
+
+
+/*
+ * Undercut and overcut events at lap L: car x comes in on lap L + 1, the
+ * car next to it at the line of L (one place ahead or behind, within 3 s)
+ * stays out and comes in within the 5 laps after; the label is whether
+ * the car that stayed ahead of... precisely: 1 if the car that was behind
+ * at the line of L is ahead at the line after the second car's out-lap
+ * (the undercut worked when x was behind; the overcut worked when x was
+ * ahead).  The engine's figure is the one of its payload at lap L: the
+ * car ahead's "undercut" (by the car behind) when x is behind, the car
+ * behind's "overcut" (on the car ahead) when x is ahead.
+ */
+
+static int
+ngx_f1_replay_bt_cuts(ngx_f1_replay_bt_t *bt,
+    const ngx_f1_replay_strategy_table_t *tb,
+    const ngx_f1_replay_strategy_out_t *out, unsigned lap)
+{
+    int                                  ms, has;
+    unsigned                             x, y, k, s2, behind, ahead, gap;
+    uint16_t                             st[16];
+    unsigned                             n, m;
+    ngx_f1_replay_bt_cut_t              *e;
+    const ngx_f1_replay_strategy_lap_t  *lx, *ly, *a, *b;
+
+    for (x = 0; x < tb->ncars; x++) {
+        n = ngx_f1_replay_strategy_stops(&tb->cars[x],
+                                         NGX_F1_REPLAY_STRATEGY_MAX_LAPS,
+                                         st, 16);
+
+        for (k = 0; k < n && k < 16 && st[k] != lap + 1; k++) {
+            /* void */
+        }
+
+        if (k == n || k == 16 || lap == 0) {
+            continue;
+        }
+
+        lx = &tb->cars[x].laps[lap - 1];
+
+        if (!lx->present || lx->position == 0
+            || (lx->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN))
+        {
+            continue;
+        }
+
+        for (y = 0; y < tb->ncars; y++) {
+            ly = &tb->cars[y].laps[lap - 1];
+
+            if (y == x || !ly->present || ly->position == 0
+                || (ly->position + 1 != lx->position
+                    && lx->position + 1 != ly->position)
+                || (ly->flags & NGX_F1_REPLAY_STRATEGY_PIT_IN))
+            {
+                continue;
+            }
+
+            behind = ly->position > lx->position ? y : x;
+            ahead = behind == x ? y : x;
+            gap = (unsigned) tb->cars[behind].laps[lap - 1].gap_ms;
+
+            if (tb->cars[behind].laps[lap - 1].gap_ms < 0 || gap > 3000) {
+                continue;
+            }
+
+            /* the other car's next stop: 1-5 laps after x's */
+
+            m = ngx_f1_replay_strategy_stops(&tb->cars[y],
+                                             NGX_F1_REPLAY_STRATEGY_MAX_LAPS,
+                                             st, 16);
+            s2 = 0;
+
+            for (k = 0; k < m && k < 16; k++) {
+                if (st[k] > lap) {
+                    s2 = st[k];
+                    break;
+                }
+            }
+
+            if (s2 <= lap + 1 || s2 > lap + 6
+                || s2 + 1 > NGX_F1_REPLAY_STRATEGY_MAX_LAPS)
+            {
+                continue;
+            }
+
+            a = &tb->cars[behind].laps[s2];
+            b = &tb->cars[ahead].laps[s2];
+
+            if (!a->present || !b->present || !a->position || !b->position) {
+                continue;
+            }
+
+            /* the engine's figure */
+
+            has = 0;
+            ms = 0;
+
+            if (behind == x && out->cars[ahead].undercut_by
+                               == tb->cars[x].number)
+            {
+                has = 1;
+                ms = out->cars[ahead].undercut_ms;
+
+            } else if (ahead == x && out->cars[behind].overcut_on
+                                     == tb->cars[x].number)
+            {
+                has = 1;
+                ms = out->cars[behind].overcut_ms;
+            }
+
+            if (bt->ncuts == bt->cut_alloc) {
+                bt->cut_alloc = bt->cut_alloc ? bt->cut_alloc * 2 : 256;
+                e = realloc(bt->cuts,
+                            bt->cut_alloc * sizeof(ngx_f1_replay_bt_cut_t));
+                if (e == NULL) {
+                    return -1;
+                }
+
+                bt->cuts = e;
+            }
+
+            e = &bt->cuts[bt->ncuts++];
+            e->race = (uint16_t) bt->nraces;
+            e->over = ahead == x;
+            e->has = (uint8_t) has;
+            e->ms = ms;
+            e->gap_s = gap / 1000.0f;
+            e->y = a->position < b->position;
+
+            if (bt->trace) {
+                printf("cut %s %s %s lap %u gap %u stops %u/%u engine %s%d "
+                       "worked %u\n", e->over ? "overcut" : "undercut",
+                       tb->cars[behind].tla, tb->cars[ahead].tla, lap, gap,
+                       lap + 1, s2, has ? "" : "none ", ms, e->y);
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The undercut and overcut figures: accuracy of the sign of the engine's
+ * gain (positive: the move works) against the naive rules (the base rate
+ * and a gap-only logistic, fitted leaving the race out), and the
+ * engine's figure as a probability (a logistic in it, fitted leaving the
+ * race out): Brier and a calibration table.
+ */
+
+static void
+ngx_f1_replay_bt_cuts_print(ngx_f1_replay_bt_t *bt, double *res)
+{
+    double    we[2], wg[2], pos, cnt, v, p, pb, pg, *xe, *xg, yk;
+    double    acc[3], brier[3], n, bins[5][3];
+    size_t    k, j;
+    uint8_t  *y;
+    unsigned  r, kind, b;
+
+    static const char *const  names[2] = { "undercut", "overcut" };
+
+    xe = malloc((bt->ncuts + 1) * sizeof(double));
+    xg = malloc((bt->ncuts + 1) * sizeof(double));
+    y = malloc(bt->ncuts + 1);
+
+    if (xe == NULL || xg == NULL || y == NULL) {
+        free(xe);
+        free(xg);
+        free(y);
+        return;
+    }
+
+    printf("\nundercut/overcut: the car next on track at the line (within "
+           "3 s) stays out when the other stops and stops 1-5 laps later; "
+           "worked: the car behind is ahead once both stopped (engine "
+           "figure > 0 read as \"works\"; probabilities and naive rules "
+           "fitted leaving the race out)\n");
+    printf("%-9s %6s %6s %6s %8s %8s | %7s %7s %7s\n", "", "events",
+           "worked", "acc", "acc base", "acc gap", "brier", "base", "gap");
+
+    for (kind = 0; kind < 2; kind++) {
+        memset(acc, 0, sizeof(acc));
+        memset(brier, 0, sizeof(brier));
+        memset(bins, 0, sizeof(bins));
+        n = 0;
+        pos = 0;
+
+        for (r = 0; r < bt->nraces; r++) {
+            j = 0;
+            v = 0;
+
+            for (k = 0; k < bt->ncuts; k++) {
+                if (bt->cuts[k].over != kind || !bt->cuts[k].has
+                    || (bt->nraces > 1 && bt->cuts[k].race == r))
+                {
+                    continue;
+                }
+
+                xe[j] = bt->cuts[k].ms / 1000.0;
+                xg[j] = bt->cuts[k].gap_s;
+                y[j] = bt->cuts[k].y;
+                v += y[j];
+                j++;
+            }
+
+            cnt = (double) j;
+            ngx_f1_replay_bt_logit1(xe, y, j, we);
+            ngx_f1_replay_bt_logit1(xg, y, j, wg);
+
+            for (k = 0; k < bt->ncuts; k++) {
+                if (bt->cuts[k].over != kind || !bt->cuts[k].has
+                    || bt->cuts[k].race != r)
+                {
+                    continue;
+                }
+
+                yk = bt->cuts[k].y;
+                p = 1 / (1 + exp(-(we[0] + we[1] * bt->cuts[k].ms / 1000.0)));
+                pb = cnt > 0 ? v / cnt : 0.5;
+                pg = 1 / (1 + exp(-(wg[0] + wg[1] * bt->cuts[k].gap_s)));
+
+                n++;
+                pos += yk;
+                acc[0] += (bt->cuts[k].ms > 0) == (yk > 0);
+                acc[1] += (pb > 0.5) == (yk > 0);
+                acc[2] += (pg > 0.5) == (yk > 0);
+                brier[0] += (p - yk) * (p - yk);
+                brier[1] += (pb - yk) * (pb - yk);
+                brier[2] += (pg - yk) * (pg - yk);
+
+                b = (unsigned) (p * 5);
+                b = b > 4 ? 4 : b;
+                bins[b][0] += p;
+                bins[b][1] += yk;
+                bins[b][2]++;
+            }
+        }
+
+        cnt = 0;
+        for (k = 0; k < bt->ncuts; k++) {
+            cnt += bt->cuts[k].over == kind;
+        }
+
+        printf("%-9s %6.0f %6.3f %6.3f %8.3f %8.3f | %7.4f %7.4f %7.4f"
+               "  (of %.0f events)\n", names[kind], n,
+               n ? pos / n : NAN, acc[0] / n, acc[1] / n, acc[2] / n,
+               brier[0] / n, brier[1] / n, brier[2] / n, cnt);
+
+        printf("  calibration, P(worked) from the engine's figure: "
+               "predicted/observed (n)\n ");
+
+        for (b = 0; b < 5; b++) {
+            if (bins[b][2] > 0) {
+                printf("  %.1f-%.1f: %.2f/%.2f (%.0f)", b / 5.0,
+                       (b + 1) / 5.0, bins[b][0] / bins[b][2],
+                       bins[b][1] / bins[b][2], bins[b][2]);
+            }
+        }
+
+        printf("\n");
+
+        res[kind * 6 + 0] = n;
+        res[kind * 6 + 1] = acc[0] / n;
+        res[kind * 6 + 2] = fmax(acc[1], acc[2]) / n;
+        res[kind * 6 + 3] = brier[0] / n;
+        res[kind * 6 + 4] = fmin(brier[1], brier[2]) / n;
+        res[kind * 6 + 5] = pos / n;
+    }
+
+    free(xe);
+    free(xg);
+    free(y);
+}
+
+
+/* logit(p) = w0 + w1 x: Newton's method, a small ridge */
+
+static void
+ngx_f1_replay_bt_logit1(const double *x, const uint8_t *y, size_t n,
+    double *w)
+{
+    int     it;
+    double  g0, g1, h00, h01, h11, q, det;
+    size_t  k;
+
+    w[0] = 0;
+    w[1] = 0;
+
+    for (it = 0; it < 30; it++) {
+        g0 = -1e-3 * w[0];
+        g1 = -1e-3 * w[1];
+        h00 = 1e-3;
+        h11 = 1e-3;
+        h01 = 0;
+
+        for (k = 0; k < n; k++) {
+            q = 1 / (1 + exp(-(w[0] + w[1] * x[k])));
+            g0 += y[k] - q;
+            g1 += (y[k] - q) * x[k];
+            h00 += q * (1 - q);
+            h01 += q * (1 - q) * x[k];
+            h11 += q * (1 - q) * x[k] * x[k];
+        }
+
+        det = h00 * h11 - h01 * h01;
+        if (det <= 1e-12) {
+            return;
+        }
+
+        w[0] += (h11 * g0 - h01 * g1) / det;
+        w[1] += (h00 * g1 - h01 * g0) / det;
+
+        if (fabs(g0) + fabs(g1) < 1e-9) {
+            return;
+        }
+    }
+}
+
+
 #define ngx_f1_replay_bt_ratio(st, a, b)                                      \
     ((st)[b] > 0 ? (st)[a] / (st)[b] : NAN)
 
@@ -1318,7 +2011,9 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
 {
     double                     sum[2][NGX_F1_REPLAY_BT_NSTATS];
     double                    *m, *b, auc, auc_gap, auc_prior;
-    unsigned                   r, k;
+    double                     cover, cbrier, cdev, cover_loro;
+    double                     cbrier_loro, cdev_loro, cut[12];
+    unsigned                   r, k, lost_comp, lost_stops;
     ngx_f1_replay_bt_race_t   *rc;
 
     static const struct {
@@ -1344,6 +2039,8 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     };
 
     memset(sum, 0, sizeof(sum));
+    lost_comp = 0;
+    lost_stops = 0;
 
     if (!bt->quiet) {
         printf("%-28s %4s | %-11s %-11s %-11s %-11s %-11s | %-17s %-11s\n",
@@ -1360,6 +2057,17 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
             sum[0][k] += m[k];
             sum[1][k] += b[k];
         }
+
+        /* races where the call does worse than its baseline */
+
+        lost_comp += ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_COMP,
+                                            NGX_F1_REPLAY_BT_COMP_N)
+                     < ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_COMP,
+                                              NGX_F1_REPLAY_BT_COMP_N);
+        lost_stops += ngx_f1_replay_bt_ratio(m, NGX_F1_REPLAY_BT_STOPS,
+                                             NGX_F1_REPLAY_BT_STOPS_N)
+                      < ngx_f1_replay_bt_ratio(b, NGX_F1_REPLAY_BT_STOPS,
+                                               NGX_F1_REPLAY_BT_STOPS_N);
 
         if (bt->quiet) {
             continue;
@@ -1413,6 +2121,11 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                sum[0][rows[k].den]);
     }
 
+    printf("%-28s %9u %9s %8u  (races lost to the baseline)\n",
+           "next compound, races lost", lost_comp, "", bt->nraces);
+    printf("%-28s %9u %9s %8u  (races lost to the baseline)\n",
+           "number of stops, races lost", lost_stops, "", bt->nraces);
+
     auc = ngx_f1_replay_bt_auc(bt->pairs, NULL, 0, bt->npairs);
     auc_gap = ngx_f1_replay_bt_auc(bt->pairs, bt->gap_p, 0, bt->npairs);
     auc_prior = ngx_f1_replay_bt_auc(bt->pairs, bt->prior_p, 0, bt->npairs);
@@ -1442,6 +2155,17 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                                  : "the engine's 2024 coefficients");
     ngx_f1_replay_bt_calibration(bt, bt->prior_p, "prior coefficients");
 
+    ngx_f1_replay_bt_cuts_print(bt, cut);
+    ngx_f1_replay_bt_window_print(bt, 0, &cover, &cbrier, &cdev);
+
+    if (bt->nraces > 1) {
+        ngx_f1_replay_bt_window_print(bt, 1, &cover_loro, &cbrier_loro,
+                                      &cdev_loro);
+
+    } else {
+        cover_loro = cbrier_loro = cdev_loro = NAN;
+    }
+
     printf("\nRESULT races=%u", bt->nraces);
 
     for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
@@ -1451,6 +2175,16 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den));
     }
 
+    printf(" compound_lost=%u stops_lost=%u", lost_comp, lost_stops);
+    printf(" cover=%.3f conf_brier=%.4f conf_dev=%.3f cover_loro=%.3f"
+           " conf_brier_loro=%.4f conf_dev_loro=%.3f", cover, cbrier, cdev,
+           cover_loro, cbrier_loro, cdev_loro);
+    printf(" undercut_n=%.0f undercut_acc=%.3f undercut_acc_naive=%.3f"
+           " undercut_brier=%.4f undercut_brier_naive=%.4f"
+           " overcut_n=%.0f overcut_acc=%.3f overcut_acc_naive=%.3f"
+           " overcut_brier=%.4f overcut_brier_naive=%.4f",
+           cut[0], cut[1], cut[2], cut[3], cut[4], cut[6], cut[7], cut[8],
+           cut[9], cut[10]);
     printf(" brier=%.4f brier_base=%.4f brier_gap=%.4f brier_prior=%.4f"
            " auc=%.4f auc_gap=%.4f auc_prior=%.4f pairs=%zu\n",
            ngx_f1_replay_bt_brier(bt->pairs, NULL, 0, bt->npairs),

@@ -215,7 +215,7 @@ ngx_f1_replay_inspect_timeline(ngx_f1_replay_session_t *s,
 
     yajl_gen_config(g, yajl_gen_beautify, 1);
 
-    rc = ngx_f1_replay_message_timeline(s, types, INT32_MIN, INT32_MAX, 0,
+    rc = ngx_f1_replay_message_event_timeline(s, types, INT32_MIN, INT32_MAX, 0,
                                         g);
 
     if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {

@@ -419,6 +419,156 @@ test_reactive_stops(void)
 
 
 static void
+test_compound_changes(void)
+{
+    /*
+     * Dry to wet: car 1 goes from mediums to intermediates on lap 20; the
+     * other cars on slicks are given intermediates next.
+     */
+
+    car_spec_t  rain[] = {
+        { 1, M, 0, 60, 20, I, 40 },
+        { 2, M, 0, 60, 0, 0, 0 },
+        { 3, H, 0, 40, 0, 0, 0 }
+    };
+
+    race(rain, 3, 60, 22);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 22, &out) == 0, "run, rain");
+    UNIT_CHECK(car(2)->next_compound == I && car(3)->next_compound == I,
+               "after a change to intermediates: intermediates next");
+
+    /* wet to dry: the cars on intermediates take what the first took */
+
+    car_spec_t  dry[] = {
+        { 1, I, 0, 40, 20, S, 90 },
+        { 2, I, 0, 40, 0, 0, 0 },
+        { 3, I, 0, 40, 0, 0, 0 }
+    };
+
+    race(dry, 3, 60, 22);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 22, &out) == 0, "run, dry");
+    UNIT_CHECK(car(2)->next_compound == S && car(3)->next_compound == S,
+               "after a change to softs: softs next");
+
+    /*
+     * Dry race: car 1 mediums then hards (the rule met), car 2 hards from
+     * the start: from hards car 1 may take hards again, car 2 must not.
+     */
+
+    car_spec_t  hards[] = {
+        { 1, M, 0, 60, 12, H, 30 },
+        { 2, H, 0, 30, 0, 0, 0 },
+        { 3, M, 0, 60, 0, 0, 0 }
+    };
+
+    race(hards, 3, 70, 20);
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 20, &out) == 0, "run, hards");
+    UNIT_CHECK(car(1)->next_compound == H,
+               "rule met, 50 laps to go: hards again");
+    UNIT_CHECK(car(2)->next_compound != H, "rule not met: another compound");
+}
+
+
+static void
+test_neutral_stop(void)
+{
+    unsigned  i;
+
+    /*
+     * Safety car on lap 16 of 50: car 1's mediums have run 16 laps (near
+     * their stop age), car 2 stopped on lap 12 for new hards (4 laps old):
+     * the cheaper stop now is taken by car 1 only.
+     */
+
+    car_spec_t  cars[] = {
+        { 1, M, 0, 60, 0, 0, 0 },
+        { 2, M, 0, 60, 12, H, 30 },
+        { 3, M, 0, 60, 0, 0, 0 }
+    };
+
+    race(cars, 3, 50, 16);
+
+    for (i = 0; i < 3; i++) {
+        tb.cars[i].laps[15].flags |= NGX_F1_REPLAY_STRATEGY_SC;
+        tb.cars[i].laps[15].time_ms += 30000;
+    }
+
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 16, &out) == 0, "run, SC");
+    UNIT_CHECK(car(1)->next_stop == 17, "old set: a stop under the SC");
+    UNIT_CHECK(car(2)->next_stop > 17, "new set: no stop under the SC");
+
+    /* under green the same set is not stopped at the next lap */
+
+    for (i = 0; i < 3; i++) {
+        tb.cars[i].laps[15].flags &= ~NGX_F1_REPLAY_STRATEGY_SC;
+    }
+
+    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 16, &out) == 0, "run, green");
+    UNIT_CHECK(car(1)->next_stop > 17, "green: no stop at the next lap");
+}
+
+
+static void
+test_window(void)
+{
+    float                                    p;
+    uint16_t                                 lo, hi;
+    unsigned                                 i;
+    ngx_f1_replay_strategy_window_t          w;
+    const ngx_f1_replay_strategy_car_out_t  *co;
+
+    UNIT_CHECK(ngx_f1_replay_strategy_cell(1, 0) == 0
+               && ngx_f1_replay_strategy_cell(6, 0) == 5
+               && ngx_f1_replay_strategy_cell(8, 0) == 6
+               && ngx_f1_replay_strategy_cell(14, 0) == 9
+               && ngx_f1_replay_strategy_cell(40, 0) == 11
+               && ngx_f1_replay_strategy_cell(4, 1)
+                  == NGX_F1_REPLAY_STRATEGY_HORIZONS + 3,
+               "calibration cells by laps to the stop and plan");
+
+    memset(&w, 0, sizeof(w));
+    w.lo[3] = -2;
+    w.hi[3] = 9;
+    w.p2[3] = 0.25f;
+    w.lo[4] = 3;            /* a window must hold the predicted lap */
+    w.hi[4] = -1;
+
+    ngx_f1_replay_strategy_window(&w, 3, 20, 24, 60, &lo, &hi, &p);
+    UNIT_CHECK(lo == 22 && hi == 33 && p == 0.25f, "window from the table");
+
+    ngx_f1_replay_strategy_window(&w, 3, 23, 24, 30, &lo, &hi, &p);
+    UNIT_CHECK(lo == 24 && hi == 29, "clipped to the next lap .. total - 1");
+
+    ngx_f1_replay_strategy_window(&w, 4, 20, 24, 60, &lo, &hi, &p);
+    UNIT_CHECK(lo == 24 && hi == 24, "a window holds the predicted lap");
+
+    /* the engine's output: its cell's calibration */
+
+    car_spec_t  cars[] = {
+        { 1, S, 0, 150, 0, 0, 0 },
+        { 2, S, 0, 150, 15, M, 50 },
+        { 3, M, 0, 60, 0, 0, 0 }
+    };
+
+    race(cars, 3, 60, 60);
+    ngx_f1_replay_strategy_run(&tb, 20, &out);
+
+    for (i = 0; i < out.ncars; i++) {
+        co = &out.cars[i];
+
+        ngx_f1_replay_strategy_window(&ngx_f1_replay_strategy_window_2024,
+                                      co->stop_cell, co->lap, co->next_stop,
+                                      60, &lo, &hi, &p);
+
+        UNIT_CHECK(co->next_stop && co->window_lo == lo
+                   && co->window_hi == hi && co->confidence == p
+                   && lo <= co->next_stop && co->next_stop <= hi,
+                   "the engine's window and confidence: its cell's");
+    }
+}
+
+
+static void
 test_drive_through(void)
 {
     ngx_f1_replay_strategy_lap_t  *lp;
@@ -557,6 +707,9 @@ main(void)
     test_safety_car_stops();
     test_overtake();
     test_reactive_stops();
+    test_compound_changes();
+    test_neutral_stop();
+    test_window();
     test_drive_through();
     test_leakage();
     test_json();

@@ -698,7 +698,7 @@ ngx_f1_replay_test_json(const ngx_f1_replay_session_t *s,
 
     /* pit stops from 00:05:00 on, at most 2 of the 3 */
 
-    UNIT_CHECK(ngx_f1_replay_message_timeline(s,
+    UNIT_CHECK(ngx_f1_replay_message_event_timeline(s,
                    1UL << NGX_F1_REPLAY_EV_PIT_STOP,
                    ngx_f1_replay_test_ms(0, 5, 0, 0), INT32_MAX, 2, g)
                == 0, "JSON generated");

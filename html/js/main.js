@@ -937,9 +937,10 @@ async function loadBacktest() {
         el.backtest.innerHTML =
             `Model accuracy, ${esc(b.season)} back-test (${esc(b.races)} races): `
             + `next stop <b>±${ns.mae_within_10}</b> laps MAE within 10 laps of`
-            + ` it (<b>${pct(ns.hit2_within_10)}</b> within ±2), `
-            + `next compound <b>${pct(b.next_compound.accuracy)}</b>, stops `
-            + `<b>${pct(b.stops.accuracy)}</b>, pass ahead AUC `
+            + ` it (<b>${pct(ns.hit2_within_10)}</b> within ±2), its 80 % `
+            + `window held it <b>${pct(ns.window_coverage)}</b>; next compound `
+            + `<b>${pct(b.next_compound.accuracy)}</b>, stops `
+            + `<b>${pct(b.stops.accuracy)}</b>; pass ahead AUC `
             + `<b>${oc.auc}</b> (Brier ${oc.brier}). `
             + `<span title="${esc(b.source)}">Source: README</span>`;
     } catch (e) {

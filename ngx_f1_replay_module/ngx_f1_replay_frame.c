@@ -124,8 +124,7 @@
 #include <string.h>
 
 #include "ngx_f1_replay_frame.h"
-#include "ngx_f1_replay_json.h"
-#include "ngx_f1_replay_time.h"
+#include "ngx_f1_replay_message.h"
 
 
 /* the compact car's p: ps, cs << 2, and this bit when off track */
@@ -137,7 +136,6 @@ static double ngx_f1_replay_frame_lerp(int64_t v0, int64_t v1, int64_t dt,
     int64_t span);
 static int64_t ngx_f1_replay_frame_round(double v);
 static int ngx_f1_replay_frame_int(yajl_gen g, int64_t v);
-static int ngx_f1_replay_frame_utc(yajl_gen g, int64_t ms);
 static int ngx_f1_replay_frame_sent(yajl_gen g, double ms);
 static int ngx_f1_replay_frame_car(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, int32_t t, uint32_t channels,
@@ -397,27 +395,6 @@ ngx_f1_replay_frame_int(yajl_gen g, int64_t v)
 
     ngx_f1_replay_yajl(yajl_gen_number(g, (const char *) p,
                                       buf + sizeof(buf) - p));
-
-    return 0;
-}
-
-
-/* "2025-08-31T13:00:00.123Z", or null outside the years 0-9999 */
-
-static int
-ngx_f1_replay_frame_utc(yajl_gen g, int64_t ms)
-{
-    char    buf[NGX_F1_REPLAY_TIME_UTC_LEN];
-    size_t  len;
-
-    len = ngx_f1_replay_time_format_utc(ms, buf);
-
-    if (len == 0) {
-        ngx_f1_replay_yajl(yajl_gen_null(g));
-        return 0;
-    }
-
-    ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) buf, len));
 
     return 0;
 }
@@ -707,7 +684,7 @@ ngx_f1_replay_frame_encode(const ngx_f1_replay_session_t *s, uint64_t tick,
         if (s->utc0_source == NGX_F1_REPLAY_UTC0_NONE) {
             ngx_f1_replay_yajl(yajl_gen_null(g));
 
-        } else if (ngx_f1_replay_frame_utc(g, s->utc0_ms + t) != 0) {
+        } else if (ngx_f1_replay_message_utc(g, s->utc0_ms + t) != 0) {
             return -1;
         }
     }

@@ -72,10 +72,10 @@ ngx_f1_replay_http_send_json(ngx_http_request_t *r, ngx_uint_t status,
     yajl_gen g)
 {
     size_t                len;
-    ngx_int_t             rc;
     ngx_buf_t            *b;
-    ngx_chain_t           out;
     const unsigned char  *json;
+
+    static ngx_str_t  type = ngx_string("application/json");
 
     if (yajl_gen_get_buf(g, &json, &len) != yajl_gen_status_ok) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -88,13 +88,25 @@ ngx_f1_replay_http_send_json(ngx_http_request_t *r, ngx_uint_t status,
 
     b->last = ngx_cpymem(b->last, json, len);
     *b->last++ = LF;
+
+    return ngx_f1_replay_http_send(r, status, &type, b);
+}
+
+
+ngx_int_t
+ngx_f1_replay_http_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
+
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
 
     rc = ngx_http_send_header(r);
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {

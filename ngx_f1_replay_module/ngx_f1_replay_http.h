@@ -27,6 +27,10 @@ ngx_int_t ngx_f1_replay_http_info_handler(ngx_http_request_t *r);
 ngx_int_t ngx_f1_replay_http_send_json(ngx_http_request_t *r,
     ngx_uint_t status, yajl_gen g);
 
+/* a whole response: the buffer's bytes, of that type */
+ngx_int_t ngx_f1_replay_http_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, ngx_buf_t *b);
+
 /* {"error":text} with the status, logged at info */
 ngx_int_t ngx_f1_replay_http_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *text);

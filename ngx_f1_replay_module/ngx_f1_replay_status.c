@@ -39,8 +39,8 @@ static ngx_int_t ngx_f1_replay_status_json(ngx_http_request_t *r,
     ngx_f1_replay_main_conf_t *fmcf);
 static int ngx_f1_replay_status_gen(ngx_f1_replay_main_conf_t *fmcf,
     yajl_gen g);
-static ngx_int_t ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
-    ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out);
+static ngx_buf_t *ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
+    ngx_f1_replay_main_conf_t *fmcf);
 static ngx_uint_t ngx_f1_replay_status_alive(ngx_atomic_uint_t pid);
 static void ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_totals_t *t);
@@ -61,8 +61,10 @@ ngx_f1_replay_status_handler(ngx_http_request_t *r)
 {
     ngx_int_t                   rc;
     ngx_str_t                   arg;
-    ngx_chain_t                 out;
+    ngx_buf_t                  *b;
     ngx_f1_replay_main_conf_t  *fmcf;
+
+    static ngx_str_t  type = ngx_string("text/plain; version=0.0.4");
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -82,21 +84,12 @@ ngx_f1_replay_status_handler(ngx_http_request_t *r)
         return ngx_f1_replay_status_json(r, fmcf);
     }
 
-    if (ngx_f1_replay_status_prometheus(r, fmcf, &out) != NGX_OK) {
+    b = ngx_f1_replay_status_prometheus(r, fmcf);
+    if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = out.buf->last - out.buf->pos;
-    ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_f1_replay_http_send(r, NGX_HTTP_OK, &type, b);
 }
 
 
@@ -434,9 +427,11 @@ ngx_f1_replay_status_workers(ngx_f1_replay_session_conf_t *sc, yajl_gen g)
 }
 
 
-static ngx_int_t
+/* the metrics in Prometheus' text format, or NULL */
+
+static ngx_buf_t *
 ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
-    ngx_f1_replay_main_conf_t *fmcf, ngx_chain_t *out)
+    ngx_f1_replay_main_conf_t *fmcf)
 {
     size_t                          size;
     uint64_t                        tick;
@@ -469,7 +464,7 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     b->last = ngx_cpymem(b->last,
@@ -568,11 +563,5 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
         }
     }
 
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out->buf = b;
-    out->next = NULL;
-
-    return NGX_OK;
+    return b;
 }

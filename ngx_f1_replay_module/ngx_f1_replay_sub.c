@@ -34,7 +34,9 @@ ngx_f1_replay_sub_get(ngx_f1_replay_worker_t *w, ngx_f1_replay_filter_t *f,
     ngx_uint_t divisor, uint64_t delay)
 {
     ngx_queue_t          *q;
-    ngx_f1_replay_sub_t  *sub;
+    ngx_f1_replay_sub_t  *sub, *same;
+
+    same = NULL;
 
     for (q = ngx_queue_head(&w->subs);
          q != ngx_queue_sentinel(&w->subs);
@@ -42,13 +44,19 @@ ngx_f1_replay_sub_get(ngx_f1_replay_worker_t *w, ngx_f1_replay_filter_t *f,
     {
         sub = ngx_queue_data(q, ngx_f1_replay_sub_t, queue);
 
-        if (sub->divisor == divisor && sub->delay == delay
+        if (sub->delay != delay) {
+            continue;
+        }
+
+        if (sub->divisor == divisor
             && ngx_memcmp(&sub->filter, f, sizeof(ngx_f1_replay_filter_t))
                == 0)
         {
             sub->refs++;
             return sub;
         }
+
+        same = sub;
     }
 
     if (w->nsubs == NGX_F1_REPLAY_SUB_MAX) {
@@ -65,9 +73,22 @@ ngx_f1_replay_sub_get(ngx_f1_replay_worker_t *w, ngx_f1_replay_filter_t *f,
     sub->delay = delay;
     sub->refs = 1;
 
-    /* its view starts now: changes from here on are told */
+    /*
+     * its view is that of the others with the same delay (they all moved
+     * at the last tick): nothing in between is missed; or it starts now
+     */
 
-    ngx_f1_replay_tick_view_init(w, sub);
+    if (same) {
+        sub->seg = same->seg;
+        sub->jump = same->jump;
+        sub->state = same->state;
+        sub->last_t = same->last_t;
+        sub->lap = same->lap;
+        sub->playing = same->playing;
+
+    } else {
+        ngx_f1_replay_tick_view_init(w, sub);
+    }
 
     ngx_queue_insert_tail(&w->subs, &sub->queue);
     w->nsubs++;

@@ -11,6 +11,7 @@
 
 #include "ngx_f1_replay_client.h"
 #include "ngx_f1_replay_deflate.h"
+#include "ngx_f1_replay_http.h"
 #include "ngx_f1_replay_sub.h"
 #include "ngx_f1_replay_tick.h"
 #include "ngx_f1_replay_upgrade.h"
@@ -367,12 +368,11 @@ ngx_f1_replay_upgrade_refuse(ngx_http_request_t *r,
 static ngx_int_t
 ngx_f1_replay_upgrade_required(ngx_http_request_t *r)
 {
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    ngx_buf_t  *b;
 
-    static u_char  body[] = "426 Upgrade Required: this is a WebSocket "
-                            "endpoint (RFC 6455)\n";
+    static ngx_str_t  type = ngx_string("text/plain");
+    static u_char     body[] = "426 Upgrade Required: this is a WebSocket "
+                               "endpoint (RFC 6455)\n";
 
     if (ngx_http_discard_request_body(r) != NGX_OK
         || ngx_f1_replay_upgrade_add(r, "Upgrade",
@@ -393,23 +393,11 @@ ngx_f1_replay_upgrade_required(ngx_http_request_t *r)
     b->pos = body;
     b->last = body + sizeof(body) - 1;
     b->memory = 1;
-    b->last_buf = 1;
 
-    r->headers_out.status = NGX_F1_REPLAY_UPGRADE_REQUIRED;
     ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");
-    r->headers_out.content_length_n = sizeof(body) - 1;
-    ngx_str_set(&r->headers_out.content_type, "text/plain");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
 
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_f1_replay_http_send(r, NGX_F1_REPLAY_UPGRADE_REQUIRED, &type,
+                                   b);
 }
 
 

@@ -12,6 +12,10 @@ package F1Fixture;
 #                       <Topic>.jsonStream, with topics replaced (Topic =>
 #                       text) or removed (Topic => undef); returns its
 #                       directory
+#   fixture_named($name) the hand-written archives the tests share: "patch"
+#                       (t/fixtures/patch as it is), "first_lap" (BBB stops
+#                       before it completes its first lap), "no_timing"
+#                       (no TimingData: stops from the stints only)
 #   z_line($t, $json)   one .z line: time + JSON string of base64 raw DEFLATE
 #   tools()             build/tools (f1-replay-inspect, unit tests)
 #   ws_handshake($path, %headers)  a WebSocket opening handshake (the RFC's
@@ -38,7 +42,7 @@ use File::Temp qw(tempdir);
 use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
 
-our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary
+our @EXPORT_OK = qw(data_dir fixture fixture_named z_line tools nginx_prefix nginx_binary
                     nginx_start log_lines bad_log_lines
                     ws_handshake ws_frame ws_close ws_deflate wait_port);
 
@@ -252,6 +256,38 @@ sub fixture {
     }
 
     return $dir;
+}
+
+# a topic of t/fixtures/patch with more lines at its end
+sub patch_topic {
+    my ($name, @more) = @_;
+
+    open my $fh, '<', "$t_dir/fixtures/patch/$name.txt" or die "$name: $!";
+    local $/;
+    my $text = <$fh>;
+    close $fh;
+
+    return $text . join('', map { "$_\r\n" } @more);
+}
+
+sub fixture_named {
+    my ($name) = @_;
+
+    return fixture() if $name eq 'patch';
+
+    return fixture(TimingData => undef) if $name eq 'no_timing';
+
+    die "unknown fixture $name" unless $name eq 'first_lap';
+
+    return fixture(
+        TimingData => patch_topic('TimingData',
+            '00:00:50.000{"Lines":{"2":{"InPit":true}}}',
+            '00:01:10.000{"Lines":{"2":{"InPit":false,"PitOut":true}}}',
+            '00:01:12.000{"Lines":{"2":{"PitOut":false}}}'),
+        TimingAppData => patch_topic('TimingAppData',
+            '00:00:55.000{"Lines":{"2":{"Stints":{"1":{"Compound":"HARD",'
+            . '"New":"true","TyresNotChanged":"0","TotalLaps":0,'
+            . '"StartLaps":0}}}}}'));
 }
 
 sub z_line {

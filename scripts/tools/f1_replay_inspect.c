@@ -47,9 +47,7 @@
 static int ngx_f1_replay_inspect_time(const char *arg, int32_t *t);
 static void ngx_f1_replay_inspect_warn(void *ctx, const char *msg);
 static int ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s,
-    const char *mode, int32_t t);
-static int ngx_f1_replay_inspect_timeline(ngx_f1_replay_session_t *s,
-    unsigned long types);
+    const char *mode, int32_t t, unsigned long types);
 static int ngx_f1_replay_inspect_bench(const char *dir, int runs);
 static double ngx_f1_replay_inspect_now(void);
 
@@ -105,21 +103,16 @@ main(int argc, char **argv)
         return 1;
     }
 
-    if (argc == 2) {
-        rc = ngx_f1_replay_inspect_print(s, NULL, t);
-
-    } else if (strcmp(argv[2], "--at") == 0) {
-        rc = ngx_f1_replay_inspect_print(s, argv[2], t);
-
-    } else if (strcmp(argv[2], "--timeline") == 0) {
-        rc = ngx_f1_replay_inspect_timeline(s, (unsigned long) types);
+    if (argc == 2 || strcmp(argv[2], "--frame") != 0) {
+        rc = ngx_f1_replay_inspect_print(s, argc == 2 ? NULL : argv[2], t,
+                                         (unsigned long) types);
 
     } else {
         rc = 0;
 
         for (i = 3; i < argc && rc == 0; i++) {
             (void) ngx_f1_replay_inspect_time(argv[i], &t);
-            rc = ngx_f1_replay_inspect_print(s, argv[2], t);
+            rc = ngx_f1_replay_inspect_print(s, argv[2], t, 0);
         }
     }
 
@@ -153,9 +146,11 @@ ngx_f1_replay_inspect_warn(void *ctx, const char *msg)
 }
 
 
+/* mode: NULL (summary), "--at", "--frame" or "--timeline" */
+
 static int
 ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s, const char *mode,
-    int32_t t)
+    int32_t t, unsigned long types)
 {
     int                     rc, frame;
     size_t                  len;
@@ -177,8 +172,11 @@ ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s, const char *mode,
     } else {
         yajl_gen_config(g, yajl_gen_beautify, 1);
 
-        rc = mode ? ngx_f1_replay_message_state(s, t, 0, g)
-                  : ngx_f1_replay_message_summary(s, g);
+        rc = mode == NULL ? ngx_f1_replay_message_summary(s, g)
+             : strcmp(mode, "--timeline") == 0
+               ? ngx_f1_replay_message_event_timeline(s, types, INT32_MIN,
+                                                      INT32_MAX, 0, g)
+             : ngx_f1_replay_message_state(s, t, 0, g);
     }
 
     if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
@@ -187,39 +185,6 @@ ngx_f1_replay_inspect_print(ngx_f1_replay_session_t *s, const char *mode,
         if (frame) {
             fputc('\n', stdout);
         }
-
-    } else {
-        fprintf(stderr, "f1-replay-inspect: JSON generation failed\n");
-        rc = 1;
-    }
-
-    yajl_gen_free(g);
-
-    return rc ? 1 : 0;
-}
-
-
-static int
-ngx_f1_replay_inspect_timeline(ngx_f1_replay_session_t *s,
-    unsigned long types)
-{
-    int                   rc;
-    size_t                len;
-    yajl_gen              g;
-    const unsigned char  *buf;
-
-    g = yajl_gen_alloc(NULL);
-    if (g == NULL) {
-        return 1;
-    }
-
-    yajl_gen_config(g, yajl_gen_beautify, 1);
-
-    rc = ngx_f1_replay_message_event_timeline(s, types, INT32_MIN, INT32_MAX, 0,
-                                        g);
-
-    if (rc == 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-        fwrite(buf, 1, len, stdout);
 
     } else {
         fprintf(stderr, "f1-replay-inspect: JSON generation failed\n");

@@ -34,6 +34,7 @@ main(void)
     int                        i, mono;
     int32_t                    t, prev;
     uint32_t                   state;
+    uint64_t                   generation;
     ngx_f1_replay_clock_t      copy;
     ngx_f1_replay_clock_pos_t  pos;
 
@@ -160,6 +161,28 @@ main(void)
                                NGX_F1_REPLAY_OP_PAUSE, 0);
     UNIT_CHECK(ngx_f1_replay_clock_sync(&copy, &clk) == 1
                && copy.generation == clk.generation, "and after a change");
+
+    /*
+     * a writer that died mid-write leaves the sequence odd: readers give
+     * up after a bounded number of tries and keep their last good copy;
+     * the next writer writes over it
+     */
+
+    clk.seq |= 1;
+    generation = copy.generation;
+    clk.generation += 5;
+
+    UNIT_CHECK(ngx_f1_replay_clock_sync(&copy, &clk) == -1
+               && copy.generation == generation,
+               "a torn clock: no copy, the last good one kept");
+
+    clk.generation -= 5;
+    ngx_f1_replay_clock_change(&clk, 1000 + 300001 * 20,
+                               NGX_F1_REPLAY_OP_RESUME, 0);
+    UNIT_CHECK((clk.seq & 1) == 0
+               && ngx_f1_replay_clock_sync(&copy, &clk) == 1
+               && copy.generation == clk.generation,
+               "the next change repairs it");
 
     /* an anchor in the future: waiting at the start */
 

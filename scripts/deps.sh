@@ -5,7 +5,10 @@
 #
 #   scripts/deps.sh build    what the quick start needs (scripts/start.sh)
 #   scripts/deps.sh test     everything: sanitizers, valgrind, fuzzers,
-#                            the Perl test harness (scripts/test.sh)
+#                            the Perl test harness, Debian's chromium and
+#                            npm playwright-core (t/browser/, pinned by its
+#                            package-lock.json) for the dashboard's browser
+#                            test (scripts/test.sh)
 #
 # Idempotent: when every package is installed it does nothing (no apt-get
 # update, no network).  Needs root, or sudo, only when something is missing.
@@ -30,13 +33,30 @@ TEST_PKGS="$BUILD_PKGS
     python3 python3-websockets node-ws openssl
     perl libtest-base-perl libtest-longstring-perl liblist-moreutils-perl
     libtext-diff-perl libhttp-message-perl liburi-perl
-    libprotocol-websocket-perl libmojolicious-perl"
+    libprotocol-websocket-perl libmojolicious-perl
+    chromium fonts-dejavu-core"
 
 case "$1" in
     build) PKGS=$BUILD_PKGS ;;
     test)  PKGS=$TEST_PKGS ;;
     *)     usage ;;
 esac
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+# npm packages of the browser test (node and npm come with the machine's
+# Node.js; playwright-core drives /usr/bin/chromium and downloads no
+# browser)
+npm_deps() {
+    [ "$1" = test ] || return 0
+    [ -d "$ROOT/t/browser/node_modules/playwright-core" ] && return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "deps: npm not found: install Node.js 20 with npm" >&2
+        exit 1
+    fi
+    echo "deps ($1): npm ci in t/browser (playwright-core)"
+    npm ci --prefix "$ROOT/t/browser" --no-audit --no-fund
+}
 
 missing=""
 for p in $PKGS; do
@@ -48,6 +68,7 @@ done
 
 if [ -z "$missing" ]; then
     echo "deps ($1): all packages installed"
+    npm_deps "$1"
     exit 0
 fi
 
@@ -69,5 +90,7 @@ $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
     --no-install-recommends $missing
+
+npm_deps "$1"
 
 echo "deps ($1): done"

@@ -9,16 +9,19 @@
 #                       relative to the repository)
 #   F1_REPLAY_SESSION   archive to load (default 2025-dutch-grand-prix-race)
 #   F1_REPLAY_USER      worker user when run as root (default nobody)
+#   F1_REPLAY_LISTEN    address:port to listen on (default 127.0.0.1:8765)
+#   F1_REPLAY_RUN       run directory: config, logs, pid (default build/run)
 
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NGINX=/usr/sbin/nginx
-RUN=$ROOT/build/run
+RUN=${F1_REPLAY_RUN:-$ROOT/build/run}
 SO=$ROOT/build/dynamic/ngx_f1_replay_module.so
 TEMPLATE=$ROOT/conf/f1-replay.conf
 CONF=$RUN/nginx.conf
-LISTEN=127.0.0.1:8765
+HTML=$ROOT/html
+LISTEN=${F1_REPLAY_LISTEN:-127.0.0.1:8765}
 
 SESSION=${F1_REPLAY_SESSION:-2025-dutch-grand-prix-race}
 
@@ -38,10 +41,10 @@ if [ ! -d "$DATA/$SESSION" ]; then
     die "no session \"$SESSION\" in $DATA (have:${have:- nothing})"
 fi
 
-case "$DATA/$SESSION$RUN" in
+case "$DATA/$SESSION$RUN$HTML$LISTEN" in
     *[[:space:]\;\{\}\'\"\|\&\#]*)
         die "paths with spaces, quotes or ;{}|&# are not supported:" \
-            "$DATA/$SESSION, $RUN" ;;
+            "$DATA/$SESSION, $RUN, $HTML, $LISTEN" ;;
 esac
 
 mkdir -p "$RUN/tmp"
@@ -53,7 +56,7 @@ if [ "$(id -u)" -eq 0 ]; then
     WORKER_USER=${F1_REPLAY_USER:-nobody}
     id "$WORKER_USER" >/dev/null 2>&1 || die "no user \"$WORKER_USER\""
     if command -v setpriv >/dev/null 2>&1; then
-        for f in "$SO" "$DATA/$SESSION"/*; do
+        for f in "$SO" "$DATA/$SESSION"/* "$HTML/index.html"; do
             if ! setpriv --reuid="$WORKER_USER" --regid="$(id -g "$WORKER_USER")" \
                  --clear-groups test -r "$f"
             then
@@ -71,6 +74,8 @@ sed -e "s|@MODULE@|$SO|g" \
     -e "s|@DATA@|$DATA|g" \
     -e "s|@SESSION@|$SESSION|g" \
     -e "s|@PREFIX@|$RUN|g" \
+    -e "s|@HTML@|$HTML|g" \
+    -e "s|@LISTEN@|$LISTEN|g" \
     -e "s|^user @USER@;|$USER_LINE|" \
     "$TEMPLATE" > "$CONF.tmp"
 mv "$CONF.tmp" "$CONF"
@@ -80,9 +85,11 @@ echo "  ngx_f1_replay_module: session $SESSION"
 echo "  config:  $CONF"
 echo "  logs:    $RUN/error.log, $RUN/access.log"
 echo
-echo "  http://$LISTEN/             session summary (JSON)"
-echo "  http://$LISTEN/?t=3600000   race state one hour in"
-echo "  ws://$LISTEN/ws             the replay over WebSocket, 50 Hz"
+echo "  http://$LISTEN/                 the dashboard (open it in a browser)"
+echo "  http://$LISTEN/info             session summary (JSON)"
+echo "  http://$LISTEN/info?t=01:00:00  race state one hour in"
+echo "  ws://$LISTEN/ws                 the replay over WebSocket, 50 Hz"
+echo "  http://$LISTEN/control/         the replay clock (pause, seek, ...)"
 echo
 echo "  nginx runs in the foreground; Ctrl-C stops it."
 echo

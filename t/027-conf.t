@@ -58,12 +58,17 @@ $quick =~ s/\@MODULE\@/$module || 'none'/ge;
 $quick =~ s/\@DATA\@/$data/g;
 $quick =~ s/\@SESSION\@/2025-dutch-grand-prix-race/g;
 $quick =~ s/\@PREFIX\@/$dir/g;
+$quick =~ s/\@HTML\@/$FindBin::Bin\/..\/html/g;
+$quick =~ s/\@LISTEN\@/127.0.0.1:1/g;
 my $group = getgrgid((getpwnam('nobody'))[3]);
 $quick =~ s/^user \@USER\@;$/$> == 0 ? "user nobody $group;" : ''/me;
 mkdir "$dir/tmp";
 nginx_t('f1-replay.conf', $quick);
 like($quick, qr#location /control/ \{\s+allow 127\.0\.0\.1;\s+deny all;\s+f1_replay_control dutch;#s,
      '... its control location is for 127.0.0.1 only');
+like($quick, qr#location / \{\s+root \S+/html;#s, '... the dashboard at /');
+like($quick, qr#location = /info \{\s+f1_replay_info dutch;#s,
+     '... the session summary at /info');
 
 # the production example, with a self-signed certificate and a password
 

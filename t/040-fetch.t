@@ -17,6 +17,8 @@
 #   /trunc/static/   CarData.z always cut short that way
 #   /chunked/static/ CarData.z always cut short inside a chunked body
 #   /slow/static/    Position.z: 16 KB, then 200 bytes/s (limit_rate)
+#   /drip/static/    Position.z proxied to the fault server, which sends a
+#                    byte every 0.1 s
 #   /moved/static/   301 to /static/
 #   /loop/static/    302 to itself
 #
@@ -71,11 +73,12 @@ my $limit = $ENV{TEST_F1_FETCH_TIMEOUT} || 300;
 $SIG{ALRM} = sub { die "t/040-fetch.t: wall-clock limit of $limit s\n" };
 alarm $limit;
 
-my (@pids, $fetch_pid);
+my (@pids, $fetch_pid, $fault_pid);
 
 END {
     my $rc = $?;
     kill 'KILL', $fetch_pid if $fetch_pid;
+    kill 'KILL', -$fault_pid if $fault_pid;
     for my $pid (@pids) {
         kill 'QUIT', $pid;
         for (1 .. 50) {
@@ -130,7 +133,7 @@ session_tree('2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race',
              $src{baku});
 
 # the fault locations serve the same tree
-symlink('.', "$mirror/$_") or die for qw(s3 f500 slow trunc1 trunc chunked);
+symlink('.', "$mirror/$_") or die for qw(s3 f500 slow drip trunc1 trunc chunked);
 
 # a session whose start is two days ahead, for the "not published" hint
 my $future = strftime('%Y-%m-%dT%H:%M:%S', gmtime(time() + 2 * 86400));
@@ -235,23 +238,34 @@ for my $year (keys %index) {
     close $fh;
 }
 
-# --- the fault server: CarData.z cut short -----------------------------------
+# --- the fault server: a body cut short or dripping ---------------------------
+#
+# /once/<path>    the first answer for a path stops halfway through its
+#                 Content-Length, later ones are whole
+# /always/<path>  every answer stops halfway
+# /chunked/<path> a chunked answer that stops inside its chunk
+# /drip/<path>    the right Content-Length, then a byte every 0.1 s (for at
+#                 most 15 s): never silent for a second, far too slow
+#
+# One process group (its pid): the accept loop, and a child per answer.
 
 my $fault = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
                                   Listen => 16, ReuseAddr => 1)
     or die "fault server: $!";
 my $fault_port = $fault->sockport;
-
 {
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
+        setpgrp(0, 0);
         open STDOUT, '>', "$tmp/fault.log" or die;
         open STDERR, '>&', \*STDOUT or die;
         $SIG{ALRM} = 'DEFAULT';
+        $SIG{PIPE} = 'IGNORE';
+        $SIG{CHLD} = 'IGNORE';
         fault_server($fault);
         POSIX::_exit(0);
     }
-    push @pids, $pid;
+    $fault_pid = $pid;
     close $fault;
 }
 
@@ -259,30 +273,33 @@ sub fault_server {
     my ($listen) = @_;
     my %seen;
 
-    while (my $c = $listen->accept) {
+    while (1) {
+        my $c = $listen->accept or next;
         my $head = '';
         while ($head !~ /\r\n\r\n/) {
-            my $n = sysread($c, $head, 4096, length $head) or last;
+            sysread($c, $head, 4096, length $head) or last;
         }
-        my ($mode, $rel) = $head =~ m{^GET /(once|always|chunked)/(\S+)};
+        my ($mode, $rel) = $head =~ m{^GET /(once|always|chunked|drip)/(\S+)};
         $rel //= '';
         $rel =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
-        my $file = "$mirror/$rel";
-        my $body;
+        my $cut = ($mode // '') ne 'once' || !$seen{$rel}++;
 
-        if (!$mode || $rel =~ /\.\./ || !open(my $fh, '<:raw', $file)) {
-            print {$c} "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
-                       . "Connection: close\r\n\r\n";
+        my $pid = fork;
+        if (!defined $pid || $pid > 0) {
             close $c;
             next;
-        } else {
-            local $/;
-            $body = <$fh>;
         }
 
+        $c->autoflush(1);
+        my $fh;
+        if (!$mode || $rel =~ /\.\./ || !open($fh, '<:raw', "$mirror/$rel")) {
+            print {$c} "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                       . "Connection: close\r\n\r\n";
+            POSIX::_exit(0);
+        }
+        my $body = do { local $/; <$fh> };
         my $len = length $body;
         my $half = substr($body, 0, int($len / 2));
-        my $cut = $mode eq 'always' || ($mode eq 'once' && !$seen{$rel}++);
 
         print "$mode $rel " . ($cut ? 'cut' : 'whole') . "\n";
 
@@ -290,12 +307,19 @@ sub fault_server {
             print {$c} "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
                        . "Connection: close\r\n\r\n"
                        . sprintf("%x\r\n", $len) . $half;
+        } elsif ($mode eq 'drip') {
+            print {$c} "HTTP/1.1 200 OK\r\nContent-Length: $len\r\n"
+                       . "Connection: close\r\n\r\n";
+            for my $i (0 .. 149) {
+                last unless print {$c} substr($body, $i, 1);
+                sleep 0.1;
+            }
         } else {
             print {$c} "HTTP/1.1 200 OK\r\nContent-Length: $len\r\n"
                        . "Connection: close\r\n\r\n"
                        . ($cut ? $half : $body);
         }
-        close $c;
+        POSIX::_exit(0);
     }
 }
 
@@ -358,6 +382,14 @@ my $prefix = nginx_prefix(<<"END");
         location ~ ^/slow/.*/Position\\.z\\.jsonStream\$ {
             limit_rate_after 16k;
             limit_rate 200;
+        }
+
+        location /drip/ {
+        }
+
+        location ~ ^/drip/(.*/Position\\.z\\.jsonStream)\$ {
+            proxy_pass http://127.0.0.1:$fault_port/drip/\$1;
+            proxy_buffering off;
         }
 
         location /trunc1/ {
@@ -765,12 +797,14 @@ sound($ctr, '... the cache');
 
 # --- a slow body -------------------------------------------------------------
 
+# nginx's limit_rate sends in bursts: a gap of a second or more ("no data")
+# or a slow second ("too slow"), both a timeout
 my $cslow = "$tmp/cslow";
 my $t0 = time;
 $r = fetch({}, '2025', 'mexico', 'q', '--base', "$base/slow/static/",
            '--cache', $cslow, '--timeout', 1, '--retries', 1);
 is($r->{rc}, 4, 'Position.z at 200 bytes/s after 16 KB, --timeout 1: exit 4');
-like($r->{err}, qr/error: network failure fetching Position\.z\.jsonStream: too slow: \d+ bytes from 127\.0\.0\.1:\d+ in 1\.\d s \(under 1024 bytes\/s\), \d+ bytes received \(gave up after 2 attempts\)/,
+like($r->{err}, qr/error: network failure fetching Position\.z\.jsonStream: (?:too slow: \d+ bytes from 127\.0\.0\.1:\d+ in \d\.\d s \(under 1024 bytes\/s\)|timed out: no data from 127\.0\.0\.1:\d+ for 1 s).*\(gave up after 2 attempts\)/,
      '... a clear error');
 cmp_ok(time - $t0, '<', 15, '... within a few seconds (' . int(time - $t0)
                              . ' s)');
@@ -778,6 +812,21 @@ my $sdir = "$cslow/2025-mexico-city-grand-prix-qualifying";
 ok(!-e "$sdir/Position.z.jsonStream", '... no Position.z.jsonStream');
 ok(-e "$sdir/CarData.z.jsonStream", '... the files before it are kept');
 sound($cslow, '... the cache');
+
+# a byte every 0.1 s: never silent for a second, but far too slow
+$cslow = "$tmp/cdrip";
+$t0 = time;
+$r = fetch({}, '2025', 'mexico', 'q', '--base', "$base/drip/static/",
+           '--cache', $cslow, '--timeout', 1, '--retries', 1);
+is($r->{rc}, 4, 'Position.z at 10 bytes/s, --timeout 1: exit 4');
+like($r->{err}, qr/error: network failure fetching Position\.z\.jsonStream: too slow: \d+ bytes from 127\.0\.0\.1:\d+ in 1\.\d s \(under 1024 bytes\/s\), \d+ bytes received \(gave up after 2 attempts\)/,
+     '... a clear error: too slow');
+cmp_ok(time - $t0, '<', 15, '... within a few seconds (' . int(time - $t0)
+                             . ' s)');
+$sdir = "$cslow/2025-mexico-city-grand-prix-qualifying";
+ok(!-e "$sdir/Position.z.jsonStream", '... no Position.z.jsonStream');
+sound($cslow, '... the cache');
+requests();
 
 $r = fetch({}, '2025', 'mexico', 'q', '--base', "$base/static/",
            '--cache', $cslow);

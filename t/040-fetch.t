@@ -462,7 +462,8 @@ my @common = ('--rate', 100, '--backoff', 0.05, '--timeout', 5,
               '--retries', 2);
 
 # runs the fetcher; opt: env => {...}, wrap => [command before it],
-# raw => 1 (no common options, which come first: later options win);
+# raw => 1 (no common options, which come first: later options win),
+# during => sub { my ($pid) = @_; ... } while it runs;
 # returns { rc, out, err }
 sub fetch {
     my ($opt, @args) = @_;
@@ -479,6 +480,7 @@ sub fetch {
         delete @ENV{qw(http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
                        all_proxy ALL_PROXY)};
         $ENV{F1_REPLAY_INSPECT} = $inspect;
+        $SIG{INT} = 'DEFAULT';
         while (my ($k, $v) = each %{ $opt->{env} || {} }) {
             if (defined $v) { $ENV{$k} = $v } else { delete $ENV{$k} }
         }
@@ -486,6 +488,7 @@ sub fetch {
         die "exec: $!";
     }
     $fetch_pid = $pid;
+    $opt->{during}->($pid) if $opt->{during};
     waitpid($pid, 0);
     $fetch_pid = undef;
 
@@ -834,6 +837,25 @@ is($r->{rc}, 0, '... resumed from the plain mirror');
 is_deeply(fetched_topics(requests()), { 'Position.z' => 1 },
           '... fetching only Position.z');
 complete($sdir, $src{quali}, '... the session');
+
+# Ctrl-C in the middle of a file
+my $cint = "$tmp/cint";
+my $idir = "$cint/2025-mexico-city-grand-prix-qualifying";
+$r = fetch({ during => sub {
+                 for (1 .. 100) {
+                     last if -e "$idir/Position.z.jsonStream.part";
+                     sleep 0.1;
+                 }
+                 kill 'INT', $_[0];
+             } },
+           '2025', 'mexico', 'q', '--base', "$base/slow/static/",
+           '--cache', $cint, '--timeout', 30);
+is($r->{rc}, 130, 'SIGINT (Ctrl-C) while Position.z comes in: exit 130');
+like($r->{err}, qr/interrupted; complete files are kept: run the same command again to resume/,
+     '... says so');
+ok(!-e "$idir/Position.z.jsonStream.part", '... the .part removed');
+ok(-e "$idir/CarData.z.jsonStream", '... the complete files kept');
+sound($cint, '... the cache');
 
 # --- not published -----------------------------------------------------------
 

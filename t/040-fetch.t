@@ -19,6 +19,8 @@
 #   /slow/static/    Position.z: 16 KB, then 200 bytes/s (limit_rate)
 #   /drip/static/    Position.z proxied to the fault server, which sends a
 #                    byte every 0.1 s
+#   /gz/static/      gzip even though the fetcher asks for identity
+#                    (gzip_static always; .gz files of the Mexico City race)
 #   /moved/static/   301 to /static/
 #   /loop/static/    302 to itself
 #
@@ -40,6 +42,7 @@ use File::Path qw(make_path);
 use File::Temp qw(tempdir);
 use Encode qw(encode_utf8);
 use Fcntl qw(:flock);
+use IO::Compress::Gzip qw(gzip $GzipError);
 use IO::Socket::INET;
 use POSIX qw(strftime WNOHANG);
 use Time::HiRes qw(sleep time);
@@ -133,7 +136,16 @@ session_tree('2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race',
              $src{baku});
 
 # the fault locations serve the same tree
-symlink('.', "$mirror/$_") or die for qw(s3 f500 slow drip trunc1 trunc chunked);
+symlink('.', "$mirror/$_") or die for qw(s3 f500 slow drip trunc1 trunc chunked gz);
+
+# gzip copies for /gz/ (gzip_static)
+{
+    my $d = "$mirror/static/2025/2025-10-26_Mexico_City_Grand_Prix/"
+            . '2025-10-26_Race';
+    for my $f (glob "$d/*.jsonStream") {
+        gzip($f => "$f.gz", Minimal => 1) or die "gzip $f: $GzipError";
+    }
+}
 
 # a session whose start is two days ahead, for the "not published" hint
 my $future = strftime('%Y-%m-%dT%H:%M:%S', gmtime(time() + 2 * 86400));
@@ -411,6 +423,10 @@ my $prefix = nginx_prefix(<<"END");
 
         location ~ ^/chunked/(.*/CarData\\.z\\.jsonStream)\$ {
             proxy_pass http://127.0.0.1:$fault_port/chunked/\$1;
+        }
+
+        location /gz/ {
+            gzip_static always;
         }
 
         location /moved/ {
@@ -857,6 +873,23 @@ ok(!-e "$idir/Position.z.jsonStream.part", '... the .part removed');
 ok(-e "$idir/CarData.z.jsonStream", '... the complete files kept');
 sound($cint, '... the cache');
 
+# SIGTERM: the same
+$cint = "$tmp/cterm";
+$idir = "$cint/2025-mexico-city-grand-prix-qualifying";
+$r = fetch({ during => sub {
+                 for (1 .. 100) {
+                     last if -e "$idir/Position.z.jsonStream.part";
+                     sleep 0.1;
+                 }
+                 kill 'TERM', $_[0];
+             } },
+           '2025', 'mexico', 'q', '--base', "$base/slow/static/",
+           '--cache', $cint, '--timeout', 30);
+is($r->{rc}, 143, 'SIGTERM while Position.z comes in: exit 143');
+like($r->{err}, qr/terminated; complete files are kept/, '... says so');
+ok(!-e "$idir/Position.z.jsonStream.part", '... the .part removed');
+sound($cint, '... the cache');
+
 # --- not published -----------------------------------------------------------
 
 my $cnp = "$tmp/cnp";
@@ -924,6 +957,18 @@ is($r->{rc}, 4, 'a redirect loop: exit 4');
 like($r->{err}, qr/error: fetching 2025\/Index\.json: too many redirects \(more than 5\) from \S+\/loop\/static\/2025\/Index\.json/,
      '... a clear error');
 is(scalar(requests()), 6, '... after 6 requests');
+
+# --- a gzip body --------------------------------------------------------------
+
+$r = fetch({}, '2025', 'mexico', 'race', '--base', "$base/gz/static/",
+           '--cache', "$tmp/cgz");
+is($r->{rc}, 0, 'gzip sent although identity was asked for: done')
+    or diag($r->{err});
+my ($si) = grep { $_->[0] =~ /SessionInfo/ } requests();
+ok($si && $si->[2] < -s "$src{mexico}/SessionInfo.jsonStream",
+   '... the mirror sent fewer bytes than the file (gzip)');
+complete("$tmp/cgz/2025-mexico-city-grand-prix-race", $src{mexico},
+         '... the session, inflated');
 
 # --- a network failure -------------------------------------------------------
 

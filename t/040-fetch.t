@@ -136,7 +136,9 @@ session_tree('2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race',
              $src{baku});
 
 # the fault locations serve the same tree
-symlink('.', "$mirror/$_") or die for qw(s3 f500 slow drip trunc1 trunc chunked gz);
+for (qw(s3 f500 slow drip trunc1 trunc chunked gz)) {
+    symlink('.', "$mirror/$_") or die "symlink $_: $!";
+}
 
 # gzip copies for /gz/ (gzip_static)
 {
@@ -188,9 +190,12 @@ sub meeting {
     };
 }
 
-my @weekend = (['x', 'Practice 1'], ['x', 'Practice 2'], ['x', 'Practice 3'],
-               ['x', 'Qualifying'], ['x', 'Race']);
+my @weekend = ('Practice 1', 'Practice 2', 'Practice 3', 'Qualifying',
+               'Race');
+my @sprint = ('Practice 1', 'Sprint Qualifying', 'Sprint', 'Qualifying',
+              'Race');
 
+# [date, name, %opt] of each session (a name, or [name, %opt]) of a meeting
 sub days {
     my ($race_day, @s) = @_;
     my ($y, $m, $d) = split /-/, $race_day;
@@ -198,29 +203,24 @@ sub days {
                 'Sprint Qualifying' => 2, 'Sprint' => 1, 'Qualifying' => 1,
                 'Race' => 0, 'Day 1' => 2, 'Day 2' => 1, 'Day 3' => 0);
     return map {
-        my ($x, $name, %o) = @$_;
+        my ($name, %o) = ref $_ ? @$_ : ($_);
         [sprintf('%s-%s-%02d', $y, $m, $d - $back{$name}), $name, %o]
     } @s;
 }
-
-my @sprint = (['x', 'Practice 1'], ['x', 'Sprint Qualifying'],
-              ['x', 'Sprint'], ['x', 'Qualifying'], ['x', 'Race']);
 
 my %index = (
     2025 => { Year => 2025, Meetings => [
         meeting(2025, undef, 'Pre-Season Testing', 'Sakhir', 'Bahrain',
                 'BRN', '2025-02-28',
-                days('2025-02-28', ['x', 'Day 1'], ['x', 'Day 2'],
-                     ['x', 'Day 3'])),
+                days('2025-02-28', 'Day 1', 'Day 2', 'Day 3')),
         meeting(2025, 6, 'Miami Grand Prix', 'Miami', 'United States', 'USA',
                 '2025-05-04', days('2025-05-04', @sprint)),
         meeting(2025, 7, 'Emilia Romagna Grand Prix', 'Imola', 'Italy',
                 'ITA', '2025-05-18', days('2025-05-18', @weekend)),
         meeting(2025, 15, 'Dutch Grand Prix', 'Zandvoort', 'Netherlands',
                 'NED', '2025-08-31',
-                days('2025-08-31', ['x', 'Practice 1'], ['x', 'Practice 2'],
-                     ['x', 'Practice 3', no_path => 1], ['x', 'Qualifying'],
-                     ['x', 'Race'])),
+                days('2025-08-31', 'Practice 1', 'Practice 2',
+                     ['Practice 3', no_path => 1], 'Qualifying', 'Race')),
         meeting(2025, 16, 'Italian Grand Prix', 'Monza', 'Italy', 'ITA',
                 '2025-09-07', days('2025-09-07', @weekend)),
         meeting(2025, 19, 'United States Grand Prix', 'Austin',

@@ -22,7 +22,10 @@ usage() {
 
 [ $# -eq 1 ] || usage
 
-BUILD_PKGS="nginx nginx-dev libyajl-dev build-essential curl"
+# python3 and ca-certificates: scripts/f1-replay-fetch (standard library
+# only; HTTPS to the F1 archive needs the CA certificates)
+BUILD_PKGS="nginx nginx-dev libyajl-dev build-essential curl
+    python3 ca-certificates"
 
 # nginx-dev pulls libssl-dev, libpcre2-dev and zlib1g-dev; they are listed
 # anyway because the static nginx builds (scripts/build-nginx.sh) need them.

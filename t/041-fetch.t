@@ -450,7 +450,7 @@ my @topics;
     open my $fh, '<', $file or die "$file: $!";
     local $/;
     my $c = <$fh>;
-    my ($table) = $c =~ /ngx_f1_replay_topics\[\]\s*=\s*\{(.*?)\n\};/s
+    my ($table) = $c =~ /ngx_f1_replay_loader_topics\[\]\s*=\s*\{(.*?)\n\};/s
         or die "no ngx_f1_replay_loader_topics[] in $file";
     while ($table =~ /\{\s*"([^"]+)",\s*(\d)/g) {
         push @topics, [$1, $2 ? 'required' : 'optional'];

@@ -416,7 +416,13 @@ ngx_f1_replay_control_timeline(ngx_http_request_t *r,
 
     types = ngx_f1_replay_timeline_types("", 0);
 
-    if (ngx_http_arg(r, (u_char *) "type", 4, &arg) == NGX_OK) {
+    rc = ngx_f1_replay_http_arg(r, "type", &arg);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
         types = ngx_f1_replay_timeline_types((char *) arg.data, arg.len);
 
         if (types < 0) {
@@ -441,7 +447,13 @@ ngx_f1_replay_control_timeline(ngx_http_request_t *r,
                    "milliseconds");
     }
 
-    if (ngx_http_arg(r, (u_char *) "limit", 5, &arg) == NGX_OK) {
+    rc = ngx_f1_replay_http_arg(r, "limit", &arg);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
         limit = ngx_atoi(arg.data, arg.len);
 
         if (limit == NGX_ERROR) {

@@ -146,13 +146,55 @@ ngx_f1_replay_http_error(ngx_http_request_t *r, ngx_uint_t status,
 
 
 ngx_int_t
-ngx_f1_replay_http_time_arg(ngx_http_request_t *r, const char *name,
-    int32_t *t)
+ngx_f1_replay_http_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
 {
-    ngx_str_t  arg;
+    u_char     *dst, *src;
+    ngx_str_t   arg;
 
     if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &arg) != NGX_OK) {
         return NGX_DECLINED;
+    }
+
+    if (ngx_strlchr(arg.data, arg.data + arg.len, '%') == NULL
+        && ngx_strlchr(arg.data, arg.data + arg.len, '+') == NULL)
+    {
+        *value = arg;
+        return NGX_OK;
+    }
+
+    dst = ngx_pnalloc(r->pool, arg.len);
+    if (dst == NULL) {
+        return NGX_ERROR;
+    }
+
+    value->data = dst;
+    src = arg.data;
+
+    ngx_unescape_uri(&dst, &src, arg.len, NGX_UNESCAPE_URI);
+
+    value->len = dst - value->data;
+
+    for (dst = value->data; dst < value->data + value->len; dst++) {
+        if (*dst == '+') {
+            *dst = ' ';
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_f1_replay_http_time_arg(ngx_http_request_t *r, const char *name,
+    int32_t *t)
+{
+    ngx_int_t  rc;
+    ngx_str_t  arg;
+
+    rc = ngx_f1_replay_http_arg(r, name, &arg);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_DECLINED : NGX_ERROR;
     }
 
     return ngx_f1_replay_time_parse_arg(arg.data, arg.len, t) == 0

@@ -36,6 +36,13 @@ ngx_int_t ngx_f1_replay_http_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *text);
 
 /*
+ * ?name=value, percent-decoded ("+" a space): NGX_OK, NGX_DECLINED when
+ * absent, NGX_ERROR when out of memory
+ */
+ngx_int_t ngx_f1_replay_http_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value);
+
+/*
  * ?name=HH:MM:SS[.mmm] or milliseconds: NGX_OK, NGX_DECLINED when
  * absent, NGX_ERROR when malformed
  */

@@ -77,7 +77,13 @@ ngx_f1_replay_status_handler(ngx_http_request_t *r)
 
     fmcf = ngx_http_get_module_main_conf(r, ngx_f1_replay_module);
 
-    if (ngx_http_arg(r, (u_char *) "format", 6, &arg) == NGX_OK
+    rc = ngx_f1_replay_http_arg(r, "format", &arg);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK
         ? !(arg.len == 10 && ngx_strncmp(arg.data, "prometheus", 10) == 0)
         : !ngx_f1_replay_status_accept(r))
     {

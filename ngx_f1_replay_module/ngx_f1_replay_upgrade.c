@@ -139,6 +139,7 @@ static ngx_int_t
 ngx_f1_replay_upgrade_check(ngx_http_request_t *r,
     ngx_f1_replay_loc_conf_t *lcf, ngx_f1_replay_upgrade_t *u)
 {
+    ngx_int_t         rc;
     ngx_str_t         arg;
     ngx_table_elt_t  *h;
 
@@ -151,7 +152,13 @@ ngx_f1_replay_upgrade_check(ngx_http_request_t *r,
 
     /* ?delay=<seconds>: the replay as it was that long ago */
 
-    if (ngx_http_arg(r, (u_char *) "delay", 5, &arg) == NGX_OK
+    rc = ngx_f1_replay_http_arg(r, "delay", &arg);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK
         && ngx_f1_replay_sub_delay(lcf, arg.data, arg.len, &u->delay)
            != NGX_OK)
     {

@@ -31,6 +31,14 @@ typedef enum {
 } ngx_f1_replay_ctx_e;
 
 
+/* a car's samples before a line added to them: undone if it is bad */
+typedef struct {
+    unsigned                   number;
+    size_t                     n;
+    unsigned                   seen:1;
+} ngx_f1_replay_undo_t;
+
+
 /* the SAX parse of one decoded line */
 typedef struct {
     int                        position;      /* else car data */
@@ -48,6 +56,7 @@ typedef struct {
     ngx_f1_replay_pos_t        pos[NGX_F1_REPLAY_TELEMETRY_CARS];
 
     ngx_f1_replay_loader_t    *ld;
+    ngx_f1_replay_vec_t        undo;          /* ngx_f1_replay_undo_t */
     char                       err[256];
     char                       quoted[4 * 16 + 4];   /* the key */
 } ngx_f1_replay_sax_t;
@@ -67,6 +76,7 @@ static int ngx_f1_replay_telemetry_start_array(void *ctx);
 static int ngx_f1_replay_telemetry_open(ngx_f1_replay_sax_t *sx, int map);
 static int ngx_f1_replay_telemetry_scalar(ngx_f1_replay_sax_t *sx);
 static int ngx_f1_replay_telemetry_commit(ngx_f1_replay_sax_t *sx);
+static void ngx_f1_replay_telemetry_undo(ngx_f1_replay_sax_t *sx);
 static const char *ngx_f1_replay_telemetry_quote(ngx_f1_replay_sax_t *sx);
 
 
@@ -168,7 +178,14 @@ ngx_f1_replay_telemetry_add(ngx_f1_replay_loader_t *ld, uint32_t topic,
         }
     }
 
+    /* a line bad after some entries: their samples go too */
+
+    if (rc != NGX_F1_REPLAY_LINE_OK) {
+        ngx_f1_replay_telemetry_undo(sx);
+    }
+
     yajl_free(h);
+    ngx_f1_replay_loader_free(&sx->undo);
     free(sx);
     free(json);
 
@@ -319,6 +336,7 @@ static int
 ngx_f1_replay_telemetry_commit(ngx_f1_replay_sax_t *sx)
 {
     unsigned                  i;
+    ngx_f1_replay_undo_t     *u;
     ngx_f1_replay_car_acc_t  *acc;
     ngx_f1_replay_raw_car_t  *rc;
     ngx_f1_replay_raw_pos_t  *rp;
@@ -331,6 +349,17 @@ ngx_f1_replay_telemetry_commit(ngx_f1_replay_sax_t *sx)
 
     for (i = 0; i < sx->ncars; i++) {
         acc = &sx->ld->cars[sx->number[i]];
+
+        u = ngx_f1_replay_loader_push(&sx->undo,
+                                      sizeof(ngx_f1_replay_undo_t));
+        if (u == NULL) {
+            goto nomem;
+        }
+
+        u->number = sx->number[i];
+        u->n = sx->position ? acc->pos.n : acc->car.n;
+        u->seen = acc->seen;
+
         acc->seen = 1;
 
         if (sx->position) {
@@ -563,6 +592,35 @@ ngx_f1_replay_telemetry_string(void *ctx, const unsigned char *s, size_t len)
     }
 
     return ngx_f1_replay_telemetry_scalar(sx);
+}
+
+
+/*
+ * The samples of the entries committed before the line turned out bad
+ * are taken back, latest first, and the cars they made seen unseen
+ */
+
+static void
+ngx_f1_replay_telemetry_undo(ngx_f1_replay_sax_t *sx)
+{
+    size_t                    i;
+    ngx_f1_replay_undo_t     *u;
+    ngx_f1_replay_car_acc_t  *acc;
+
+    u = sx->undo.items;
+
+    for (i = sx->undo.n; i-- > 0; /* void */) {
+        acc = &sx->ld->cars[u[i].number];
+
+        if (sx->position) {
+            acc->pos.n = u[i].n;
+
+        } else {
+            acc->car.n = u[i].n;
+        }
+
+        acc->seen = u[i].seen;
+    }
 }
 
 

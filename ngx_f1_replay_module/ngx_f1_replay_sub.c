@@ -84,7 +84,6 @@ ngx_f1_replay_sub_get(ngx_f1_replay_worker_t *w, ngx_f1_replay_filter_t *f,
         sub->state = same->state;
         sub->last_t = same->last_t;
         sub->lap = same->lap;
-        sub->playing = same->playing;
 
     } else {
         ngx_f1_replay_tick_view_init(w, sub);

@@ -58,9 +58,9 @@ typedef struct {
     ngx_uint_t                     ev_index;     /* in the worker's events */
     ngx_uint_t                     nevents;
     unsigned                       predict:1;    /* a new lap, a jump */
-    unsigned                       playing:1;    /* frames this tick */
 
-    uint64_t                       bucket;       /* tick / divisor */
+    uint64_t                       bucket;       /* tick / divisor, or a
+                                                    still frame's */
     ngx_f1_replay_msg_t           *frame;        /* of bucket, or NULL */
     uint64_t                       zbucket;
     ngx_f1_replay_msg_t           *zframe;       /* deflated, of zbucket */

@@ -13,6 +13,10 @@
 #include "ngx_f1_replay_tick.h"
 
 
+/* the buckets of still frames, beyond those of ticks */
+#define NGX_F1_REPLAY_TICK_STILL  ((uint64_t) 1 << 63)
+
+
 static ngx_msec_t ngx_f1_replay_tick_next(ngx_f1_replay_clock_t *clk,
     uint64_t tick, int64_t now);
 static void ngx_f1_replay_tick_view(ngx_f1_replay_worker_t *w,
@@ -21,8 +25,8 @@ static void ngx_f1_replay_tick_view(ngx_f1_replay_worker_t *w,
 static void ngx_f1_replay_tick_seen(ngx_f1_replay_worker_t *w,
     ngx_f1_replay_sub_t *sub, ngx_f1_replay_clock_pos_t *pos);
 static void ngx_f1_replay_tick_frame(ngx_f1_replay_worker_t *w,
-    ngx_f1_replay_sub_t *sub, ngx_f1_replay_clock_pos_t *pos, double sent,
-    ngx_log_t *log);
+    ngx_f1_replay_sub_t *sub, uint64_t bucket, ngx_f1_replay_clock_pos_t *pos,
+    double sent, ngx_log_t *log);
 static void ngx_f1_replay_tick_deliver(ngx_f1_replay_worker_t *w,
     ngx_f1_replay_client_t *cl, ngx_log_t *log);
 static void ngx_f1_replay_tick_share(ngx_f1_replay_client_t *cl,
@@ -141,14 +145,17 @@ ngx_f1_replay_tick_next(ngx_f1_replay_clock_t *clk, uint64_t tick,
 /*
  * A subscription's view of the clock at this tick, delay ticks behind:
  * a clock message when the segment or the state changed, a state after
- * a jump (seek, restart, loop), else every event passed, and the frame
- * while playing.
+ * a jump (seek, restart, loop), else every event passed, and the frame:
+ * of the tick's bucket while playing; else one still frame per segment
+ * and state, so that a replay paused (or seeking while paused, waiting,
+ * ended) shows where the cars stand, once.
  */
 
 static void
 ngx_f1_replay_tick_view(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
     uint64_t tick, int64_t now, double sent, ngx_log_t *log)
 {
+    uint64_t                   bucket;
     ngx_uint_t                 lap;
     ngx_f1_replay_clock_pos_t  pos;
 
@@ -185,27 +192,27 @@ ngx_f1_replay_tick_view(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
         sub->predict = 1;
     }
 
-    if (sub->playing) {
-        ngx_f1_replay_tick_frame(w, sub, &pos, sent, log);
-    }
+    bucket = (pos.state == NGX_F1_REPLAY_PLAYING)
+             ? pos.tick / sub->divisor
+             : NGX_F1_REPLAY_TICK_STILL | pos.seg << 2 | pos.state;
+
+    ngx_f1_replay_tick_frame(w, sub, bucket, &pos, sent, log);
 }
 
 
 /*
- * The subscription's frame of this tick's bucket, encoded once; not at
- * all when every client of it still has a frame waiting (all of them
- * skip this one)
+ * The subscription's frame of a bucket, encoded once; not at all when
+ * every client of it still has a frame waiting (all of them skip this
+ * one)
  */
 
 static void
 ngx_f1_replay_tick_frame(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
-    ngx_f1_replay_clock_pos_t *pos, double sent, ngx_log_t *log)
+    uint64_t bucket, ngx_f1_replay_clock_pos_t *pos, double sent,
+    ngx_log_t *log)
 {
     yajl_gen              g;
-    uint64_t              bucket;
     ngx_f1_replay_msg_t  *m;
-
-    bucket = pos->tick / sub->divisor;
 
     if (sub->bucket == bucket && (sub->frame || sub->waiting == sub->refs)) {
         return;
@@ -235,7 +242,6 @@ ngx_f1_replay_tick_frame(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
     if (m == NULL) {
         ngx_log_error(NGX_LOG_ALERT, log, 0,
                       "f1_replay: cannot encode tick %uL", pos->tick);
-        sub->playing = 0;
         return;
     }
 
@@ -254,7 +260,6 @@ ngx_f1_replay_tick_seen(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
     sub->state = pos->state;
     sub->last_t = pos->t;
     sub->lap = ngx_f1_replay_tick_lap(w, pos->t);
-    sub->playing = (pos->state == NGX_F1_REPLAY_PLAYING);
 }
 
 
@@ -306,7 +311,7 @@ ngx_f1_replay_tick_deliver(ngx_f1_replay_worker_t *w,
         ngx_f1_replay_tick_send(cl, m);
     }
 
-    if (sub->playing && cl->bucket != sub->bucket && !cl->closing) {
+    if (cl->bucket != sub->bucket && !cl->closing) {
         ngx_f1_replay_tick_push(w, cl, log);
         return;
     }

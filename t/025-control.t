@@ -257,7 +257,7 @@ like($text, qr/^\{"error":"[^"]+"\}$/, '... with a JSON reason');
 ($code, $text) = http('GET', '/status');
 my $s = decode_json($text)->{sessions}[0];
 is($s->{clock}{state}, 'playing', 'status: clock state');
-is($s->{clock}{change}, 20, 'status: the 20 changes made');
+is($s->{clock}{change}, 22, 'status: the 22 changes made');
 
 ($code, $text) = http('GET', '/status?format=prometheus');
 like($text, qr/^f1_replay_clock_state\{session="dutch",state="playing"\} 1$/m,

@@ -87,7 +87,8 @@ async def ops(host, port, n, statefile):
     await asyncio.sleep(1)
     res = {"clients": n}
 
-    # pause: frames stop, pings go on
+    # pause: one still frame of the paused moment, then frames stop and
+    # pings go on
 
     clock = await check_change(clients, control(base, {"action": "pause"}),
                          "pause", "paused")
@@ -95,8 +96,9 @@ async def ops(host, port, n, statefile):
     for c in clients:
         msgs = after_change(c, clock.get("change", -1))
         f = frames(msgs)
-        if f:
-            fail("%s: %d frames while paused" % (c.name, len(f)))
+        if len(f) != 1 or f[0]["t"] != msgs[0][1]["t"]:
+            fail("%s: frames while paused %r (one still frame at %r)"
+                 % (c.name, [x["t"] for x in f], msgs[0][1]["t"]))
         pings = [p for p in c.pings if p >= msgs[0][0]] if msgs else []
         if len(pings) < 2:
             fail("%s: %d pings while paused" % (c.name, len(pings)))
@@ -104,6 +106,25 @@ async def ops(host, port, n, statefile):
             fail("%s: closed while paused" % c.name)
     paused_t = clock.get("t")
     res["paused_pings"] = min(len(c.pings) for c in clients)
+
+    # a seek while paused: clock, state and one still frame at the target;
+    # then back to the paused moment the same way
+
+    for target in (paused_t + 60000, paused_t):
+        clock = await check_change(clients,
+                                   control(base, {"action": "seek",
+                                                  "t": target}),
+                                   "seek", "paused")
+        await asyncio.sleep(0.5)
+        for c in clients:
+            msgs = after_change(c, clock.get("change", -1))
+            kinds = [m["type"] for a, m in msgs]
+            f = frames(msgs)
+            if kinds[:2] != ["clock", "state"] or len(f) != 1 \
+                    or f[0]["t"] != target or msgs[1][1]["t"] != target:
+                fail("%s: a seek to %d while paused: %r, frames at %r"
+                     % (c.name, target, kinds, [x["t"] for x in f]))
+    res["paused_seek"] = clock.get("t")
 
     # resume: from the paused moment
 
@@ -199,8 +220,10 @@ async def ops(host, port, n, statefile):
         if not ended:
             fail("%s: no final clock message" % c.name)
             continue
-        if frames(msgs[ended[0]:]):
-            fail("%s: frames after the end" % c.name)
+        f = frames(msgs[ended[0]:])
+        if [x["t"] for x in f] != [end_ms]:
+            fail("%s: frames after the end at %r (one still frame at %d)"
+                 % (c.name, [x["t"] for x in f], end_ms))
         if msgs[ended[0]][1]["t"] != end_ms:
             fail("%s: ended at %r" % (c.name, msgs[ended[0]][1]))
     status, cl = post(base, {"action": "loop", "loop": True})
@@ -342,15 +365,23 @@ async def wait(host, port, anchor_ms):
     hello = c.msgs[0][1]
     res = {"hello_state": hello["clock"]["state"],
            "anchor": hello["clock"]["anchor"]}
-    f = frames(c.msgs)
+    # waiting: one still frame of the start; playing from a clock message
+    go = [i for i, (a, m) in enumerate(c.msgs)
+          if m["type"] == "clock" and m["state"] == "playing"]
+    if not go:
+        fail("no clock message at the anchor: %r"
+             % [m["type"] for a, m in c.msgs][:5])
+        return res
+    still = frames(c.msgs[:go[0]])
+    if [x["t"] for x in still] != [hello["clock"]["t"]]:
+        fail("while waiting: frames at %r (one still frame at %r)"
+             % ([x["t"] for x in still], hello["clock"]["t"]))
+    f = frames(c.msgs[go[0]:])
     if not f:
         fail("no frames after the anchor")
         return res
     res["first_tick"] = f[0]["tick"]
     res["first_sent_after_anchor_ms"] = round(f[0]["sent"] - anchor_ms)
-    kinds = [m["type"] for a, m in c.msgs]
-    if "clock" not in kinds or kinds.index("clock") > kinds.index("frame"):
-        fail("no clock message before the first frame: %r" % kinds[:5])
     return res
 
 

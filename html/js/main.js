@@ -337,8 +337,6 @@ function updateMapNote() {
         note = 'No position data in this archive: timing only.';
     } else if (conn.status === 'waiting') {
         note = 'Disconnected: the map is frozen.';
-    } else if (clock && clock.state === 'paused' && jumpPending) {
-        note = 'Paused: cars move to the new time when play resumes.';
     } else if (clock && clock.state === 'waiting') {
         note = 'Waiting for the replay to start.';
     } else if (clock && clock.state === 'ended') {

@@ -467,6 +467,7 @@ ngx_f1_replay_telemetry_integer(void *ctx, long long n)
 {
     ngx_f1_replay_sax_t  *sx = ctx;
 
+    int                   ch;
     uint8_t               top;
     ngx_f1_replay_car_t  *c;
     ngx_f1_replay_pos_t  *p;
@@ -483,7 +484,20 @@ ngx_f1_replay_telemetry_integer(void *ctx, long long n)
             return 0;
         }
 
-        switch (atoi(sx->key)) {
+        /* the channels used, by their exact keys ("03" is none) */
+
+        ch = (sx->key_len == 1 || (sx->key_len == 2 && sx->key[0] != '0'))
+             && strspn(sx->key, "0123456789") == sx->key_len
+             ? atoi(sx->key) : -1;
+
+        if ((ch == 3 || ch == 4 || ch == 5 || ch == 45) && n > 255) {
+            snprintf(sx->err, sizeof(sx->err),
+                     "channel \"%s\" out of range: %lld",
+                     ngx_f1_replay_telemetry_quote(sx), n);
+            return 0;
+        }
+
+        switch (ch) {
 
         case 0:
             c->rpm = (uint16_t) n;
@@ -494,30 +508,19 @@ ngx_f1_replay_telemetry_integer(void *ctx, long long n)
             break;
 
         case 3:
+            c->gear = (uint8_t) n;
+            break;
+
         case 4:
+            c->throttle = (n == 104) ? NGX_F1_REPLAY_NO_VALUE : (uint8_t) n;
+            break;
+
         case 5:
+            c->brake = (n == 104) ? NGX_F1_REPLAY_NO_VALUE : (uint8_t) n;
+            break;
+
         case 45:
-            if (n > 255) {
-                snprintf(sx->err, sizeof(sx->err),
-                         "channel \"%s\" out of range: %lld",
-                     ngx_f1_replay_telemetry_quote(sx), n);
-                return 0;
-            }
-
-            if (sx->key[0] == '3') {
-                c->gear = (uint8_t) n;
-
-            } else if (sx->key[0] == '4' && sx->key[1] == '5') {
-                c->drs = (uint8_t) n;
-
-            } else if (sx->key[0] == '4') {
-                c->throttle = (n == 104) ? NGX_F1_REPLAY_NO_VALUE
-                                         : (uint8_t) n;
-
-            } else {
-                c->brake = (n == 104) ? NGX_F1_REPLAY_NO_VALUE
-                                      : (uint8_t) n;
-            }
+            c->drs = (uint8_t) n;
             break;
 
         default:

@@ -1061,7 +1061,8 @@ ngx_f1_replay_test_race(ngx_f1_replay_test_warn_t *w)
     ngx_f1_replay_test_z_line(&car, 11000,
         "{\"Entries\":["
         "{\"Utc\":\"2030-01-01T12:00:11.0000000Z\",\"Cars\":{"
-        "\"1\":" NGX_F1_REPLAY_TEST_CH(11000, 20, 1, 30, 0, 8) "}}]}");
+        "\"1\":{\"Channels\":{\"0\":11000,\"2\":20,\"3\":1,\"4\":30,"
+        "\"5\":0,\"45\":8,\"03\":7,\"045\":9,\"5x\":99,\"4 \":77}}}}]}");
     ngx_f1_replay_test_z_line(&car, 19800,
         "{\"Entries\":["
         "{\"Utc\":\"2030-01-01T12:00:20.0000000Z\",\"Cars\":{"
@@ -1441,6 +1442,14 @@ ngx_f1_replay_test_samples(const ngx_f1_replay_session_t *s)
                && c->gear == 1 && c->throttle == 25 && c->brake == 0
                && c->drs == 8,
                "an entry of two cars: every channel of the first");
+
+    c = ngx_f1_replay_test_car(s, 1, 11000);
+
+    UNIT_CHECK(c != NULL && c->rpm == 11000 && c->speed == 20
+               && c->gear == 1 && c->throttle == 30 && c->brake == 0
+               && c->drs == 8,
+               "channels by their exact keys: \"03\", \"045\", \"5x\" and "
+               "\"4 \" are none of them");
 
     c = ngx_f1_replay_test_car(s, 1, 20000);
 

@@ -40,6 +40,7 @@ ngx_f1_replay_clock_init(ngx_f1_replay_clock_t *clk, int64_t now_ms,
     clk->end_ms = end_ms > start_ms ? end_ms : start_ms + 1;
     clk->loop = loop ? 1 : 0;
     clk->anchor_ms = 0;
+    clk->utc_ms = 0;
 
     seg = &clk->seg[0];
     memset(seg, 0, sizeof(ngx_f1_replay_seg_t));
@@ -162,17 +163,26 @@ int
 ngx_f1_replay_clock_change(ngx_f1_replay_clock_t *clk, int64_t now_ms,
     unsigned op, int64_t arg)
 {
-    uint64_t                    tick;
+    /* from the next tick: the current one may be on the wire already */
+
+    return ngx_f1_replay_clock_change_at(clk, now_ms,
+                                         ngx_f1_replay_clock_tick(clk, now_ms)
+                                         + 1,
+                                         op, arg);
+}
+
+
+int
+ngx_f1_replay_clock_change_at(ngx_f1_replay_clock_t *clk, int64_t now_ms,
+    uint64_t tick, unsigned op, int64_t arg)
+{
     ngx_f1_replay_seg_t         seg;
     ngx_f1_replay_clock_pos_t   pos;
     const ngx_f1_replay_seg_t  *cur;
 
-    /* from the next tick: the current one may be on the wire already */
-
-    tick = ngx_f1_replay_clock_tick(clk, now_ms) + 1;
+    cur = &clk->seg[(clk->generation - 1) % NGX_F1_REPLAY_CLOCK_SEGS];
 
     ngx_f1_replay_clock_at(clk, tick, now_ms, &pos);
-    cur = &clk->seg[(clk->generation - 1) % NGX_F1_REPLAY_CLOCK_SEGS];
 
     seg = *cur;
     seg.tick = tick;
@@ -234,6 +244,12 @@ ngx_f1_replay_clock_change(ngx_f1_replay_clock_t *clk, int64_t now_ms,
         return -1;
     }
 
+    /* segments begin in order: none before one already made */
+
+    if (tick < cur->tick || tick == 0) {
+        return -2;
+    }
+
     ngx_f1_replay_clock_begin(clk);
 
     clk->seg[clk->generation % NGX_F1_REPLAY_CLOCK_SEGS] = seg;
@@ -242,6 +258,44 @@ ngx_f1_replay_clock_change(ngx_f1_replay_clock_t *clk, int64_t now_ms,
     ngx_f1_replay_clock_end(clk);
 
     return 0;
+}
+
+
+void
+ngx_f1_replay_clock_set(ngx_f1_replay_clock_t *clk,
+    const ngx_f1_replay_seg_t *seg, unsigned n, uint64_t generation)
+{
+    unsigned  i;
+
+    ngx_f1_replay_clock_begin(clk);
+
+    for (i = 0; i < n; i++) {
+        clk->seg[(generation - n + i) % NGX_F1_REPLAY_CLOCK_SEGS] = seg[i];
+    }
+
+    clk->generation = generation;
+
+    ngx_f1_replay_clock_end(clk);
+}
+
+
+uint64_t
+ngx_f1_replay_clock_utc_tick(const ngx_f1_replay_clock_t *clk,
+    int64_t utc_ms)
+{
+    int64_t  d;
+
+    d = utc_ms - clk->utc_ms;
+
+    return d <= 0 ? 0 : (uint64_t) (d + clk->tick_ms - 1) / clk->tick_ms;
+}
+
+
+int64_t
+ngx_f1_replay_clock_tick_utc(const ngx_f1_replay_clock_t *clk,
+    uint64_t tick)
+{
+    return clk->utc_ms + (int64_t) (tick * clk->tick_ms);
 }
 
 

@@ -76,6 +76,8 @@ typedef struct {
     int32_t              end_ms;      /* the session's end */
     int32_t              min_ms;      /* the session's first moment */
     int64_t              anchor_ms;   /* UTC of tick 0 if anchored, or 0 */
+    int64_t              utc_ms;      /* UTC of tick 0: the anchor, or the
+                                         host's time at the epoch */
     uint32_t             loop;        /* as configured */
     uint32_t             pad;
     ngx_f1_replay_seg_t  seg[NGX_F1_REPLAY_CLOCK_SEGS];
@@ -136,6 +138,34 @@ int32_t ngx_f1_replay_clock_session_time(const ngx_f1_replay_clock_t *clk,
  */
 int ngx_f1_replay_clock_change(ngx_f1_replay_clock_t *clk, int64_t now_ms,
     unsigned op, int64_t arg);
+
+/*
+ * The same from a named tick (1 or later): 0, -1 with the argument out
+ * of range, -2 with the tick before the newest segment (a change set
+ * for later is pending); several changes at one tick apply in order.
+ * A tick already played is taken as named: what was sent is not
+ * unsent, but the clock is from then on where it would have been.
+ */
+int ngx_f1_replay_clock_change_at(ngx_f1_replay_clock_t *clk,
+    int64_t now_ms, uint64_t tick, unsigned op, int64_t arg);
+
+/*
+ * The segments replaced by n others, in order, the newest numbered
+ * generation - 1 (n <= generation, n <= NGX_F1_REPLAY_CLOCK_SEGS); the
+ * caller holds the writers' lock
+ */
+void ngx_f1_replay_clock_set(ngx_f1_replay_clock_t *clk,
+    const ngx_f1_replay_seg_t *seg, unsigned n, uint64_t generation);
+
+/*
+ * The first tick beginning at or after a UTC time (0 for times before
+ * tick 0), and the UTC time a tick begins, by utc_ms: exact when
+ * anchored, the same on every instance of the anchor
+ */
+uint64_t ngx_f1_replay_clock_utc_tick(const ngx_f1_replay_clock_t *clk,
+    int64_t utc_ms);
+int64_t ngx_f1_replay_clock_tick_utc(const ngx_f1_replay_clock_t *clk,
+    uint64_t tick);
 
 /*
  * A consistent copy of a clock being written by other processes: 0, or

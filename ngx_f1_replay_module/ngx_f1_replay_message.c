@@ -919,6 +919,16 @@ ngx_f1_replay_message_clock(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_yajl_kint(g, "change", pos->seg);
     ngx_f1_replay_yajl_kint(g, "delay_ms", delay_ms);
 
+    /* when its tick begins (UTC), the same on every instance of an anchor */
+
+    ngx_f1_replay_yajl_key(g, "at");
+    if (ngx_f1_replay_message_utc(g, ngx_f1_replay_clock_tick_utc(clk,
+                                                                  pos->tick))
+        != 0)
+    {
+        return -1;
+    }
+
     ngx_f1_replay_yajl_key(g, "start");
     if (ngx_f1_replay_message_time(g, clk->start_ms) != 0) {
         return -1;

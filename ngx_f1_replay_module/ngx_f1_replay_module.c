@@ -73,6 +73,13 @@ static ngx_command_t  ngx_f1_replay_commands[] = {
       offsetof(ngx_f1_replay_loc_conf_t, control),
       NULL },
 
+    { ngx_string("f1_replay_control_margin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_f1_replay_loc_conf_t, control_margin),
+      NULL },
+
     { ngx_string("f1_replay_max_delay"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -209,6 +216,7 @@ ngx_f1_replay_create_loc_conf(ngx_conf_t *cf)
      *     flcf->ws = NULL;
      */
 
+    flcf->control_margin = NGX_CONF_UNSET_MSEC;
     flcf->ping_interval = NGX_CONF_UNSET_MSEC;
     flcf->max_delay = NGX_CONF_UNSET_MSEC;
     flcf->pong_timeout = NGX_CONF_UNSET_MSEC;
@@ -240,6 +248,18 @@ ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->control = prev->control;
     }
 
+    ngx_conf_merge_msec_value(conf->control_margin, prev->control_margin,
+                              NGX_CONF_UNSET_MSEC);
+
+    if (conf->control_margin != NGX_CONF_UNSET_MSEC
+        && conf->control_margin > NGX_F1_REPLAY_CONTROL_AHEAD)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "f1_replay_control_margin is at most %M ms",
+                           (ngx_msec_t) NGX_F1_REPLAY_CONTROL_AHEAD);
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_merge_msec_value(conf->max_delay, prev->max_delay, 120000);
 
     if (conf->max_delay > 3600000) {
@@ -264,7 +284,7 @@ ngx_f1_replay_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 /*
  * f1_replay_session <name> path=<dir> zone=<zone>:<size> [rate=<n>]
  *     [start=lights_out|formation|HH:MM:SS[.mmm]]
- *     [anchor=<UTC time, ISO 8601>] [loop=on|off]
+ *     [anchor=<UTC time, ISO 8601>] [loop=on|off] [state=<file>]
  */
 
 static char *
@@ -317,7 +337,10 @@ ngx_f1_replay_session(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     /* ngx_conf_full_name() result is NUL-terminated */
 
-    if (ngx_conf_full_name(cf->cycle, &sc->path, 0) != NGX_OK) {
+    if (ngx_conf_full_name(cf->cycle, &sc->path, 0) != NGX_OK
+        || (sc->state.len
+            && ngx_conf_full_name(cf->cycle, &sc->state, 0) != NGX_OK))
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -436,6 +459,12 @@ ngx_f1_replay_session_param(ngx_conf_t *cf, ngx_f1_replay_session_conf_t *sc,
             return NGX_CONF_ERROR;
         }
 
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(v->data, "state=", 6) == 0 && v->len > 6) {
+        sc->state.data = v->data + 6;
+        sc->state.len = v->len - 6;
         return NGX_CONF_OK;
     }
 

@@ -43,6 +43,8 @@ typedef struct {
     int32_t                        start_ms;     /* START_TIME */
     int64_t                        anchor_ms;    /* UTC, 0 if none */
     ngx_flag_t                     loop;
+    ngx_str_t                      state;        /* the clock's file, or
+                                                    empty; NUL-terminated */
     ngx_shm_zone_t                *shm_zone;
 
     /* set when the zone is initialised */
@@ -63,6 +65,7 @@ typedef struct {
     ngx_f1_replay_session_conf_t  *info;
     ngx_f1_replay_session_conf_t  *ws;
     ngx_f1_replay_session_conf_t  *control;
+    ngx_msec_t                     control_margin;  /* UNSET: none */
     ngx_msec_t                     max_delay;
     ngx_msec_t                     ping_interval;
     ngx_msec_t                     pong_timeout;

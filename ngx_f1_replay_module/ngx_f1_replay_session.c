@@ -4,6 +4,7 @@
  */
 
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ngx_f1_replay_session.h"
@@ -17,6 +18,17 @@ static const char *const  ngx_f1_replay_compound_names[] = {
     "UNKNOWN", "HYPERSOFT", "ULTRASOFT", "SUPERSOFT", "SOFT", "MEDIUM",
     "HARD", "INTERMEDIATE", "WET", "TEST"
 };
+
+
+void
+ngx_f1_replay_session_id(const ngx_f1_replay_session_t *s, char *buf,
+    size_t size)
+{
+    (void) snprintf(buf, size, "%s, %s, %s",
+                    ngx_f1_replay_str(s, s->meeting),
+                    ngx_f1_replay_str(s, s->session_name),
+                    ngx_f1_replay_str(s, s->start_date));
+}
 
 
 /*

@@ -331,6 +331,14 @@ const char *ngx_f1_replay_session_compound_name(unsigned compound);
 ngx_f1_replay_compound_e ngx_f1_replay_session_compound(const char *name);
 
 /*
+ * "Dutch Grand Prix, Race, 2025-08-31T15:00:00": the session the
+ * archive is of, whoever stores it where, NUL-terminated in buf
+ * (truncated to size)
+ */
+void ngx_f1_replay_session_id(const ngx_f1_replay_session_t *s, char *buf,
+    size_t size);
+
+/*
  * The start of the formation lap, found in the car data before
  * lights-out (the field moving, then standing on the grid), or NO_TIME
  */

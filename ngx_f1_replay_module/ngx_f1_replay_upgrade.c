@@ -307,14 +307,20 @@ ngx_f1_replay_upgrade_origin(ngx_http_request_t *r,
     ngx_uint_t        i;
     ngx_table_elt_t  *h;
 
-    if (lcf->origins == NULL) {
+    h = ngx_f1_replay_upgrade_header(r, "Origin");
+
+    /*
+     * browsers always send Origin: the list keeps other sites' pages out;
+     * a client that is no browser sends none (or any it likes)
+     */
+
+    if (lcf->origins == NULL || h == NULL) {
         return NGX_OK;
     }
 
-    h = ngx_f1_replay_upgrade_header(r, "Origin");
     origin = lcf->origins->elts;
 
-    for (i = 0; h && i < lcf->origins->nelts; i++) {
+    for (i = 0; i < lcf->origins->nelts; i++) {
         if (origin[i].len == h->value.len
             && ngx_strncasecmp(origin[i].data, h->value.data, h->value.len)
                == 0)
@@ -324,8 +330,7 @@ ngx_f1_replay_upgrade_origin(ngx_http_request_t *r,
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "f1_replay: origin \"%V\" not allowed",
-                  h ? &h->value : &(ngx_str_t) ngx_string(""));
+                  "f1_replay: origin \"%V\" not allowed", &h->value);
 
     return NGX_DECLINED;
 }

@@ -8,6 +8,7 @@
 #include <ngx_core.h>
 
 #include "ngx_f1_replay_archive.h"
+#include "ngx_f1_replay_clock_state.h"
 #include "ngx_f1_replay_time.h"
 #include "ngx_f1_replay_zone.h"
 
@@ -22,6 +23,8 @@ static ngx_int_t ngx_f1_replay_zone_block(ngx_f1_replay_session_conf_t *ctx,
     ngx_shm_zone_t *shm_zone);
 static ngx_int_t ngx_f1_replay_zone_clock(ngx_f1_replay_session_conf_t *ctx,
     ngx_slab_pool_t *shpool, ngx_log_t *log, ngx_uint_t fresh);
+static ngx_int_t ngx_f1_replay_zone_state(ngx_f1_replay_session_conf_t *ctx,
+    ngx_log_t *log);
 static ngx_int_t ngx_f1_replay_zone_start(ngx_f1_replay_session_conf_t *ctx,
     ngx_log_t *log, int32_t *start);
 static void ngx_f1_replay_zone_warn(void *data, const char *msg);
@@ -204,8 +207,9 @@ ngx_f1_replay_zone_clock(ngx_f1_replay_session_conf_t *ctx,
     ngx_slab_pool_t *shpool, ngx_log_t *log, ngx_uint_t fresh)
 {
     int32_t                   start, t;
-    int64_t                   now, epoch;
+    int64_t                   now, epoch, utc;
     uint32_t                  tick_ms;
+    ngx_int_t                 rc;
     struct timeval            tv;
 #if (NGX_HAVE_CLOCK_MONOTONIC)
     struct timespec           ts;
@@ -245,13 +249,15 @@ ngx_f1_replay_zone_clock(ngx_f1_replay_session_conf_t *ctx,
     t = start;
     epoch = now;
 
+    ngx_gettimeofday(&tv);
+    utc = (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+
     if (ctx->anchor_ms) {
 
         /* the monotonic moment of the anchor's UTC time */
 
-        ngx_gettimeofday(&tv);
-        epoch = now + ctx->anchor_ms
-                - ((int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000);
+        epoch = now + ctx->anchor_ms - utc;
+        utc = ctx->anchor_ms;
 
     } else if (!fresh) {
         t = ngx_f1_replay_clock_session_time(clk,
@@ -267,10 +273,84 @@ ngx_f1_replay_zone_clock(ngx_f1_replay_session_conf_t *ctx,
     ngx_f1_replay_clock_init(clk, epoch, tick_ms, start, t, s->start_ms,
                              s->end_ms, (unsigned) ctx->loop);
     clk->anchor_ms = ctx->anchor_ms;
+    clk->utc_ms = utc;
+
+    rc = (fresh && ctx->state.len) ? ngx_f1_replay_zone_state(ctx, log)
+                                   : NGX_OK;
 
     ngx_shmtx_unlock(&shpool->mutex);
 
-    return NGX_OK;
+    return rc;
+}
+
+
+/*
+ * A new zone (nginx started, not reloaded) takes the clock saved in the
+ * state file, so that an instance restarted comes back on the clock it
+ * had (and on its fleet's); a file that cannot be taken stops the start
+ */
+
+static ngx_int_t
+ngx_f1_replay_zone_state(ngx_f1_replay_session_conf_t *ctx, ngx_log_t *log)
+{
+    char                    id[256], err[256];
+    long                    n;
+    u_char                 *buf;
+    ngx_int_t               rc;
+    ngx_f1_replay_clock_t  *clk;
+
+    buf = ngx_alloc(NGX_F1_REPLAY_CLOCK_STATE_MAX, log);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+    clk = &ctx->sh->clock;
+
+    n = ngx_f1_replay_clock_state_read((char *) ctx->state.data, buf,
+                                       NGX_F1_REPLAY_CLOCK_STATE_MAX);
+
+    if (n == -1) {
+        ngx_log_error(NGX_LOG_EMERG, log, ngx_errno,
+                      "f1_replay_session \"%V\": cannot read the clock's "
+                      "state file \"%V\"", &ctx->name, &ctx->state);
+        goto done;
+    }
+
+    if (n == 0) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "f1_replay_session \"%V\": no clock in \"%V\" yet, "
+                      "the clock starts as configured", &ctx->name,
+                      &ctx->state);
+        rc = NGX_OK;
+        goto done;
+    }
+
+    ngx_f1_replay_session_id(ctx->session, id, sizeof(id));
+
+    if (ngx_f1_replay_clock_state_take(clk, id, buf, (size_t) n, err,
+                                       sizeof(err))
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_EMERG, log, 0,
+                      "f1_replay_session \"%V\": the clock's state file "
+                      "\"%V\": %s (remove it to start as configured)",
+                      &ctx->name, &ctx->state, err);
+        goto done;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "f1_replay_session \"%V\": the clock of \"%V\" taken "
+                  "(change %uL)", &ctx->name, &ctx->state,
+                  clk->generation - 1);
+
+    rc = NGX_OK;
+
+done:
+
+    ngx_free(buf);
+
+    return rc;
 }
 
 

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import os
+import ssl
 import struct
 import sys
 import time
@@ -29,8 +30,9 @@ class Client:
         self.pings = []         # arrival times
         self.close = None
 
-    async def connect(self, host, port, path):
-        self.reader, self.writer = await asyncio.open_connection(host, port)
+    async def connect(self, host, port, path, tls=False):
+        self.reader, self.writer = await asyncio.open_connection(
+            host, port, ssl=insecure_tls() if tls else None)
         key = base64.b64encode(os.urandom(16)).decode()
         self.writer.write((
             "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
@@ -97,20 +99,34 @@ class Client:
         self.writer.close()
 
 
-def post(base, body, path="/control/"):
-    req = urllib.request.Request(base + path, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"},
+def insecure_tls():
+    """TLS to the tests' self-signed certificates"""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def post(base, body, path="/control/", headers=None):
+    """POSTs body (JSON, or bytes as they are): (status, JSON answer)"""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    req = urllib.request.Request(base + path, data=data, headers=h,
                                  method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=5) as r:
+        with urllib.request.urlopen(req, timeout=5,
+                                    context=insecure_tls()) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
 
 
-def get(base, path):
-    with urllib.request.urlopen(base + path, timeout=10) as r:
-        return json.loads(r.read())
+def get(base, path, raw=False):
+    with urllib.request.urlopen(base + path, timeout=10,
+                                context=insecure_tls()) as r:
+        body = r.read()
+        return body if raw else json.loads(body)
 
 
 def finish(res):

@@ -194,6 +194,8 @@ ngx_f1_replay_ws_handler(ngx_http_request_t *r)
     rc = ngx_f1_replay_ws_handshake(r, lcf, &accept, &proto, &delay);
 
     if (rc != NGX_OK) {
+        r->keepalive = 0;
+
         ngx_f1_replay_count(sc, refused[
             rc == NGX_HTTP_NOT_ALLOWED ? NGX_F1_REPLAY_REFUSED_METHOD
             : rc == NGX_HTTP_FORBIDDEN ? NGX_F1_REPLAY_REFUSED_ORIGIN

@@ -22,6 +22,12 @@ package F1Fixture;
 #   ws_deflate($text)   permessage-deflate payload of a message (RFC 7692)
 #   wait_port($port)    until 127.0.0.1:$port accepts (at most 60 s: a
 #                       sanitizer nginx loads a session slowly)
+#   free_port($n)       $n (default 1) ports nobody listens on (the kernel's
+#                       choice for 127.0.0.1:0); tests take them unless told
+#                       a port
+#   run_bounded($s, @cmd)  runs a command for at most $s seconds (TERM,
+#                       then KILL); { out (stdout and stderr), status,
+#                       secs, timed_out }
 #   nginx_prefix($http) a temporary nginx prefix with conf/nginx.conf for
 #                       the plain-Perl tests that drive nginx themselves
 #                       (nginx -t, reload): $TEST_NGINX_BINARY and
@@ -35,11 +41,14 @@ use File::Basename qw(dirname);
 use File::Copy qw(copy);
 use File::Spec;
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
+use POSIX ();
+use Time::HiRes ();
 
 our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary
-                    nginx_start log_lines bad_log_lines
+                    nginx_start log_lines bad_log_lines free_port run_bounded
                     ws_handshake ws_frame ws_close ws_deflate wait_port);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
@@ -143,6 +152,63 @@ sub wait_port {
     }
 
     return 0;
+}
+
+# $n distinct ports (held open together while they are chosen)
+sub free_port {
+    my ($n) = @_;
+
+    my @socks = map {
+        IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                              Proto => 'tcp', Listen => 1)
+            or die "no free port on 127.0.0.1: $!\n";
+    } 1 .. ($n // 1);
+    my @ports = map { $_->sockport } @socks;
+
+    close $_ for @socks;
+
+    return wantarray ? @ports : $ports[0];
+}
+
+sub run_bounded {
+    my ($seconds, @cmd) = @_;
+
+    require IO::Select;
+
+    my $start = Time::HiRes::time();
+    my $pid = open my $out, '-|';
+    die "fork: $!" unless defined $pid;
+
+    if ($pid == 0) {
+        open STDERR, '>&', \*STDOUT;
+        { exec @cmd }
+        POSIX::_exit(127);
+    }
+
+    my ($text, $timed_out) = ('', 0);
+    my $sel = IO::Select->new($out);
+
+    while (1) {
+        my $left = $start + $seconds - Time::HiRes::time();
+
+        if ($left <= 0) {
+            $timed_out = 1;
+            kill 'TERM', $pid;
+            Time::HiRes::sleep(2);
+            kill 'KILL', $pid;
+            last;
+        }
+
+        next unless $sel->can_read($left);
+        sysread($out, my $buf, 65536) or last;
+        $text .= $buf;
+    }
+
+    # not close(): a process still holding the pipe would make it wait
+    waitpid($pid, 0);
+
+    return { out => $text, status => $?, timed_out => $timed_out,
+             secs => Time::HiRes::time() - $start };
 }
 
 sub nginx_binary {

@@ -15,8 +15,8 @@ use IO::Socket::INET;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir tools nginx_prefix nginx_start
-                 bad_log_lines);
+use F1Fixture qw(data_dir tools nginx_prefix nginx_start nginx_stop
+                 bad_log_lines free_port);
 
 my $data = data_dir();
 my $load = tools() . '/f1-replay-load';
@@ -25,13 +25,13 @@ plan(skip_all => "recorded sessions not found in $data")
     unless -d "$data/2025-dutch-grand-prix-race";
 plan(skip_all => "$load not built (make -C scripts/tools)") unless -x $load;
 
-my $port = $ENV{TEST_NGINX_STATUS_PORT} || 1993;
+my $port = $ENV{TEST_NGINX_STATUS_PORT} || free_port();
 
 my $prefix = nginx_prefix(<<"END", master => 1);
     f1_replay_session dutch
         path=$data/2025-dutch-grand-prix-race zone=dutch:64m;
     server {
-        listen 127.0.0.1:$port reuseport;
+        listen 127.0.0.1:$port;
         location = /ws {
             f1_replay dutch;
         }
@@ -49,8 +49,6 @@ system('sed', '-i', 's/^worker_processes 1;/worker_processes 2;/',
        "$prefix/conf/nginx.conf") == 0 or die;
 
 my $pid = nginx_start($prefix);
-
-wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 sleep 0.5;
 
 sub status {
@@ -202,8 +200,7 @@ cmp_ok($res->{spread_max} // 99, '<=', 1,
 is(status()->{total}{connections}, 43, 'status counts them too (and the 3 '
    . 'protocol-error clients)');
 
-kill 'QUIT', $pid;
-waitpid($pid, 0);
+nginx_stop($pid);
 
 my @bad = grep { !/\[alert\].*exited on signal 9/ }
            bad_log_lines($prefix);

@@ -25,13 +25,25 @@ package F1Fixture;
 #   free_port($n)       $n (default 1) ports nobody listens on (the kernel's
 #                       choice for 127.0.0.1:0); tests take them unless told
 #                       a port
-#   run_bounded($s, @cmd)  runs a command for at most $s seconds (TERM,
-#                       then KILL); { out (stdout and stderr), status,
-#                       secs, timed_out }
 #   nginx_prefix($http) a temporary nginx prefix with conf/nginx.conf for
 #                       the plain-Perl tests that drive nginx themselves
 #                       (nginx -t, reload): $TEST_NGINX_BINARY and
 #                       $TEST_NGINX_LOAD_MODULES as Test::Nginx uses them
+#   nginx_start($prefix) an nginx master on the prefix, in the foreground,
+#                       once every port it listens on accepts; dies at once
+#                       when a port is in use or nginx exits; its pid
+#   nginx_stop($pid)    SIGQUIT, then TERM and KILL (workers too) if it
+#                       does not exit; the wait status
+#   run_bounded($s, @cmd)  runs a command for at most $s seconds (TERM,
+#                       then KILL); { out (stdout and stderr), status,
+#                       secs, timed_out }
+#   time_limit($s)      this file's wall-clock limit (default 300 s, times
+#                       $F1_REPLAY_TIME_FACTOR for slow builds); past it the
+#                       test fails and stops what it started
+#
+# However a test file ends (done, die, a signal, the limit), every nginx
+# nginx_start() started is stopped by its pid, and nginx never holds the
+# test's stdout or stderr: a dying test cannot leave prove waiting.
 
 use strict;
 use warnings;
@@ -48,8 +60,9 @@ use POSIX ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(data_dir fixture z_line tools nginx_prefix nginx_binary
-                    nginx_start log_lines bad_log_lines free_port run_bounded
-                    ws_handshake ws_frame ws_close ws_deflate wait_port);
+                    nginx_start nginx_stop log_lines bad_log_lines free_port
+                    run_bounded time_limit ws_handshake ws_frame ws_close ws_deflate
+                    wait_port);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
 my $root = dirname($t_dir);
@@ -154,6 +167,47 @@ sub wait_port {
     return 0;
 }
 
+sub nginx_binary {
+    return $ENV{TEST_NGINX_BINARY} || 'nginx';
+}
+
+sub nginx_prefix {
+    my ($http, %opt) = @_;
+
+    my $dir = $opt{dir}
+              || tempdir('f1-nginx-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $modules = join '', map { "load_module $_;\n" }
+                           split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
+    my $master = $opt{master} ? 'on' : 'off';
+
+    mkdir "$dir/conf";
+    mkdir "$dir/logs";
+
+    open my $fh, '>', "$dir/conf/nginx.conf" or die "$dir: $!";
+    print $fh <<"END";
+${modules}daemon off;
+master_process $master;
+worker_processes 1;
+error_log logs/error.log notice;
+pid logs/nginx.pid;
+events {
+    worker_connections 64;
+}
+http {
+    access_log off;
+    client_body_temp_path logs/client_body;
+    proxy_temp_path logs/proxy;
+    fastcgi_temp_path logs/fastcgi;
+    uwsgi_temp_path logs/uwsgi;
+    scgi_temp_path logs/scgi;
+$http
+}
+END
+    close $fh;
+
+    return $dir;
+}
+
 # $n distinct ports (held open together while they are chosen)
 sub free_port {
     my ($n) = @_;
@@ -168,6 +222,124 @@ sub free_port {
     close $_ for @socks;
 
     return wantarray ? @ports : $ports[0];
+}
+
+sub port_open {
+    my ($port) = @_;
+
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                  Timeout => 1)
+        or return 0;
+    close $s;
+
+    return 1;
+}
+
+my $owner = $$;
+my %started;            # nginx masters of this test, by pid
+
+# an nginx master on a prefix, in the foreground, up; its pid
+sub nginx_start {
+    my ($prefix) = @_;
+
+    open my $fh, '<', "$prefix/conf/nginx.conf" or die "$prefix: $!";
+    my @ports = do { local $/; <$fh> } =~ /^\s*listen\s+(?:[\d.]+:)?(\d+)/mg;
+    close $fh;
+
+    # another server there would answer our clients: stop now
+    for my $port (@ports) {
+        die "port $port is in use: another server listens on it (pick "
+            . "another port, or stop that server)\n" if port_open($port);
+    }
+
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        # nothing of prove's: nginx must never hold its pipe open
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$prefix/logs/stdout.log";
+        open STDERR, '>', "$prefix/logs/stderr.log";
+        { exec nginx_binary(), '-p', "$prefix/", '-c', 'conf/nginx.conf' }
+        print STDERR "exec: $!\n";
+        POSIX::_exit(127);
+    }
+
+    $started{$pid} = 1;
+
+    # up when every port accepts; a port taken meanwhile makes nginx exit
+    for (1 .. 600) {
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            delete $started{$pid};
+            die "nginx exited at start (status $?): "
+                . join('', log_lines($prefix, qr/\[(emerg|alert)\]/))
+                . "see $prefix/logs\n";
+        }
+        return $pid unless grep { !port_open($_) } @ports;
+        Time::HiRes::sleep(0.1);
+    }
+
+    nginx_stop($pid);
+    die "nginx did not listen within 60 s: see $prefix/logs\n";
+}
+
+# direct children of a process, from /proc
+sub children {
+    my ($ppid) = @_;
+
+    my @kids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // '';
+        close $fh;
+        push @kids, $1 if $line =~ /^(\d+) .*\) \S (\d+) / && $2 == $ppid;
+    }
+
+    return @kids;
+}
+
+# QUIT and wait; what does not exit is terminated, workers too
+sub nginx_stop {
+    my ($pid, $grace) = @_;
+
+    $grace //= 20;
+
+    kill 'QUIT', $pid;
+
+    for my $i (1 .. 10 * ($grace + 5)) {
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            delete $started{$pid};
+            return $?;
+        }
+
+        if ($i == 10 * $grace) {
+            kill 'TERM', $pid, children($pid);
+        }
+
+        Time::HiRes::sleep(0.1);
+    }
+
+    kill 'KILL', $pid, children($pid);
+    waitpid($pid, 0);
+    delete $started{$pid};
+
+    return $?;
+}
+
+# however the test ends, its nginx; when a signal or the limit ends it,
+# the other processes it started too (clients run through backticks);
+# all by pid
+sub stop_everything {
+    my ($abrupt) = @_;
+
+    return unless $$ == $owner;
+
+    nginx_stop($_, 2) for keys %started;
+    kill 'TERM', children($$) if $abrupt;
+}
+
+END {
+    local $?;
+    stop_everything();
 }
 
 sub run_bounded {
@@ -211,61 +383,33 @@ sub run_bounded {
              secs => Time::HiRes::time() - $start };
 }
 
-sub nginx_binary {
-    return $ENV{TEST_NGINX_BINARY} || 'nginx';
+my $limit;
+
+sub time_limit {
+    my ($seconds) = @_;
+
+    $limit = int($seconds * ($ENV{F1_REPLAY_TIME_FACTOR} || 1)) || 1;
+    alarm $limit;
 }
 
-sub nginx_prefix {
-    my ($http, %opt) = @_;
-
-    my $dir = $opt{dir}
-              || tempdir('f1-nginx-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-    my $modules = join '', map { "load_module $_;\n" }
-                           split ' ', ($ENV{TEST_NGINX_LOAD_MODULES} || '');
-    my $master = $opt{master} ? 'on' : 'off';
-
-    mkdir "$dir/conf";
-    mkdir "$dir/logs";
-
-    open my $fh, '>', "$dir/conf/nginx.conf" or die "$dir: $!";
-    print $fh <<"END";
-${modules}daemon off;
-master_process $master;
-worker_processes 1;
-error_log logs/error.log notice;
-pid logs/nginx.pid;
-events {
-    worker_connections 64;
-}
-http {
-    access_log off;
-    client_body_temp_path logs/client_body;
-    proxy_temp_path logs/proxy;
-    fastcgi_temp_path logs/fastcgi;
-    uwsgi_temp_path logs/uwsgi;
-    scgi_temp_path logs/scgi;
-$http
-}
-END
-    close $fh;
-
-    return $dir;
+for my $sig (qw(INT TERM HUP)) {
+    $SIG{$sig} = sub { stop_everything('abrupt'); exit 1 };
 }
 
-# an nginx master on a prefix, in the foreground; its pid (stop it by pid)
-sub nginx_start {
-    my ($prefix) = @_;
+$SIG{ALRM} = sub {
+    my $why = "wall-clock limit of $limit s reached: stopped";
 
-    my $pid = fork // die "fork: $!";
-
-    if ($pid == 0) {
-        open STDERR, '>', "$prefix/logs/stderr.log" or die;
-        exec nginx_binary(), '-p', "$prefix/", '-c', 'conf/nginx.conf';
-        die "exec: $!";
+    if (Test::More->can('builder')) {
+        Test::More::fail($why);
+    } else {
+        print "not ok - $why\n";
     }
 
-    return $pid;
-}
+    stop_everything('abrupt');
+    exit 1;
+};
+
+time_limit(300);
 
 # the lines of the prefix's error log and nginx's stderr matching $re
 sub log_lines {

@@ -1,9 +1,10 @@
-# f1_replay_status: the counters equal what the load client counted;
-# each refused handshake counted under its reason, each protocol error
-# under its close code;
+# f1_replay_status under load, 2 workers: the counters equal what the
+# load client counted; each protocol error counted under its close code;
 # after kill -9 of a worker the counters and the clock are intact and
 # the respawned worker serves the same clock.  JSON and Prometheus.
-# Plain Test::More driving one nginx master (started and stopped by pid).
+# (A fresh server, refusals by reason: the blocks of t/025-status.t.)
+# A Test::More script driving one nginx master (started and stopped by
+# pid) and the load client.
 
 use strict;
 use warnings;
@@ -34,10 +35,6 @@ my $prefix = nginx_prefix(<<"END", master => 1);
         listen 127.0.0.1:$port;
         location = /ws {
             f1_replay dutch;
-        }
-        location = /ws-origin {
-            f1_replay dutch;
-            f1_replay_allow_origin https://ok.example;
         }
         location = /status {
             f1_replay_status;
@@ -94,7 +91,7 @@ like($prom, qr/^f1_replay_connections_total\{session="dutch",pid="\d+"\} \d+$/m,
 like($prom, qr/^f1_replay_closes_total\{session="dutch",code="1000"\} 20$/m,
      '... with close codes');
 
-# refused handshakes, by reason; protocol errors, by close code
+# protocol errors, by close code
 
 sub raw {
     my ($request, @frames) = @_;
@@ -141,15 +138,6 @@ sub masked {
 
 my $before = status();
 
-raw("POST /ws HTTP/1.1\r\n$ws" . "Sec-WebSocket-Version: 13\r\n"
-    . "Content-Length: 0\r\n\r\n");
-raw("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n");
-raw("GET /ws HTTP/1.1\r\n$ws" . "Sec-WebSocket-Version: 8\r\n\r\n");
-raw("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-    . "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
-raw("GET /ws-origin HTTP/1.1\r\n$ws" . "Sec-WebSocket-Version: 13\r\n"
-    . "Origin: https://evil.example\r\n\r\n");
-
 my $wsok = "GET /ws HTTP/1.1\r\n$ws" . "Sec-WebSocket-Version: 13\r\n\r\n";
 raw($wsok, "\x81\x02hi");                              # unmasked: 1002
 raw($wsok, masked(1, "\xff\xfe"));                     # bad UTF-8: 1007
@@ -158,12 +146,6 @@ raw($wsok, masked(1, '{"type":"subscribe","pad":"' . ('x' x 5000) . '"}'));
 
 $s = status();
 
-for my $reason (qw(method not_websocket version bad_request origin)) {
-    is($s->{total}{refused}{$reason} - ($before->{total}{refused}{$reason}
-                                        // 0),
-       1, "status: one handshake refused for $reason");
-}
-
 for my $code (1002, 1007, 1009) {
     is(($s->{total}{closes}{$code} // 0)
        - ($before->{total}{closes}{$code} // 0), 1,
@@ -171,8 +153,6 @@ for my $code (1002, 1007, 1009) {
 }
 
 $prom = status('?format=prometheus');
-like($prom, qr/^f1_replay_handshakes_refused_total\{session="dutch",reason="origin"\} 1$/m,
-     'Prometheus: refusals by reason');
 like($prom, qr/^f1_replay_closes_total\{session="dutch",code="1007"\} 1$/m,
      'Prometheus: closes by code');
 

@@ -4,6 +4,9 @@
 # t/lib/Test/Nginx/Socket.pm alike.
 
 use Test::Nginx::Socket 'no_plan';
+use FindBin;
+use lib $FindBin::Bin;
+use F1Fixture;      # every test file has a wall-clock limit
 
 no_shuffle();
 run_tests();

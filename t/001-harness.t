@@ -451,8 +451,7 @@ check(what => 'master_on() and workers(2)', expect => 'pass',
     }
 --- request
 GET /conf
---- response_body_like
-master_process on;\nerror_log \S+ debug;\npid\s+\S+;\n
+--- response_body_like: master_process on;\nerror_log \S+ debug;\npid\s+\S+;
 --- error_log
 start worker process
 EOB

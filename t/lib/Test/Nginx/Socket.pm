@@ -32,8 +32,10 @@ package Test::Nginx::Socket;
 # (--- timeout, idle seconds, default 3) fails the block unless it has
 # --- abort; only the first of response_headers and response_headers_like
 # is checked; error_log and no_error_log look at logs/error.log only, the
-# lines logged since the previous check; shutdown_error_log at the lines
-# logged while nginx stops; load_module lines follow main_config.
+# lines logged since the previous check (so --- wait matters), before
+# nginx stops; shutdown_error_log, once nginx has stopped, at the lines no
+# such check has read yet (with one, those logged while nginx stopped);
+# load_module lines follow main_config.
 #
 # Where it deliberately differs (each a check the real runner lacks, or a
 # way to fail fast instead of hanging or retrying):
@@ -851,7 +853,8 @@ sub check_error_log {
 }
 
 
-# the lines nginx logged while it stopped; no_shutdown_error_log counts
+# once nginx has stopped: the lines no error_log check has read yet (with
+# one, those nginx logged while it stopped); no_shutdown_error_log counts
 # only beside shutdown_error_log, as in the real runner
 sub check_shutdown_error_log {
     my ($block, $name, $pos) = @_;

@@ -210,8 +210,8 @@ sub run_block {
 
     my ($ok, $why) = bring_up($conf);
     if ($ok) {
-        for my $rep (0 .. $RepeatEach - 1) {
-            run_requests($block, $name, $rep, $pos, \%allowed);
+        for (1 .. $RepeatEach) {
+            run_requests($block, $name, $pos, \%allowed);
             sleep seconds($block->wait) if $block->wait;
             check_error_log($block, $name, $pos, \%allowed);
         }
@@ -546,7 +546,7 @@ sub expand_env {
 # the requests of one repetition: each on its own connection; with more
 # than one, every expectation is an array with one entry per request
 sub run_requests {
-    my ($block, $name, $rep, $pos, $allowed) = @_;
+    my ($block, $name, $pos, $allowed) = @_;
 
     my @reqs = requests($block, $name)
         or return Test::More::fail("$name - no --- request or --- raw_request");

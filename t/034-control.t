@@ -32,11 +32,14 @@ plan(skip_all => "$inspect not built (make -C scripts/tools)") unless -x $inspec
 my $port = $ENV{TEST_NGINX_CONTROL_PORT} || free_port();
 my $base = "http://127.0.0.1:$port";
 
+# reuseport: a listening socket per worker, so that connections reach
+# both (without it an idle worker can take them all); nginx_start fails
+# at once should another server share the port this way
 my $prefix = nginx_prefix(<<"END", master => 1);
     f1_replay_session dutch
         path=$data/2025-dutch-grand-prix-race zone=dutch:64m;
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$port reuseport;
         f1_replay_ping_interval 1s;
         location = /ws {
             f1_replay dutch;

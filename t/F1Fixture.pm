@@ -31,7 +31,9 @@ package F1Fixture;
 #                       $TEST_NGINX_LOAD_MODULES as Test::Nginx uses them
 #   nginx_start($prefix) an nginx master on the prefix, in the foreground,
 #                       once every port it listens on accepts; dies at once
-#                       when a port is in use or nginx exits; its pid
+#                       when a port is in use (before, or shared through
+#                       reuseport after nginx binds it) or nginx exits;
+#                       its pid
 #   nginx_stop($pid)    SIGQUIT, then TERM and KILL (workers too) if it
 #                       does not exit; the wait status
 #   run_bounded($s, @cmd)  runs a command for at most $s seconds (TERM,
@@ -235,6 +237,39 @@ sub port_open {
     return 1;
 }
 
+# the inodes of the sockets listening on an IPv4 address and port (no
+# address: the wildcard), from /proc/net/tcp
+sub listeners {
+    my ($addr, $port) = @_;
+
+    my $local = sprintf '%s:%04X',
+                        join('', map { sprintf '%02X', $_ }
+                                 reverse split /\./, $addr // '0.0.0.0'),
+                        $port;
+    my @inodes;
+
+    open my $fh, '<', '/proc/net/tcp' or return ();
+    while (<$fh>) {
+        my @f = split ' ';
+        push @inodes, $f[9] if $f[1] eq $local && $f[3] eq '0A';
+    }
+    close $fh;
+
+    return @inodes;
+}
+
+# the inodes of a process's sockets
+sub sockets_of {
+    my ($pid) = @_;
+
+    opendir my $dh, "/proc/$pid/fd" or return ();
+    my @inodes = map { (readlink("/proc/$pid/fd/$_") // '') =~ /^socket:\[(\d+)\]$/
+                       ? $1 : () } readdir $dh;
+    closedir $dh;
+
+    return @inodes;
+}
+
 my $owner = $$;
 my %started;            # nginx masters of this test, by pid
 
@@ -243,7 +278,9 @@ sub nginx_start {
     my ($prefix) = @_;
 
     open my $fh, '<', "$prefix/conf/nginx.conf" or die "$prefix: $!";
-    my @ports = do { local $/; <$fh> } =~ /^\s*listen\s+(?:[\d.]+:)?(\d+)/mg;
+    my %addr = reverse do { local $/; <$fh> }
+                       =~ /^\s*listen\s+(?:([\d.]+):)?(\d+)/mg;
+    my @ports = keys %addr;
     close $fh;
 
     # another server there would answer our clients: stop now
@@ -274,7 +311,22 @@ sub nginx_start {
                 . join('', log_lines($prefix, qr/\[(emerg|alert)\]/))
                 . "see $prefix/logs\n";
         }
-        return $pid unless grep { !port_open($_) } @ports;
+
+        next if grep { !port_open($_) } @ports;
+
+        # "reuseport" lets a second server bind the same port without a
+        # word: every socket listening there must be this nginx's
+        my %ours = map { $_ => 1 } sockets_of($pid);
+        for my $port (@ports) {
+            next unless grep { !$ours{$_} } listeners($addr{$port}, $port);
+            nginx_stop($pid);
+            die "port $port is in use: another server listens on it too "
+                . "(reuseport), stopped\n";
+        }
+
+        return $pid;
+
+    } continue {
         Time::HiRes::sleep(0.1);
     }
 

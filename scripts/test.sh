@@ -12,6 +12,14 @@
 #        (scripts/bench-backtest.sh: tables and leakage check printed)
 #   and a summary; the exit status is non-zero when any stage failed.
 #
+# Nothing can hang CI: every stage has a wall-clock bound (timeout(1):
+# TERM to the stage's process group, KILL 30 s later), every test file a
+# limit of its own (F1Fixture::time_limit, scaled by F1_REPLAY_TIME_FACTOR
+# for the sanitizer and valgrind builds), and each test file's nginx
+# listens on a port free at the time (TEST_NGINX_RANDOMIZE for the real
+# Test::Nginx; our t/lib runner and the scripts pick one by default), so
+# two runs on one machine never meet.
+#
 # Environment:
 #   F1_REPLAY_DATA            session archives (default ../shared/data)
 #   F1_REPLAY_SKIP_ASAN=1     skip b)
@@ -19,8 +27,13 @@
 #   F1_REPLAY_SKIP_FUZZ=1     skip d)
 #   FUZZ_SECONDS              seconds per fuzzer (default 60)
 #   FUZZ_JOBS                 fuzzers run at once (default: nproc)
-#   TEST_NGINX_SERVER_PORT    port the tests' nginx listens on (default 1984)
-#   TEST_NGINX_SERVROOT       (default build/test/servroot)
+#   F1_REPLAY_PROVE_LIMIT     seconds for the whole of t/ with the
+#                             distribution's nginx (default 1800); the
+#                             ASan stage gets 4 times that, valgrind 10
+#   TEST_NGINX_SERVER_PORT    one port for every test file's nginx, and with
+#                             TEST_NGINX_SERVROOT one servroot for every
+#                             block file (default: a free port and
+#                             t/servroot_PORT per file, TEST_NGINX_RANDOMIZE)
 
 set -eu
 
@@ -34,10 +47,16 @@ TOOLS=$ROOT/build/tools
 LOGS=$ROOT/build/test/logs
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)}
+PROVE_LIMIT=${F1_REPLAY_PROVE_LIMIT:-1800}
 
 export TEST_NGINX_DATA=${F1_REPLAY_DATA:-$ROOT/../shared/data}
 export TEST_NGINX_TOOLS=$TOOLS
-export TEST_NGINX_SERVROOT=${TEST_NGINX_SERVROOT:-$ROOT/build/test/servroot}
+
+# a free port per test file unless one is given (TEST_NGINX_RANDOMIZE makes
+# the real Test::Nginx pick one too)
+if [ -z "${TEST_NGINX_SERVER_PORT:-}${TEST_NGINX_PORT:-}" ]; then
+    export TEST_NGINX_RANDOMIZE=1
+fi
 
 mkdir -p "$LOGS"
 
@@ -78,6 +97,18 @@ run_stage() {
         record "$name" "FAILED"
     fi
     echo "---- $name: ${RESULT[$name]} (${TIME[$name]} s)"
+}
+
+# bounded SECONDS COMMAND...: CI fails, it never hangs
+bounded() {
+    local limit=$1 rc=0
+    shift
+
+    timeout --kill-after=30 "$limit" "$@" || rc=$?
+    if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+        echo "stopped: $1 ran past its wall-clock limit of $limit s"
+    fi
+    return $rc
 }
 
 skip_stage() {
@@ -124,7 +155,7 @@ stage_unit() {
     for t in "$TOOLS"/test_*; do
         [ -x "$t" ] || continue
         n=$((n + 1))
-        if "$t" > "$LOGS/$(basename "$t").log" 2>&1; then
+        if bounded 300 "$t" > "$LOGS/$(basename "$t").log" 2>&1; then
             echo "ok     $(basename "$t")"
         else
             echo "FAILED $(basename "$t") (log: $LOGS/$(basename "$t").log)"
@@ -144,9 +175,11 @@ stage_build_debug() {
     "$ROOT/scripts/build-nginx.sh" debug
 }
 
-# prove over the given test files with the right include path
+# prove over the given test files with the right include path, for at
+# most PROVE_LIMIT times F1_REPLAY_TIME_FACTOR seconds
 run_prove() {
     local -a inc=()
+    local factor=${F1_REPLAY_TIME_FACTOR:-1}
 
     # the project's own runner only where the real Test::Nginx is missing
     if ! perl -MTest::Nginx::Socket -e1 2>/dev/null; then
@@ -154,7 +187,8 @@ run_prove() {
     fi
     echo "binary: $TEST_NGINX_BINARY"
     echo "data:   $TEST_NGINX_DATA"
-    prove "${inc[@]}" "$@"
+    echo "limit:  $((PROVE_LIMIT * factor)) s, each file its own times $factor"
+    bounded $((PROVE_LIMIT * factor)) prove "${inc[@]}" "$@"
 }
 
 stage_prove_distro() {
@@ -179,6 +213,7 @@ ${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
     # a sanitized nginx loads an archive several times slower: give the
     # blocks without their own --- timeout more than the default 3 s
     export TEST_NGINX_TIMEOUT=${TEST_NGINX_TIMEOUT:-10}
+    export F1_REPLAY_TIME_FACTOR=4
     echo "ASAN_OPTIONS=$ASAN_OPTIONS"
     echo "LSAN_OPTIONS=$LSAN_OPTIONS"
     echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
@@ -189,6 +224,7 @@ stage_valgrind() {
     export TEST_NGINX_BINARY=$NGINX_DEBUG
     unset TEST_NGINX_LOAD_MODULES
     export TEST_NGINX_USE_VALGRIND=1
+    export F1_REPLAY_TIME_FACTOR=10
     run_prove "${LOADER_TESTS[@]}"
 }
 
@@ -218,7 +254,8 @@ fuzz_one() {
     [ -n "$corpus" ] && cp -R "$corpus/." "$tmp/"
 
     set +e
-    "$bin" "${opts[@]}" "$tmp" > "$LOGS/$name.log" 2>&1
+    bounded $((FUZZ_SECONDS + 300)) "$bin" "${opts[@]}" "$tmp" \
+        > "$LOGS/$name.log" 2>&1
     rc=$?
     set -e
     rm -rf "$tmp"
@@ -226,7 +263,7 @@ fuzz_one() {
 }
 
 stage_backtest() {
-    "$ROOT/scripts/bench-backtest.sh"
+    bounded 600 "$ROOT/scripts/bench-backtest.sh"
 }
 
 stage_fuzz() {

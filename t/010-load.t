@@ -35,6 +35,10 @@ Content-Type: application/json
 f1_replay_session "dutch": loaded
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -51,6 +55,10 @@ GET /info
 --- response_body_like: "tla":"SAI",.*?"car_samples":44348,"position_samples":44348,.*?"laps":72,.*?"pit_stops":4,"pit_in":\["00:39:48.111","00:47:17.593","01:18:34.740","01:38:28.244"\]
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -68,6 +76,10 @@ GET /info
 --- response_body_like: ^(?!.*"car_samples":0,)(?!.*"position_samples":0,)\{"meeting":"Mexico City Grand Prix",.*"session_type":"Qualifying",.*"car_data":true,"position_data":true,"timing_only":false,(?:(?:(?!"tla").)*"tla":"[A-Z]{3}"){20}(?:(?!"tla").)*$
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -84,6 +96,10 @@ GET /info
 --- response_body_like: "total_laps":51,"last_lap":51,"car_data":false,"position_data":false,"timing_only":true,.*"tla":"HAM",[^\]]*"laps":51,"position":1,"retired":false,"pit_stops":\d+,"pit_in":\[[^\]]*\],"stints":\[\{"compound":"SUPERSOFT",[^\]]*\},\{"compound":"SOFT",[^\]]*\},\{"compound":"ULTRASOFT",[^\]]*\}\]\}.*"classification":\["HAM","RAI","PER","VET","SAI","LEC",
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -100,6 +116,10 @@ GET /info
 --- response_body_like: "utc0_source":"heartbeat",.*"total_laps":71,"last_lap":71,"car_data":false,"position_data":false,"timing_only":true,.*"classification":\["NOR","LEC","VER","BEA","PIA",
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -116,6 +136,10 @@ GET /info?t=00:40:00.000
 --- response_body_like: ^\{"t":2400000,"time":"00:40:00.000","utc":"2025-08-31T13:30:00.000Z","lap":24,"total_laps":72,"session_status":"Started","track_status":\{"status":4,"message":"SCDeployed","since":"00:38:44.115"\},.*"cars":\[\{"number":81,"tla":"PIA","position":1,"laps":23,.*"pit_stops":1,"stint":2,"compound":"HARD",
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -132,6 +156,10 @@ GET /info?t=soon
 --- error_code: 400
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -149,3 +177,7 @@ hello
 --- error_code: 405
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]

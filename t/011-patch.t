@@ -34,6 +34,10 @@ GET /info?t=00:00:30.000
 --- response_body_like: ^\{"t":30000,"time":"00:00:30.000","utc":"2030-01-01T12:00:30.000Z","lap":1,"total_laps":3,"session_status":"Started","track_status":\{"status":1,"message":"AllClear","since":"00:00:00.000"\},"weather":null,"cars":\[\{"number":1,"tla":"AAA","position":1,"laps":0,"gap_ms":null,"gap_laps":null,"interval_ms":null,"interval_laps":null,"last_lap_ms":null,"best_lap_ms":null,"in_pit":false,"pit_out":false,"retired":false,"stopped":false,"pit_stops":0,"stint":1,"compound":"MEDIUM","tyre_new":true,"tyre_age":0\},\{"number":2,"tla":"BBB","position":2,.*"stint":1,"compound":"SOFT","tyre_new":false,"tyre_age":3\}\],"race_control":\[\{"time":"00:00:25.000",.*"message":"GREEN LIGHT - PIT EXIT OPEN"\}\]\}$
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -45,6 +49,10 @@ GET /info?t=100500
 --- response_body_like: "cars":\[\{"number":1,"tla":"AAA","position":1,"laps":1,"gap_ms":0,"gap_laps":null,"interval_ms":null,"interval_laps":null,"last_lap_ms":90000,.*"stint":1,"compound":"MEDIUM","tyre_new":true,"tyre_age":1\},\{"number":2,"tla":"BBB","position":2,"laps":0,
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -56,6 +64,10 @@ GET /info?t=00:03:20.000
 --- response_body_like: "lap":3,.*"cars":\[\{"number":2,"tla":"BBB","position":1,"laps":2,"gap_ms":0,"gap_laps":null,"interval_ms":1500,"interval_laps":null,"last_lap_ms":88500,.*\},\{"number":1,"tla":"AAA","position":2,"laps":2,"gap_ms":800,"gap_laps":null,"interval_ms":800,"interval_laps":null,"last_lap_ms":90800,"best_lap_ms":null,"in_pit":true,"pit_out":false,.*"stint":1,"compound":"MEDIUM",.*"race_control":\[\{.*"GREEN LIGHT - PIT EXIT OPEN"\},\{"time":"00:02:00.000","utc":"2030-01-01T12:02:00.000Z","lap":2,"category":"SafetyCar","flag":"","scope":"","message":"SAFETY CAR DEPLOYED"\}\]
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -67,6 +79,10 @@ GET /info?t=00:03:35.500
 --- response_body_like: "number":1,"tla":"AAA","position":2,.*"in_pit":false,"pit_out":true,"retired":false,"stopped":false,"pit_stops":1,"stint":2,"compound":"HARD","tyre_new":true,"tyre_age":0\}
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -78,6 +94,10 @@ GET /info?t=00:03:36.000
 --- response_body_like: "number":1,"tla":"AAA",.*"pit_stops":1,"stint":2,"compound":"INTERMEDIATE","tyre_new":true,"tyre_age":0\}
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]
 
 
 
@@ -89,3 +109,7 @@ GET /info
 --- response_body_like: "meeting":"Fixture Grand Prix",.*"utc0":"2030-01-01T12:00:00.000Z","utc0_source":"race_control",.*"lights_out":"00:00:30.000","total_laps":3,.*"timing_only":true,.*"drivers":\[\{"number":2,"tla":"BBB",.*\},\{"number":1,"tla":"AAA","name":"Alpha ALPHA","team":"Team A","colour":"FF0000",.*"pit_stops":1,"pit_in":\["00:03:10.800"\],"stints":\[\{"compound":"MEDIUM","new":true,"from":"00:00:20.000","start_lap":0,"start_age":0,"total_laps":1\},\{"compound":"INTERMEDIATE","new":true,"from":"00:03:35.000","start_lap":2,"start_age":0,"total_laps":0\}\]\}\],"classification":\["BBB","AAA"\]\}$
 --- no_error_log
 [warn]
+[error]
+[alert]
+[crit]
+[emerg]

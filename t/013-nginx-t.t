@@ -1,6 +1,11 @@
 # "nginx -t" itself: a broken archive fails the configuration test with
-# the archive's file:line and the reason; a corrupt stream line only warns.
-# Plain Test::More: it runs nginx -t directly.
+# the archive's file:line and the reason; a corrupt stream line only warns;
+# configuration errors (a missing topic or archive, an unknown session, a
+# bad zone, an invalid predictions file, bad start, anchor and loop
+# parameters) name what is wrong.  A Test::More script: it runs nginx -t
+# and reads its stderr, where nginx reports configuration errors before
+# its error log is open (Debian's nginx is built with
+# --error-log-path=stderr): no Test::Nginx block can see them.
 
 use strict;
 use warnings;
@@ -8,14 +13,31 @@ use warnings;
 use Test::More;
 use FindBin;
 use lib $FindBin::Bin;
+use File::Temp qw(tempdir);
 use F1Fixture qw(fixture nginx_prefix nginx_binary z_line tools);
 
+# nginx -t on an http{} of its own; (exit code, output)
+sub nginx_t_http {
+    my ($http) = @_;
+
+    my $prefix = nginx_prefix($http);
+    my $nginx = nginx_binary();
+    my $out = `$nginx -t -p $prefix/ -c conf/nginx.conf 2>&1`;
+    my $rc = $? >> 8;
+
+    unlike($out, qr/AddressSanitizer|LeakSanitizer|runtime error:/,
+           "no sanitizer report");
+
+    return ($rc, $out);
+}
+
+# nginx -t on one session of an archive
 sub nginx_t {
     my ($archive, $params) = @_;
 
     $params //= '';
 
-    my $prefix = nginx_prefix(<<"END");
+    return nginx_t_http(<<"END");
     f1_replay_session s path=$archive zone=s:1m $params;
     server {
         listen 127.0.0.1:1;
@@ -24,15 +46,6 @@ sub nginx_t {
         }
     }
 END
-
-    my $nginx = nginx_binary();
-    my $out = `$nginx -t -p $prefix/ -c conf/nginx.conf 2>&1`;
-    my $rc = $? >> 8;
-
-    unlike($out, qr/AddressSanitizer|LeakSanitizer|runtime error:/,
-           "no sanitizer report for $archive");
-
-    return ($rc, $out);
 }
 
 my ($rc, $out);
@@ -59,6 +72,53 @@ like($out, qr{\[emerg\] (?:\d+#\d+: )?archive directory "\S+/fixtures/none": No 
                                          . "00:01:xx.000{\"CurrentLap\":2}\n"));
 is($rc, 0, 'one corrupt stream line passes nginx -t');
 like($out, qr{nginx: \[warn\] f1_replay_session "s": \S+/LapCount\.jsonStream:2: .*, line skipped}, '... with a warning naming file:line');
+
+($rc, $out) = nginx_t(fixture(DriverList => undef));
+isnt($rc, 0, 'a missing required topic fails nginx -t');
+like($out, qr{\[emerg\] .*missing required topic DriverList\.jsonStream \(required: SessionInfo, DriverList\) in .*nginx\.conf:\d+}, '... naming it and what is required');
+
+my $good = fixture();
+
+($rc, $out) = nginx_t_http(<<"END");
+    server {
+        listen 127.0.0.1:1;
+        location = /info {
+            f1_replay_info nope;
+        }
+    }
+END
+isnt($rc, 0, 'f1_replay_info of an unknown session fails nginx -t');
+like($out, qr{\[emerg\] .*unknown f1_replay_session "nope"}, '... naming it');
+
+($rc, $out) = nginx_t($good, 'zone=t');
+like($out, qr{\[emerg\] .*invalid zone "zone=t": use zone=name:size}, 'a zone without a size fails nginx -t, saying how');
+
+($rc, $out) = nginx_t_http(<<"END");
+    f1_replay_session a path=$good zone=z:1m;
+    f1_replay_session b path=$good zone=z:1m;
+END
+isnt($rc, 0, 'one zone for two sessions fails nginx -t');
+like($out, qr{\[emerg\] .*zone "z" is already used}, '... saying so');
+
+# an invalid predictions file
+
+my $pred = tempdir('f1-pred-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+open my $pf, '>', "$pred/bad.json" or die "$pred: $!";
+print $pf '{"model":';
+close $pf;
+
+($rc, $out) = nginx_t_http(<<"END");
+    f1_replay_session s path=$good zone=s:1m;
+    server {
+        listen 127.0.0.1:1;
+        location = /ws {
+            f1_replay s;
+            f1_replay_predictions $pred/bad.json;
+        }
+    }
+END
+isnt($rc, 0, 'an invalid predictions file fails nginx -t');
+like($out, qr{\[emerg\] .*invalid JSON in predictions file ".*/bad\.json": }, '... naming it');
 
 # start options
 

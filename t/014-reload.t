@@ -12,9 +12,9 @@ use Time::HiRes qw(sleep);
 use File::Copy qw(copy);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(fixture nginx_prefix nginx_binary);
+use F1Fixture qw(fixture nginx_prefix nginx_start nginx_stop free_port);
 
-my $port = $ENV{TEST_NGINX_RELOAD_PORT} || 1986;
+my $port = $ENV{TEST_NGINX_RELOAD_PORT} || free_port();
 my $archive = fixture();
 my $prefix;
 
@@ -72,15 +72,7 @@ sub reload {
 
 conf('1m');
 
-my $nginx = nginx_binary();
-my $pid = fork // die "fork: $!";
-
-if ($pid == 0) {
-    # sanitizer reports go to stderr: keep them with the log
-    open STDERR, '>', "$prefix/logs/stderr.log" or die "stderr: $!";
-    exec $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
-    die "exec $nginx: $!";
-}
+my $pid = nginx_start($prefix);
 
 ok(wait_for(qr/start worker process/, 1), 'nginx started');
 sleep 0.3;
@@ -122,9 +114,7 @@ ok(wait_for(qr/\[emerg\] .*TimingData\.jsonStream: file is empty/, 1),
 like(get('/?t=00:05:00.000'), qr/"laps":3,/,
      '... and the running configuration goes on serving');
 
-kill 'QUIT', $pid;
-waitpid($pid, 0);
-is($? >> 8, 0, 'nginx exited cleanly');
+is(nginx_stop($pid) >> 8, 0, 'nginx exited cleanly');
 
 is(log_count(qr/\[(alert|crit)\]|AddressSanitizer|runtime error:/), 0,
    'no [alert], [crit] or sanitizer report in the error log');

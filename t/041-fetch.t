@@ -44,12 +44,12 @@ use Encode qw(encode_utf8);
 use Fcntl qw(:flock);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use IO::Socket::INET;
-use POSIX qw(strftime WNOHANG);
+use POSIX qw(strftime);
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(data_dir tools nginx_prefix nginx_start wait_port
-                 bad_log_lines);
+use F1Fixture qw(data_dir tools nginx_prefix nginx_start nginx_stop
+                 bad_log_lines free_port time_limit);
 
 my $data = data_dir();
 my $root = dirname($FindBin::Bin);
@@ -71,26 +71,16 @@ for (values %src) {
 plan(skip_all => "$inspect not built (make -C scripts/tools)")
     unless -x $inspect;
 
-# a wall-clock limit for the whole file; END stops what is still running
-my $limit = $ENV{TEST_F1_FETCH_TIMEOUT} || 300;
-$SIG{ALRM} = sub { die "t/041-fetch.t: wall-clock limit of $limit s\n" };
-alarm $limit;
+# a wall-clock limit for the whole file (F1Fixture then stops every nginx
+# it started); END stops the fetcher and the fault server
+time_limit(300);
 
-my (@pids, $fetch_pid, $fault_pid);
+my ($fetch_pid, $fault_pid);
 
 END {
     my $rc = $?;
     kill 'KILL', $fetch_pid if $fetch_pid;
     kill 'KILL', -$fault_pid if $fault_pid;
-    for my $pid (@pids) {
-        kill 'QUIT', $pid;
-        for (1 .. 50) {
-            last if waitpid($pid, WNOHANG) != 0;
-            sleep 0.1;
-        }
-        kill 'KILL', $pid;
-        waitpid($pid, 0);
-    }
     $? = $rc;
 }
 
@@ -337,23 +327,7 @@ sub fault_server {
 
 # --- the mirror's nginx ------------------------------------------------------
 
-sub free_port {
-    my ($from, $to) = @_;
-    my @ports = ($from .. $to);
-
-    for my $i (0 .. $#ports) {
-        my $j = $i + int(rand(@ports - $i));
-        @ports[$i, $j] = @ports[$j, $i];
-        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:$ports[$i]",
-                                      Listen => 1, ReuseAddr => 0)
-            or next;
-        close $s;
-        return $ports[$i];
-    }
-    die "no free port in $from-$to\n";
-}
-
-my $port = free_port(40400, 40599);
+my $port = free_port();
 my $base = "http://127.0.0.1:$port";
 
 my $prefix = nginx_prefix(<<"END");
@@ -439,8 +413,7 @@ my $prefix = nginx_prefix(<<"END");
     }
 END
 
-push @pids, nginx_start($prefix);
-wait_port($port) or BAIL_OUT("mirror nginx did not start: see $prefix/logs");
+nginx_start($prefix);
 
 # --- helpers -----------------------------------------------------------------
 
@@ -685,7 +658,7 @@ is(scalar(keys %{ fetched_topics(requests()) }), scalar(@topics),
    '... asks for every topic again');
 
 # the index saved: a complete session needs no network
-my $closed = free_port(40600, 40799);
+my $closed = free_port();
 $r = fetch({}, '2025', 'dutch', 'race', '--base', "http://127.0.0.1:$closed/",
            '--cache', $cache, '--retries', 0);
 is($r->{rc}, 0, 'offline, a complete session: the saved index is used');

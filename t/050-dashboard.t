@@ -17,7 +17,6 @@ use warnings;
 
 use Test::More;
 use JSON::PP;
-use IO::Socket::INET;
 use File::Path qw(make_path);
 use File::Spec;
 use File::Temp qw(tempdir);
@@ -25,7 +24,8 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(data_dir wait_port nginx_start bad_log_lines);
+use F1Fixture qw(data_dir nginx_start nginx_stop bad_log_lines free_port
+                 time_limit);
 
 my $data = data_dir();
 my $root = "$FindBin::Bin/..";
@@ -46,31 +46,14 @@ if ($missing) {
     BAIL_OUT("not installed: $missing (scripts/deps.sh test)");
 }
 
-my ($nginx_pid, $node_pid);
+# a wall-clock limit (F1Fixture then stops nginx); END stops the browser
+# run (its process group) however the test ends
+time_limit(300);
+
+my $node_pid;
 
 END {
-    # however the test ends: the browser run (its process group) and nginx
     kill 'KILL', -$node_pid if $node_pid && kill 0, $node_pid;
-    if ($nginx_pid && kill 0, $nginx_pid) {
-        kill 'QUIT', $nginx_pid;
-        for (1 .. 50) {
-            last if waitpid($nginx_pid, WNOHANG) != 0;
-            sleep 0.1;
-        }
-        kill 'KILL', $nginx_pid if kill 0, $nginx_pid;
-    }
-}
-
-local $SIG{ALRM} = sub { die "050-dashboard: wall-clock limit reached\n" };
-alarm 300;
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "bind: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
 }
 
 sub slurp {
@@ -123,8 +106,7 @@ open my $fh, '>', "$prefix/conf/nginx.conf" or die;
 print $fh $conf;
 close $fh;
 
-$nginx_pid = nginx_start($prefix);
-wait_port($port) or BAIL_OUT("nginx did not start: see $prefix/logs");
+my $nginx_pid = nginx_start($prefix);
 
 my $base = "http://127.0.0.1:$port";
 
@@ -217,14 +199,13 @@ if ($node_pid == 0) {
 }
 
 my $rc;
-eval {
-    local $SIG{ALRM} = sub { die "timeout\n" };
-    alarm 200;
-    waitpid($node_pid, 0);
-    $rc = $? >> 8;
-    alarm 0;
-};
-alarm 300;
+for (1 .. 2000) {
+    if (waitpid($node_pid, WNOHANG) == $node_pid) {
+        $rc = $? >> 8;
+        last;
+    }
+    sleep 0.1;
+}
 if (!defined $rc) {
     kill 'KILL', -$node_pid;
     waitpid($node_pid, 0);
@@ -255,9 +236,7 @@ ok(-s $shot, "screenshot written: $shot");
 
 # nginx said nothing bad
 
-kill 'QUIT', $nginx_pid;
-waitpid($nginx_pid, 0);
-$nginx_pid = undef;
+nginx_stop($nginx_pid);
 my @badlog = bad_log_lines($prefix);
 is(scalar @badlog, 0, 'no [error], [alert], [crit] or [emerg] in the log')
     or diag(@badlog);

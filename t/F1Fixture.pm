@@ -26,10 +26,30 @@ package F1Fixture;
 #   ws_deflate($text)   permessage-deflate payload of a message (RFC 7692)
 #   wait_port($port)    until 127.0.0.1:$port accepts (at most 60 s: a
 #                       sanitizer nginx loads a session slowly)
+#   free_port($n)       $n (default 1) ports nobody listens on (the kernel's
+#                       choice for 127.0.0.1:0); tests take them unless told
+#                       a port
 #   nginx_prefix($http) a temporary nginx prefix with conf/nginx.conf for
 #                       the plain-Perl tests that drive nginx themselves
 #                       (nginx -t, reload): $TEST_NGINX_BINARY and
 #                       $TEST_NGINX_LOAD_MODULES as Test::Nginx uses them
+#   nginx_start($prefix) an nginx master on the prefix, in the foreground,
+#                       once every port it listens on accepts; dies at once
+#                       when a port is in use (before, or shared through
+#                       reuseport after nginx binds it) or nginx exits;
+#                       its pid
+#   nginx_stop($pid)    SIGQUIT, then TERM and KILL (workers too) if it
+#                       does not exit; the wait status
+#   run_bounded($s, @cmd)  runs a command for at most $s seconds (TERM,
+#                       then KILL); { out (stdout and stderr), status,
+#                       secs, timed_out }
+#   time_limit($s)      this file's wall-clock limit (default 300 s, times
+#                       $F1_REPLAY_TIME_FACTOR for slow builds); past it the
+#                       test fails and stops what it started
+#
+# However a test file ends (done, die, a signal, the limit), every nginx
+# nginx_start() started is stopped by its pid, and nginx never holds the
+# test's stdout or stderr: a dying test cannot leave prove waiting.
 
 use strict;
 use warnings;
@@ -39,12 +59,16 @@ use File::Basename qw(dirname);
 use File::Copy qw(copy);
 use File::Spec;
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
+use POSIX ();
+use Time::HiRes ();
 
-our @EXPORT_OK = qw(data_dir fixture fixture_named z_line tools nginx_prefix nginx_binary
-                    nginx_start log_lines bad_log_lines
-                    ws_handshake ws_frame ws_close ws_deflate wait_port);
+our @EXPORT_OK = qw(data_dir fixture fixture_named z_line tools nginx_prefix
+                    nginx_binary nginx_start nginx_stop log_lines bad_log_lines
+                    free_port run_bounded time_limit ws_handshake ws_frame
+                    ws_close ws_deflate wait_port);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
 my $root = dirname($t_dir);
@@ -190,20 +214,258 @@ END
     return $dir;
 }
 
-# an nginx master on a prefix, in the foreground; its pid (stop it by pid)
+# $n distinct ports (held open together while they are chosen)
+sub free_port {
+    my ($n) = @_;
+
+    my @socks = map {
+        IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                              Proto => 'tcp', Listen => 1)
+            or die "no free port on 127.0.0.1: $!\n";
+    } 1 .. ($n // 1);
+    my @ports = map { $_->sockport } @socks;
+
+    close $_ for @socks;
+
+    return wantarray ? @ports : $ports[0];
+}
+
+sub port_open {
+    my ($port) = @_;
+
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                  Timeout => 1)
+        or return 0;
+    close $s;
+
+    return 1;
+}
+
+# the inodes of the sockets listening on an IPv4 address and port (no
+# address: the wildcard), from /proc/net/tcp
+sub listeners {
+    my ($addr, $port) = @_;
+
+    my $local = sprintf '%s:%04X',
+                        join('', map { sprintf '%02X', $_ }
+                                 reverse split /\./, $addr // '0.0.0.0'),
+                        $port;
+    my @inodes;
+
+    open my $fh, '<', '/proc/net/tcp' or return ();
+    while (<$fh>) {
+        my @f = split ' ';
+        push @inodes, $f[9] if $f[1] eq $local && $f[3] eq '0A';
+    }
+    close $fh;
+
+    return @inodes;
+}
+
+# the inodes of a process's sockets
+sub sockets_of {
+    my ($pid) = @_;
+
+    opendir my $dh, "/proc/$pid/fd" or return ();
+    my @inodes = map { (readlink("/proc/$pid/fd/$_") // '') =~ /^socket:\[(\d+)\]$/
+                       ? $1 : () } readdir $dh;
+    closedir $dh;
+
+    return @inodes;
+}
+
+my $owner = $$;
+my %started;            # nginx masters of this test, by pid
+
+# an nginx master on a prefix, in the foreground, up; its pid
 sub nginx_start {
     my ($prefix) = @_;
+
+    open my $fh, '<', "$prefix/conf/nginx.conf" or die "$prefix: $!";
+    my %addr = reverse do { local $/; <$fh> }
+                       =~ /^\s*listen\s+(?:([\d.]+):)?(\d+)/mg;
+    my @ports = keys %addr;
+    close $fh;
+
+    # another server there would answer our clients: stop now
+    for my $port (@ports) {
+        die "port $port is in use: another server listens on it (pick "
+            . "another port, or stop that server)\n" if port_open($port);
+    }
 
     my $pid = fork // die "fork: $!";
 
     if ($pid == 0) {
-        open STDERR, '>', "$prefix/logs/stderr.log" or die;
-        exec nginx_binary(), '-p', "$prefix/", '-c', 'conf/nginx.conf';
-        die "exec: $!";
+        # nothing of prove's: nginx must never hold its pipe open
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$prefix/logs/stdout.log";
+        open STDERR, '>', "$prefix/logs/stderr.log";
+        { exec nginx_binary(), '-p', "$prefix/", '-c', 'conf/nginx.conf' }
+        print STDERR "exec: $!\n";
+        POSIX::_exit(127);
     }
 
-    return $pid;
+    $started{$pid} = 1;
+
+    # up when every port accepts; a port taken meanwhile makes nginx exit
+    for (1 .. 600) {
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            delete $started{$pid};
+            die "nginx exited at start (status $?): "
+                . join('', log_lines($prefix, qr/\[(emerg|alert)\]/))
+                . "see $prefix/logs\n";
+        }
+
+        next if grep { !port_open($_) } @ports;
+
+        # "reuseport" lets a second server bind the same port without a
+        # word: every socket listening there must be this nginx's
+        my %ours = map { $_ => 1 } sockets_of($pid);
+        for my $port (@ports) {
+            next unless grep { !$ours{$_} } listeners($addr{$port}, $port);
+            nginx_stop($pid);
+            die "port $port is in use: another server listens on it too "
+                . "(reuseport), stopped\n";
+        }
+
+        return $pid;
+
+    } continue {
+        Time::HiRes::sleep(0.1);
+    }
+
+    nginx_stop($pid);
+    die "nginx did not listen within 60 s: see $prefix/logs\n";
 }
+
+# direct children of a process, from /proc
+sub children {
+    my ($ppid) = @_;
+
+    my @kids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // '';
+        close $fh;
+        push @kids, $1 if $line =~ /^(\d+) .*\) \S (\d+) / && $2 == $ppid;
+    }
+
+    return @kids;
+}
+
+# QUIT and wait; what does not exit is terminated, workers too
+sub nginx_stop {
+    my ($pid, $grace) = @_;
+
+    $grace //= 20;
+
+    kill 'QUIT', $pid;
+
+    for my $i (1 .. 10 * ($grace + 5)) {
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            delete $started{$pid};
+            return $?;
+        }
+
+        if ($i == 10 * $grace) {
+            kill 'TERM', $pid, children($pid);
+        }
+
+        Time::HiRes::sleep(0.1);
+    }
+
+    kill 'KILL', $pid, children($pid);
+    waitpid($pid, 0);
+    delete $started{$pid};
+
+    return $?;
+}
+
+# however the test ends, its nginx; when a signal or the limit ends it,
+# the other processes it started too (clients run through backticks);
+# all by pid
+sub stop_everything {
+    my ($abrupt) = @_;
+
+    return unless $$ == $owner;
+
+    nginx_stop($_, 2) for keys %started;
+    kill 'TERM', children($$) if $abrupt;
+}
+
+END {
+    local $?;
+    stop_everything();
+}
+
+sub run_bounded {
+    my ($seconds, @cmd) = @_;
+
+    require IO::Select;
+
+    my $start = Time::HiRes::time();
+    my $pid = open my $out, '-|';
+    die "fork: $!" unless defined $pid;
+
+    if ($pid == 0) {
+        open STDERR, '>&', \*STDOUT;
+        { exec @cmd }
+        POSIX::_exit(127);
+    }
+
+    my ($text, $timed_out) = ('', 0);
+    my $sel = IO::Select->new($out);
+
+    while (1) {
+        my $left = $start + $seconds - Time::HiRes::time();
+
+        if ($left <= 0) {
+            $timed_out = 1;
+            kill 'TERM', $pid;
+            Time::HiRes::sleep(2);
+            kill 'KILL', $pid;
+            last;
+        }
+
+        next unless $sel->can_read($left);
+        sysread($out, my $buf, 65536) or last;
+        $text .= $buf;
+    }
+
+    # not close(): a process still holding the pipe would make it wait
+    waitpid($pid, 0);
+
+    return { out => $text, status => $?, timed_out => $timed_out,
+             secs => Time::HiRes::time() - $start };
+}
+
+my $limit;
+
+sub time_limit {
+    my ($seconds) = @_;
+
+    $limit = int($seconds * ($ENV{F1_REPLAY_TIME_FACTOR} || 1)) || 1;
+    alarm $limit;
+}
+
+for my $sig (qw(INT TERM HUP)) {
+    $SIG{$sig} = sub { stop_everything('abrupt'); exit 1 };
+}
+
+$SIG{ALRM} = sub {
+    my $why = "wall-clock limit of $limit s reached: stopped";
+
+    if (Test::More->can('builder')) {
+        Test::More::fail($why);
+    } else {
+        print "not ok - $why\n";
+    }
+
+    stop_everything('abrupt');
+    exit 1;
+};
+
+time_limit(300);
 
 # the lines of the prefix's error log and nginx's stderr matching $re
 sub log_lines {

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Replay control checks for t/025-control.t, with raw WebSocket clients
+"""Replay control checks for t/034-control.t, with raw WebSocket clients
 (asyncio streams, so server pings are seen) and plain HTTP.
 
     control_check.py ops HOST PORT N STATEFILE   N clients; pause, resume,

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The events of the WebSocket stream against the session's timeline, for
-t/028-events.t.
+t/038-events.t.
 
     events_check.py HOST PORT NAME...
 

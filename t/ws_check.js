@@ -1,4 +1,4 @@
-// Strict WebSocket client check for t/022-tls-node.t with node's "ws"
+// Strict WebSocket client check for t/031-tls-node.t with node's "ws"
 // (Debian's node-ws): read a stream for SECONDS, check every message
 // against the protocol, close with 1000.  Prints one JSON line; exit 1
 // on a failed check.

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Strict WebSocket client checks for t/021-clients.t (python3-websockets).
+"""Strict WebSocket client checks for t/030-clients.t (python3-websockets).
 
     ws_check.py stream URL SECONDS       one client: every message checked
                                          against the protocol, close 1000

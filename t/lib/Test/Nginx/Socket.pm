@@ -3,33 +3,63 @@ package Test::Nginx::Socket;
 # A small, from-scratch stand-in for openresty's Test::Nginx::Socket, used
 # only where the real one is not installed (the test command then adds
 # "-I t/lib").  It reads the same block format through Test::Base and
-# implements exactly the subset this project's t/*.t files use:
+# follows the real runner's semantics for what this project's t/*.t files
+# use, so that a block means the same under both:
 #
-#   functions: run_tests workers master_on master_off repeat_each log_level
-#              no_shuffle no_long_string env_to_nginx worker_connections
-#              server_port html_dir server_root, $ServerPort
-#   sections:  main_config http_config config request more_headers
-#              raw_request raw_request_middle_delay timeout abort error_code
-#              response_headers response_headers_like
+#   functions: run_tests workers master_on master_off repeat_each
+#              log_level no_shuffle no_long_string env_to_nginx
+#              worker_connections no_root_location server_port html_dir
+#              server_root
+#   sections:  main_config http_config config request (a string, or an
+#              array of requests) more_headers raw_request (a string, or
+#              an array of writes) raw_request_middle_delay timeout abort
+#              wait error_code response_headers response_headers_like
 #              raw_response_headers_like response_body response_body_like
-#              error_log no_error_log shutdown_error_log
-#              no_shutdown_error_log must_die wait skip_nginx
+#              response_body_unlike error_log no_error_log
+#              shutdown_error_log no_shutdown_error_log must_die
+#              skip_nginx SKIP
 #   env:       TEST_NGINX_BINARY TEST_NGINX_LOAD_MODULES
-#              TEST_NGINX_USE_VALGRIND TEST_NGINX_USE_HUP TEST_NGINX_NO_CLEAN
-#              TEST_NGINX_SERVER_PORT TEST_NGINX_SERVROOT TEST_NGINX_TIMEOUT
-#              TEST_NGINX_NO_SHUFFLE
+#              TEST_NGINX_SERVER_PORT TEST_NGINX_PORT TEST_NGINX_RANDOMIZE
+#              TEST_NGINX_SERVROOT TEST_NGINX_TIMEOUT TEST_NGINX_NO_SHUFFLE
+#              TEST_NGINX_NO_CLEAN TEST_NGINX_LOG_LEVEL
+#              TEST_NGINX_MASTER_PROCESS TEST_NGINX_USE_VALGRIND
+#              TEST_NGINX_USE_HUP; exported to the blocks:
+#              TEST_NGINX_SERVER_PORT TEST_NGINX_SERVER_ROOT
 #
-# Unlike the real one it is strict by default: a block fails when nginx
-# logged any [error], [alert], [crit] or [emerg] line (or a sanitizer report)
-# that the block does not expect through --- error_log or --- must_die, when
-# nginx does not exit cleanly on SIGQUIT, and under valgrind when valgrind
-# reports an error or a definite leak.  nginx is started (daemon off) for
-# every block and stopped after it, so exit-time reports belong to the block.
+# As the real one does: the server block gets a "location /" serving
+# html/index.html unless the file calls no_root_location(); a response is
+# read until the server closes the connection, and a client timeout
+# (--- timeout, idle seconds, default 3) fails the block unless it has
+# --- abort; only the first of response_headers and response_headers_like
+# is checked; error_log and no_error_log look at logs/error.log only, the
+# lines logged since the previous check (so --- wait matters), before
+# nginx stops; shutdown_error_log, once nginx has stopped, at the lines no
+# such check has read yet (with one, those logged while nginx stopped);
+# load_module lines follow main_config.
+#
+# Where it deliberately differs (each a check the real runner lacks, or a
+# way to fail fast instead of hanging or retrying):
+#   - a block fails on any [error], [alert], [crit] or [emerg] line, or a
+#     sanitizer report, in error.log or in nginx's stderr, that it does not
+#     expect through --- error_log (or --- must_die for [emerg]); and when
+#     nginx does not exit cleanly on SIGQUIT; under valgrind, on a
+#     valgrind error or a definite leak;
+#   - a block with both response_headers and response_headers_like fails
+#     (the real runner silently ignores the second);
+#   - a Perl error in an "eval" section fails the block;
+#   - without TEST_NGINX_SERVER_PORT / TEST_NGINX_PORT it picks a free
+#     port, as TEST_NGINX_RANDOMIZE does (the real one uses 1984), with the
+#     servroot t/servroot_PORT, removed at the end; a port in use, or
+#     nginx failing to start, fails the block at once (the real one
+#     retries for 30 s, then bails out);
+#   - nginx listens on 127.0.0.1 only and runs in the foreground (daemon
+#     off) as a child, stopped after every block and, however the test
+#     ends, by its pid (TERM, then KILL, workers too); its stdout and
+#     stderr go to logs/stderr.log, so it never holds prove's pipe.
 # TEST_NGINX_USE_HUP implies master_process on (reloads wait for the new
-# workers through /proc, so Linux only).  No "user" directive: with a master
-# run as root the workers are "nobody", so servroot, modules and data must be
-# world-readable.  Under valgrind, nginx core's own exit-time leaks are
-# suppressed (see core_suppressions), plus t/valgrind.suppress if present.
+# workers through /proc, so Linux only).  Under valgrind, nginx core's own
+# exit-time leaks are suppressed (see core_suppressions), plus
+# t/valgrind.suppress if present.
 
 use strict;
 use warnings;
@@ -37,10 +67,12 @@ use warnings;
 use Cwd ();
 use File::Path ();
 use File::Spec ();
+use HTTP::Response;
 use IO::Select;
 use IO::Socket::INET;
 use List::Util qw(min max shuffle);
 use POSIX ();
+use Scalar::Util qw(looks_like_number);
 use Test::Base ();
 use Test::Base::Filter ();
 use Test::LongString ();
@@ -50,20 +82,10 @@ our @ISA = ('Test::Base');
 
 our @EXPORT = qw(
     run_tests workers master_on master_off repeat_each log_level no_shuffle
-    no_long_string env_to_nginx worker_connections server_port html_dir
-    server_root $ServerPort
+    no_long_string env_to_nginx worker_connections no_root_location
+    server_port html_dir server_root
 );
 
-our $ServerPort = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT}
-                  || 1984;
-our $ServRoot = File::Spec->rel2abs($ENV{TEST_NGINX_SERVROOT} || 't/servroot');
-our $HtmlDir = "$ServRoot/html";
-
-$ENV{TEST_NGINX_SERVER_PORT} = $ServerPort;
-$ENV{TEST_NGINX_SERVROOT} = $ServRoot;
-$ENV{TEST_NGINX_HTML_DIR} = $HtmlDir;
-
-my $Binary = $ENV{TEST_NGINX_BINARY} || find_nginx();
 my $UseValgrind = $ENV{TEST_NGINX_USE_VALGRIND};
 my $UseHup = $ENV{TEST_NGINX_USE_HUP};
 my $NoClean = $ENV{TEST_NGINX_NO_CLEAN};
@@ -71,8 +93,27 @@ my $DefaultTimeout = $ENV{TEST_NGINX_TIMEOUT} || ($UseValgrind ? 15 : 3);
 my $StartLimit = $UseValgrind ? 60 : 10;     # seconds to come up
 my $StopLimit = $UseValgrind ? 60 : 10;      # seconds to exit on SIGQUIT
 
-my ($Workers, $MasterProcess, $RepeatEach, $LogLevel) = (1, 'off', 1, 'debug');
-my ($WorkerConnections, $Shuffle, $NoLongString) = (1024, 1, 0);
+# a port of our own unless one is given: two runs on one machine never
+# meet (TEST_NGINX_RANDOMIZE asks the real runner for the same)
+my $Given = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT};
+my $PickPort = $ENV{TEST_NGINX_RANDOMIZE} || !$Given;
+my $ServerPort = $PickPort ? free_port() : $Given;
+my $OwnServRoot = $ENV{TEST_NGINX_RANDOMIZE}
+                  || ($PickPort && !$ENV{TEST_NGINX_SERVROOT});
+my $ServRoot = File::Spec->rel2abs($OwnServRoot ? "t/servroot_$ServerPort"
+                                   : $ENV{TEST_NGINX_SERVROOT}
+                                     || 't/servroot');
+my $HtmlDir = "$ServRoot/html";
+
+$ENV{TEST_NGINX_SERVER_PORT} = $ServerPort;
+$ENV{TEST_NGINX_SERVER_ROOT} = $ServRoot;
+
+my $Binary = $ENV{TEST_NGINX_BINARY} || 'nginx';
+my ($Workers, $RepeatEach, $WorkerConnections) = (1, 1, 64);
+my $LogLevel = $ENV{TEST_NGINX_LOG_LEVEL} || 'debug';
+my $MasterProcess = $ENV{TEST_NGINX_MASTER_PROCESS} || 'off';
+my $Shuffle = !$ENV{TEST_NGINX_NO_SHUFFLE};
+my ($NoLongString, $NoRootLocation) = (0, 0);
 my @EnvToNginx;
 my $NginxPid;           # the nginx (or valgrind) process we forked
 my $OwnerPid = $$;
@@ -87,11 +128,20 @@ sub repeat_each { $RepeatEach = shift if @_; $RepeatEach }
 sub log_level { $LogLevel = shift }
 sub no_shuffle { $Shuffle = 0 }
 sub no_long_string { $NoLongString = 1 }
-sub env_to_nginx { push @EnvToNginx, @_ }
+sub no_root_location { $NoRootLocation = 1 }
 sub worker_connections { $WorkerConnections = shift }
 sub server_port { $ServerPort }
 sub html_dir { $HtmlDir }
 sub server_root { $ServRoot }
+
+sub env_to_nginx {
+    for (@_) {
+        die "env_to_nginx: bad argument value: $_\n"
+            if !/^[A-Za-z_]/ || /\n/;
+        push @EnvToNginx, /\s/ ? "'$_'" : $_;
+    }
+}
+
 
 # Test::Base's "eval" filter turns a Perl error into the section's value;
 # fail loudly instead.
@@ -111,32 +161,31 @@ sub server_root { $ServRoot }
 sub run_tests {
     Test::More::plan('no_plan') unless Test::More->builder->has_plan;
     local $SIG{PIPE} = 'IGNORE';
-    local $SIG{INT} = local $SIG{TERM} = sub { kill_nginx(); exit 1 };
+    local $SIG{INT} = local $SIG{TERM} = local $SIG{HUP}
+        = sub { kill_nginx(); exit 1 };
 
+    check_binary();
     prepare_servroot();
     Test::Base::filters_delay();
     my @blocks = Test::Base::blocks();
-    @blocks = shuffle(@blocks) if $Shuffle && !$ENV{TEST_NGINX_NO_SHUFFLE};
+    @blocks = shuffle(@blocks) if $Shuffle;
 
     for my $i (0 .. $#blocks) {
         my $block = $blocks[$i];
-        my $name = $block->name;
+        my $name = "$0 " . $block->name;
         unless ($block->is_filtered || eval { $block->run_filters; 1 }) {
             Test::More::fail("$name - " . ($@ =~ s/\s+\z//r));
             next;
         }
-        for my $rep (1 .. $RepeatEach) {
-            my $tag = $RepeatEach > 1 ? "$name (repeat $rep)" : $name;
-            my $last = $i == $#blocks && $rep == $RepeatEach;
-            run_block($block, $tag, $last);
-        }
+        next if defined $block->SKIP;
+        run_block($block, $name, $i == $#blocks);
     }
 
     # HUP mode keeps nginx running between blocks: check its final exit too
     if ($NginxPid && !$NoClean) {
         my $mark = log_mark();
         stop_checked('final shutdown');
-        check_logs(undef, 'final shutdown', $mark, undef);
+        strict_check('final shutdown', $mark, {});
     }
 }
 
@@ -146,43 +195,42 @@ sub run_block {
 
     return if skip_by_version($block, $name);
 
-    my $conf = eval { make_config($block, $name) };
-    unless (defined $conf) {
-        Test::More::fail("$name - config: $@");
+    my $conf = make_config($block, $name) // return;
+    my $mark = log_mark();
+    my $pos = { error => $mark->{error} };     # where error_log reads on
+    my %allowed;
+
+    if (defined $block->must_die) {
+        check_must_die($block, $name, $conf);
+        check_error_log($block, $name, $pos, \%allowed);
+        $allowed{emerg} = 1;
+        strict_check($name, $mark, \%allowed);
         return;
     }
 
-    my $must_die = defined $block->must_die;
-    my $stop = !$UseHup || $must_die || defined $block->shutdown_error_log
-               || defined $block->no_shutdown_error_log;
-    $stop = 0 if $last && $NoClean;
-
-    my $mark = log_mark();
-    if ($must_die) {
-        check_must_die($block, $name, $conf);
-    } else {
-        my ($ok, $why) = bring_up($conf);
-        if ($ok) {
-            run_request($block, $name);
-        } else {
-            Test::More::fail("$name - nginx is up");
-            Test::More::diag($why, tail(log_text($mark)));
+    my ($ok, $why) = bring_up($conf);
+    if ($ok) {
+        for (1 .. $RepeatEach) {
+            run_requests($block, $name, $pos, \%allowed);
+            sleep seconds($block->wait) if $block->wait;
+            check_error_log($block, $name, $pos, \%allowed);
         }
+    } else {
+        Test::More::fail("$name - nginx is up");
+        Test::More::diag($why, tail(log_text($mark)));
     }
 
-    sleep $block->wait if $block->wait;
-
-    my $shutdown;
+    my $stop = !$UseHup || defined $block->shutdown_error_log;
+    $stop = 0 if $last && $NoClean;
     if ($stop && $NginxPid) {
-        my $smark = log_mark();
         stop_checked($name);
-        $shutdown = log_text($smark);
+        check_shutdown_error_log($block, $name, $pos);
     }
-    check_logs($block, $name, $mark, $shutdown);
+    strict_check($name, $mark, \%allowed);
 }
 
 
-# nginx must fail to start; its exit code must match a non-empty must_die
+# nginx must fail to start; its exit code must match a numeric must_die
 sub check_must_die {
     my ($block, $name, $conf) = @_;
 
@@ -201,10 +249,11 @@ sub check_must_die {
         Test::More::fail("$name - nginx must die");
         Test::More::diag("nginx did not exit: $state");
         stop_nginx();
-    } elsif (defined $want && $want =~ /^\d+$/) {
-        Test::More::is($status >> 8, $want, "$name - nginx must die with $want");
+    } elsif (looks_like_number($want)) {
+        Test::More::is($status >> 8, $want,
+                       "$name - die with the expected exit code");
     } else {
-        Test::More::ok($status != 0, "$name - nginx must die")
+        Test::More::ok($status != 0, "$name - die as expected")
             or Test::More::diag("nginx exited with status 0");
     }
 }
@@ -228,10 +277,10 @@ sub start_nginx {
     my $conf = shift;
 
     write_file("$ServRoot/conf/nginx.conf", $conf);
-    return ("port $ServerPort is already in use (a stale nginx? see "
-            . "$ServRoot/logs/nginx.pid)") if port_open();
+    return ("port $ServerPort is in use: another server (a stale nginx?"
+            . " see $ServRoot/logs/nginx.pid) listens on it") if port_open();
 
-    my @cmd = ($Binary, '-p', "$ServRoot/", '-c', 'conf/nginx.conf');
+    my @cmd = ($Binary, '-p', "$ServRoot/", '-c', "$ServRoot/conf/nginx.conf");
     if ($UseValgrind) {
         write_file("$ServRoot/conf/nginx-core.supp", core_suppressions());
         my @supp = map { '--suppressions=' . File::Spec->rel2abs($_) }
@@ -245,6 +294,7 @@ sub start_nginx {
     my $pid = fork;
     die "fork: $!" unless defined $pid;
     if ($pid == 0) {
+        # nothing of prove's: nginx must never hold its pipe open
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', "$ServRoot/logs/stderr.log";
         open STDERR, '>&', \*STDOUT;
@@ -292,7 +342,7 @@ sub reload_nginx {
 }
 
 
-# SIGQUIT, resent every second (valgrind can miss it), SIGKILL at the limit
+# SIGQUIT, resent every second (valgrind can miss it), killed at the limit
 sub stop_nginx {
     return 1 unless $NginxPid;
     my $pid = $NginxPid;
@@ -320,11 +370,16 @@ sub stop_checked {
 }
 
 
-# last resort, also for END and signals: our nginx and its workers only
+# last resort, also for END and signals: our nginx and its workers only,
+# by pid; TERM first (a fast shutdown), KILL what is left after 5 s
 sub kill_nginx {
     return unless $NginxPid;
-    kill KILL => $NginxPid, children($NginxPid);
-    waitpid $NginxPid, 0;
+    my @pids = ($NginxPid, children($NginxPid));
+    kill TERM => @pids;
+    my $until = time + 5;
+    sleep 0.05 while !reap() && time < $until;
+    kill KILL => grep { alive($_) } @pids;
+    waitpid $NginxPid, 0 if $NginxPid;
     $NginxPid = undef;
 }
 
@@ -341,7 +396,7 @@ sub reap {
 # state and parent of a process, from /proc/PID/stat
 sub proc_stat {
     my $line = read_from("/proc/$_[0]/stat", 0);
-    return substr($line, rindex($line, ')') + 2) =~ /^(\S) (\d+)/;
+    return $line =~ /\) (\S) (\d+) /;
 }
 
 
@@ -374,7 +429,7 @@ sub describe {
 # of the environment) or after a rejected configuration (main's init pool);
 # the "obj:" variant is for binaries whose static functions have no symbols
 sub core_suppressions {
-    my $obj = 'obj:' . (Cwd::abs_path($Binary) // $Binary);
+    my $obj = 'obj:' . (Cwd::abs_path(which($Binary)) // $Binary);
     return <<"EOS";
 {
    nginx-core-environment
@@ -416,185 +471,186 @@ EOS
 }
 
 
+# the real runner's nginx.conf, but in the foreground, on 127.0.0.1, and
+# with our servroot's absolute paths
 sub make_config {
     my ($block, $name) = @_;
 
-    my ($main, $http, $server) = map { expand_env($block->$_ // '') }
+    unless (defined $block->config) {
+        Test::More::fail("$name - no --- config section (the real runner"
+                         . " would reuse the previous block's nginx)");
+        return undef;
+    }
+    my ($main, $http, $server) = map { expand_env($block->$_ // '', $name) }
                                  qw(main_config http_config config);
-    my $modules = join '', map { 'load_module ' . File::Spec->rel2abs($_) . ";\n" }
+    my $modules = join '', map { "load_module $_;\n" }
                            split ' ', $ENV{TEST_NGINX_LOAD_MODULES} // '';
     my $env = join '', map { "env $_;\n" } @EnvToNginx;
     my $master = $UseHup ? 'on' : $MasterProcess;
+    my $user = $> == 0 ? "user root;\n" : '';
+    my $root = $NoRootLocation ? '' : <<"EOL";
+        location / {
+            root $HtmlDir;
+            index index.html index.htm;
+        }
+EOL
 
     return <<"EOC";
 # generated by t/lib/Test/Nginx/Socket.pm for: $name
-${modules}daemon off;
-master_process $master;
 worker_processes $Workers;
-error_log logs/error.log $LogLevel;
-pid logs/nginx.pid;
+daemon off;
+master_process $master;
+error_log $ServRoot/logs/error.log $LogLevel;
+pid $ServRoot/logs/nginx.pid;
 $env
 $main
-
-events {
-    worker_connections $WorkerConnections;
-}
+$modules
 
 http {
-    access_log logs/access.log;
-    client_body_temp_path client_body_temp;
-    proxy_temp_path proxy_temp;
-    fastcgi_temp_path fastcgi_temp;
-    uwsgi_temp_path uwsgi_temp;
-    scgi_temp_path scgi_temp;
+    access_log $ServRoot/logs/access.log;
     default_type text/plain;
+    keepalive_timeout 68;
 
 $http
 
     server {
         listen 127.0.0.1:$ServerPort;
-        server_name localhost;
+        server_name 'localhost';
+        client_max_body_size 30M;
 
 $server
-    }
+
+$root    }
 }
+
+events {
+    accept_mutex off;
+    worker_connections $WorkerConnections;
+}
+$user
 EOC
 }
 
 
+# $TEST_NGINX_* in a config section; an unset one stops the run, as the
+# real runner does
 sub expand_env {
-    my $text = shift;
-    $text =~ s{\$(TEST_NGINX_[A-Z0-9_]+)}{
-        $ENV{$1} // die "environment variable $1 is not set\n"
+    my ($text, $name) = @_;
+    $text =~ s{\$(TEST_NGINX_[_A-Z0-9]+)}{
+        $ENV{$1} // Test::More::BAIL_OUT("$name - No environment $1 defined.")
     }ge;
     return $text;
 }
 
 
-sub run_request {
-    my ($block, $name) = @_;
-    my ($chunks, $head);
+# the requests of one repetition: each on its own connection; with more
+# than one, every expectation is an array with one entry per request
+sub run_requests {
+    my ($block, $name, $pos, $allowed) = @_;
 
-    if (defined(my $raw = $block->raw_request)) {
-        $chunks = ref $raw eq 'ARRAY' ? $raw : [$raw];
-        $head = $chunks->[0] =~ /^\s*HEAD\s/;
-    } elsif (defined(my $req = $block->request)) {
-        ($chunks, $head) = build_request($req, $block->more_headers);
-    } else {
-        return;
-    }
-
+    my @reqs = requests($block, $name)
+        or return Test::More::fail("$name - no --- request or --- raw_request");
     my $timeout = seconds($block->timeout) // $DefaultTimeout;
     my $delay = seconds($block->raw_request_middle_delay) // 0;
-    my $x = exchange($chunks, $delay, $timeout);
-    if ($x->{error}) {
-        Test::More::fail("$name - $x->{error}");
-        return;
-    }
-    if ($x->{timed_out} && !defined $block->abort) {
-        Test::More::fail("$name - ERROR: client socket timed out "
-                         . "(${timeout}s without I/O)");
-    }
 
-    my $res = parse_response($x->{raw}, $head);
-
-    my $code = $block->error_code;
-    unless (defined $code && $code eq '') {
-        Test::More::is($res->{code}, $code // 200, "$name - status code ok");
-    }
-
-    for (lines($block->response_headers)) {
-        my ($not, $key, $val) = /^\s*(!)?\s*([^:\s]+)\s*(?::\s*(.*?))?\s*$/
-            or next;
-        my $got = $res->{headers}{lc $key};
-        if ($not || !defined $val || $val eq '') {
-            Test::More::ok(!defined $got || (!$not && $got eq ''),
-                           "$name - header $key absent")
-                or Test::More::diag("got: $got");
-        } else {
-            Test::More::is($got, $val, "$name - header $key ok");
+    for my $i (0 .. $#reqs) {
+        my $x = exchange($reqs[$i], $delay, $timeout);
+        if ($x->{error}) {
+            Test::More::fail("$name - $x->{error}");
+        } elsif ($x->{timed_out} && !defined $block->abort) {
+            Test::More::fail("ERROR: client socket timed out - $name");
         }
-    }
+        my $head = join('', @{ $reqs[$i] }) =~ /^\s*HEAD\s+/;
+        my ($res, $raw_headers) = parse_response($name, $x->{raw} // '',
+                                                 $head);
+        check_response($block, $name, $res, $raw_headers, $i, @reqs > 1);
 
-    for (lines($block->response_headers_like)) {
-        my ($key, $re) = /^\s*([^:\s]+)\s*:\s*(.*?)\s*$/ or next;
-        Test::More::like($res->{headers}{lc $key} // '', qr/^(?:$re)$/,
-                         "$name - header $key like ok");
-    }
-
-    if (defined(my $re = $block->raw_response_headers_like)) {
-        $re = qr/$re/s unless ref $re eq 'Regexp';
-        Test::More::like($res->{raw_headers} // '', $re,
-                         "$name - raw response headers like ok");
-    }
-
-    if (defined(my $want = $block->response_body)) {
-        if ($NoLongString) {
-            Test::More::is($res->{body}, $want, "$name - response_body ok");
-        } else {
-            Test::LongString::is_string($res->{body}, $want,
-                                        "$name - response_body ok");
+        if ($i < $#reqs) {
+            sleep seconds($block->wait) if $block->wait;
+            check_error_log($block, $name, $pos, $allowed);
         }
-    }
-
-    if (defined(my $re = $block->response_body_like)) {
-        $re = qr/$re/s unless ref $re eq 'Regexp';
-        Test::More::like($res->{body} // '', $re,
-                         "$name - response_body_like ok");
     }
 }
 
 
-# "GET /t" plus an optional body on the following lines
+# a list of requests, each a list of writes
+sub requests {
+    my ($block, $name) = @_;
+
+    if (defined(my $raw = $block->raw_request)) {
+        return [ref $raw eq 'ARRAY' ? @$raw : $raw];
+    }
+    my $req = $block->request;
+    return () unless defined $req;
+
+    my $more = $block->more_headers // '';
+    my @list = ref $req eq 'ARRAY' ? @$req : ($req);
+    return map {
+        my $hdrs = ref $more eq 'ARRAY' ? $more->[$_] : $more;
+        unless (defined $hdrs) {
+            Test::More::fail("$name - --- more_headers lacks data for "
+                             . "request $_");
+            $hdrs = '';
+        }
+        [build_request($list[$_], $hdrs)];
+    } 0 .. $#list;
+}
+
+
+# "GET /t" plus an optional body on the following lines, as the real
+# runner builds it: Host and "Connection: close" unless given, the body
+# trimmed, Content-Length for a non-empty body unless given or chunked
 sub build_request {
     my ($req, $more) = @_;
 
-    $req =~ s/\A\s+//;
+    1 while $req =~ s/^\s*#[^\n]+\s+|^\s+//gs;
     my ($line, $body) = split /\n/, $req, 2;
     my ($method, $uri, $proto) = split ' ', $line;
+    $uri //= '/';
     $proto //= 'HTTP/1.1';
     $body //= '';
-    $body =~ s/\n\z//;
 
-    my @h = map { s/^\s+|\s+$//gr } grep { /\S/ } split /\n/, $more // '';
-    my $has = sub { my $n = shift; grep { /^\Q$n\E\s*:/i } @h };
-    unshift @h, 'Host: localhost' unless $has->('Host');
-    push @h, 'Connection: close'
-        unless $has->('Connection') || $proto eq 'HTTP/1.0';
-    push @h, 'Content-Length: ' . length $body
-        if (length $body || $method =~ /^(?:POST|PUT|PATCH)$/)
-           && !$has->('Content-Length') && !$has->('Transfer-Encoding');
+    my ($hdrs, $chunked) = ('', 0);
+    for (split /\n+/, $more) {
+        next if /^\s*#/;
+        my ($k, $v) = split /:\s*/, $_, 2;
+        $v //= '';
+        $chunked = 1 if lc $k eq 'transfer-encoding' && $v eq 'chunked';
+        $hdrs .= "$k: $v\r\n";
+    }
 
-    my $text = "$method $uri $proto\r\n" . join('', map { "$_\r\n" } @h)
-               . "\r\n" . $body;
-    return ([$text], $method eq 'HEAD');
+    my $len = '';
+    if (!$chunked && $body ne '' && $hdrs !~ /(?:^|\n)Content-Length:/) {
+        $body =~ s/^\s+|\s+$//gs;
+        $len = 'Content-Length: ' . length($body) . "\r\n";
+    }
+    my $std = ($hdrs =~ /(?:^|\n)Host:/msi ? '' : "Host: localhost\r\n")
+              . ($hdrs =~ /(?:^|\n)Connection/msi ? ''
+                                                 : "Connection: close\r\n");
+
+    return "$method $uri $proto\r\n$std$hdrs$len\r\n$body";
 }
 
 
-# write the chunks (with a delay in between) while reading; every wait is
-# bounded by the idle timeout
+# write the chunks (with a delay in between) while reading until the
+# server closes; every wait is bounded by the idle timeout
 sub exchange {
     my ($chunks, $delay, $timeout) = @_;
 
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                      PeerPort => $ServerPort,
                                      Proto => 'tcp', Timeout => $timeout)
-        or return { error => "connect to 127.0.0.1:$ServerPort: $!" };
+        or return { error => "can't connect to 127.0.0.1:$ServerPort: $!" };
     $sock->blocking(0);
     my $sel = IO::Select->new($sock);
 
     my @todo = @$chunks;
     my ($buf, $wbuf, $timed_out) = ('', undef, 0);
     my ($next_write, $last_io) = (time, time);
-    my $head = $chunks->[0] =~ /^\s*HEAD\s/;
-    my $upgraded = 0;               # a 101 response ends by close or timeout
 
     while (1) {
         my $now = time;
         $wbuf = shift @todo if !defined $wbuf && @todo && $now >= $next_write;
-        $upgraded ||= $buf =~ m{^HTTP/\d\.\d 101 };
-        last if !defined $wbuf && !@todo && !$upgraded
-                && parse_response($buf, $head)->{complete};
 
         my $wait = $timeout - ($now - $last_io);
         if ($wait <= 0) {
@@ -635,103 +691,199 @@ sub exchange {
 }
 
 
-# status, headers (lower-cased names, repeated ones joined by ", "), body;
-# "complete" once the body is all there (never for 101: its body is the raw
-# bytes after the headers)
+# HTTP::Response's parse, as the real runner does; the body of a chunked
+# response decoded, one with Content-Length cut to it; a 101's "body" is
+# whatever followed the headers
 sub parse_response {
-    my ($raw, $head) = @_;
+    my ($name, $raw, $head) = @_;
 
-    my $end = index $raw, "\r\n\r\n";
-    return { complete => 0 } if $end < 0;
+    my ($raw_headers) = $raw =~ /(.*?\r\n)\r\n/s;
+    my $res = HTTP::Response->parse($raw);
+    my $code = $res->code;
+    $res->code(undef) if defined $code && $code !~ /^\d+$/;
+    $code = $res->code;
 
-    my ($status, @lines) = split /\r\n/, substr($raw, 0, $end);
-    my $rest = substr $raw, $end + 4;
-    my ($code) = $status =~ m{^HTTP/\d+\.\d+\s+(\d{3})};
-    return parse_response($rest, $head)
-        if defined $code && $code =~ /^1/ && $code != 101;
+    return ($res, $raw_headers // '') if $code && ($code == 101 || $code == 304);
 
-    my %h;
-    for (@lines) {
-        my ($k, $v) = /^([^:]+):\s*(.*?)\s*$/ or next;
-        $h{lc $k} = defined $h{lc $k} ? "$h{lc $k}, $v" : $v;
-    }
+    my $te = $res->header('Transfer-Encoding');
+    my $len = $res->header('Content-Length');
+    my $body = $res->content // '';
 
-    my %res = (code => $code, headers => \%h,
-               raw_headers => substr($raw, 0, $end + 4));
-    my $te = $h{'transfer-encoding'} // '';
-    my $len = $h{'content-length'};
-
-    if (defined $code && $code == 101) {
-        @res{qw(body complete)} = ($rest, 0);
-    } elsif ($head || (defined $code && $code =~ /^(?:204|304)$/)) {
-        @res{qw(body complete)} = ('', 1);
-    } elsif ($te =~ /chunked/i) {
-        @res{qw(body complete)} = dechunk($rest);
+    if (defined $te && $te eq 'chunked') {
+        my $decoded = dechunk($body);
+        if (defined $decoded) {
+            $res->content($decoded);
+        } else {
+            Test::More::fail("$name - invalid chunked body received");
+        }
     } elsif (defined $len && $len =~ /^\d+$/) {
-        @res{qw(body complete)} = (substr($rest, 0, $len), length $rest >= $len);
-    } else {
-        @res{qw(body complete)} = ($rest, 0);   # until the server closes
+        if (length $body > $len) {
+            $res->content(substr $body, 0, $len);
+        } elsif (length $body < $len && !$head) {
+            Test::More::diag("WARNING: $name - response body truncated: "
+                             . "$len expected, but got " . length $body);
+        }
     }
-    return \%res;
+    return ($res, $raw_headers // '');
 }
 
 
 sub dechunk {
     my $data = shift;
-    my ($body, $pos) = ('', 0);
+    my $body = '';
 
-    while ((my $eol = index $data, "\r\n", $pos) >= 0) {
-        my ($size) = substr($data, $pos, $eol - $pos) =~ /^\s*([0-9a-fA-F]+)/
-            or last;
-        $size = hex $size;
-        return ($body, index($data, "\r\n\r\n", $eol) >= 0) if $size == 0;
-        last if length $data < $eol + 2 + $size + 2;
-        $body .= substr $data, $eol + 2, $size;
-        $pos = $eol + 2 + $size + 2;
+    while ($data =~ /\G[ \t]*([0-9a-fA-F]+)[ \t]*\r\n/gc) {
+        my $size = hex $1;
+        return $body if $size == 0;
+        return undef unless $data =~ /\G(.{$size})\r\n/gcs;
+        $body .= $1;
     }
-    return ($body, 0);
+    return undef;
 }
 
 
-# error_log / no_error_log / shutdown_error_log, then the strict checks
-sub check_logs {
-    my ($block, $name, $mark, $shutdown) = @_;
+# error_code, response headers and body of request $i (of several, when
+# $many: each expectation then an array)
+sub check_response {
+    my ($block, $name, $res, $raw_headers, $i, $many) = @_;
 
-    my @lines = split /\n/, log_text($mark);
-    my %allowed;
-
-    if ($block) {
-        $allowed{emerg} = 1 if defined $block->must_die;
-
-        for my $pat (patterns($block, 'error_log')) {
-            my @hits = grep { matches($_, $pat) } @lines;
-            Test::More::ok(scalar @hits,
-                           "$name - pattern \"$pat\" matches a line in error.log");
-            $allowed{$_} = 1 for map { /$ErrorRe/ ? $1 : () } @hits;
+    my $pick = sub {
+        my $v = shift;
+        return $v unless defined $v;
+        if ($many) {
+            return $v->[$i] if ref $v eq 'ARRAY';
+            Test::More::fail("$name - several requests: every expectation"
+                             . " must be an array");
+            return undef;
         }
-        for my $pat (patterns($block, 'no_error_log')) {
-            my @hits = grep { matches($_, $pat) } @lines;
-            Test::More::ok(!@hits,
-                "$name - pattern \"$pat\" matches no line in error.log")
-                or Test::More::diag(tail(join "\n", @hits));
-        }
+        return ref $v eq 'ARRAY' ? $v->[0] : $v;
+    };
 
-        my @slines = split /\n/, $shutdown // '';
-        for my $pat (patterns($block, 'shutdown_error_log')) {
-            Test::More::ok(scalar(grep { matches($_, $pat) } @slines),
-                "$name - pattern \"$pat\" matches a line logged at shutdown");
+    my $code = $pick->($block->error_code) // 200;
+    Test::More::is($res->code || '', $code, "$name - status code ok");
+
+    if (defined(my $re = $pick->($block->raw_response_headers_like))) {
+        Test::More::like($raw_headers, qr/$re/s,
+                         "$name - raw resp headers like");
+    }
+
+    my $headers = $pick->($block->response_headers);
+    my $headers_like = $pick->($block->response_headers_like);
+    if (defined $headers) {
+        Test::More::fail("$name - response_headers_like is ignored where "
+                         . "response_headers is given (as the real runner "
+                         . "does): merge them") if defined $headers_like;
+        for (header_lines($headers)) {
+            my ($key, $val) = @$_;
+            if (!defined $val) {
+                Test::More::unlike($raw_headers, qr/^\s*\Q$key\E\s*:/ms,
+                    "$name - header $key not present in the raw headers");
+                next;
+            }
+            $val =~ s/\$ServerPort\b/$ServerPort/g;
+            Test::More::is($res->header($key) // '', $val,
+                           "$name - header $key ok");
         }
-        for my $pat (patterns($block, 'no_shutdown_error_log')) {
-            Test::More::ok(!grep({ matches($_, $pat) } @slines),
-                "$name - pattern \"$pat\" matches no line logged at shutdown");
+    } elsif (defined $headers_like) {
+        for (header_lines($headers_like)) {
+            my ($key, $val) = @$_;
+            Test::More::like($res->header($key) // '', qr/^$val$/,
+                             "$name - header $key like ok");
         }
     }
 
+    my $content = $res->content;
+    if (defined(my $want = $pick->($block->response_body))) {
+        if (ref $want) {
+            Test::More::like($content, $want, "$name - response_body - like");
+        } else {
+            $want =~ s/\$ServerPort\b/$ServerPort/g;
+            if ($NoLongString) {
+                Test::More::is($content, $want, "$name - response_body ok");
+            } else {
+                Test::LongString::is_string($content, $want,
+                                            "$name - response_body ok");
+            }
+        }
+    } elsif (defined(my $like = $pick->($block->response_body_like))) {
+        Test::More::like($content, qr/$like/s,
+                         "$name - response_body_like ok");
+    } elsif (defined(my $unlike = $pick->($block->response_body_unlike))) {
+        Test::More::unlike($content, qr/$unlike/s,
+                           "$name - response_body_unlike ok");
+    }
+}
+
+
+# "Name: value" lines; "!Name" (or a bare "Name") means the header is absent
+sub header_lines {
+    return map {
+        s/^\s+|\s+$//g;
+        s/^!\s*// ? [$_, undef] : [split /\s*:\s*/, $_, 2];
+    } grep { /\S/ } split /\n/, shift;
+}
+
+
+# error_log and no_error_log over the lines of logs/error.log since the
+# previous check; levels of lines that error_log expects are allowed
+sub check_error_log {
+    my ($block, $name, $pos, $allowed) = @_;
+
+    my @error = patterns($block->error_log);
+    my @none = patterns($block->no_error_log);
+    return unless @error || @none;
+
+    my $file = "$ServRoot/logs/error.log";
+    my $text = read_from($file, $pos->{error});
+    $pos->{error} = -s $file || 0;
+    my @lines = split /\n/, $text;
+
+    for my $pat (@error) {
+        my @hits = grep { matches($_, $pat) } @lines;
+        Test::More::ok(scalar @hits,
+                       "$name - pattern \"$pat\" matches a line in error.log");
+        $allowed->{$_} = 1 for map { /$ErrorRe/ ? $1 : () } @hits;
+    }
+    for my $pat (@none) {
+        my @hits = grep { matches($_, $pat) } @lines;
+        Test::More::ok(!@hits, "$name - pattern \"$pat\" does not match a "
+                               . "line in error.log")
+            or Test::More::diag(tail(join "\n", @hits));
+    }
+}
+
+
+# once nginx has stopped: the lines no error_log check has read yet (with
+# one, those nginx logged while it stopped); no_shutdown_error_log counts
+# only beside shutdown_error_log, as in the real runner
+sub check_shutdown_error_log {
+    my ($block, $name, $pos) = @_;
+
+    my @want = patterns($block->shutdown_error_log) or return;
+    my @lines = split /\n/, read_from("$ServRoot/logs/error.log",
+                                      $pos->{error});
+
+    for my $pat (@want) {
+        Test::More::ok(scalar(grep { matches($_, $pat) } @lines),
+            "$name - pattern \"$pat\" matches a line logged at shutdown");
+    }
+    for my $pat (patterns($block->no_shutdown_error_log)) {
+        Test::More::ok(!grep({ matches($_, $pat) } @lines),
+            "$name - pattern \"$pat\" matches no line logged at shutdown");
+    }
+}
+
+
+# ours only: no unexpected [error]/[alert]/[crit]/[emerg] or sanitizer
+# report in error.log and nginx's stderr, the block's whole life long
+sub strict_check {
+    my ($name, $mark, $allowed) = @_;
+
     my @bad = grep {
         $_ =~ $SanitizerRe
-        || ($_ =~ $ErrorRe && !$allowed{$1}
+        || ($_ =~ $ErrorRe && !$allowed->{$1}
             && !/could not open error log file/)
-    } @lines;
+    } split /\n/, log_text($mark);
     Test::More::ok(!@bad, "$name - no unexpected [error]/[alert]/[crit]/"
                           . "[emerg]/sanitizer lines in the logs")
         or Test::More::diag(tail(join "\n", @bad));
@@ -746,15 +898,15 @@ sub check_logs {
 }
 
 
+# a section's patterns: lines (substrings), or an eval'd array or regex
 sub patterns {
-    my ($block, $section) = @_;
-    my @v = grep { defined } $block->$section;
-    return @{ $v[0] } if @v == 1 && ref $v[0] eq 'ARRAY';
-    return map { ref $_ ? $_ : lines($_) } @v;
+    my $v = shift;
+    return () unless defined $v;
+    return @$v if ref $v eq 'ARRAY';
+    return $v if ref $v;
+    chomp $v;
+    return split /\n+/, $v;
 }
-
-
-sub lines { grep { /\S/ } map { s/\r\z//r } split /\n/, shift // '' }
 
 
 sub matches {
@@ -796,6 +948,7 @@ sub tail {
 }
 
 
+# "0.5", "500ms", "2s"
 sub seconds {
     my $v = shift;
     return undef unless defined $v && $v =~ /^\s*([\d.]+)\s*(ms|s)?\s*$/;
@@ -803,26 +956,27 @@ sub seconds {
 }
 
 
-# --- skip_nginx: N: op version
+# --- skip_nginx: N: OP x.y.z[: reason], OP one of < <= > >=
 sub skip_by_version {
     my ($block, $name) = @_;
     my $spec = $block->skip_nginx // return 0;
 
-    my ($n, $op, $ver) = $spec =~ /^\s*(\d+)\s*:\s*(<=|>=|==|!=|<|>)\s*([\d.]+)/
-        or do { Test::More::fail("$name - bad skip_nginx: $spec"); return 1 };
-    my $have = nginx_version();
-    my $cmp = vcmp($have, $ver);
+    my ($n, $op, $ver, $why) = $spec =~
+        /^\s*(\d+)\s*:\s*([<>]=?)\s*(\d+\.\d+\.\d+)(?:\s*:\s*(.*?))?\s*$/
+        or Test::More::BAIL_OUT("$name - Invalid --- skip_nginx spec: $spec");
+    my $cmp = vcmp(nginx_version(), $ver);
     my %true = ('<' => $cmp < 0, '<=' => $cmp <= 0, '>' => $cmp > 0,
-                '>=' => $cmp >= 0, '==' => $cmp == 0, '!=' => $cmp != 0);
+                '>=' => $cmp >= 0);
     return 0 unless $true{$op};
-    SKIP: { Test::More::skip("$name - nginx $have $op $ver", $n) }
+    SKIP: { Test::More::skip("$name - " . ($why || "nginx version $op $ver"),
+                             $n) }
     return 1;
 }
 
 
 sub nginx_version {
     my $out = qx{"$Binary" -v 2>&1};
-    return $out =~ m{nginx/([\d.]+)} ? $1 : '0';
+    return $out =~ m{/(\d+\.\d+\.\d+)} ? $1 : '0';
 }
 
 
@@ -847,8 +1001,38 @@ sub port_open {
 }
 
 
-# start each test file from an empty servroot; a stale nginx of ours left by
-# TEST_NGINX_NO_CLEAN (its command line names this servroot) is stopped
+# a port nobody listens on now: the kernel's choice for 127.0.0.1:0
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "no free port on 127.0.0.1: $!\n";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+
+sub which {
+    my $cmd = shift;
+    return $cmd if $cmd =~ m{/};
+    for (File::Spec->path) {
+        return "$_/$cmd" if -f "$_/$cmd" && -x _;
+    }
+    return undef;
+}
+
+
+sub check_binary {
+    my $path = which($Binary);
+    Test::More::BAIL_OUT("Cannot find the nginx executable \"$Binary\""
+                         . ' (TEST_NGINX_BINARY)')
+        unless defined $path && -f $path && -x $path;
+}
+
+
+# start each test file from an empty servroot with html/index.html; a
+# stale nginx of ours left by TEST_NGINX_NO_CLEAN (its command line names
+# this servroot) is stopped
 sub prepare_servroot {
     if (-d $ServRoot) {
         opendir my $dh, $ServRoot or die "$ServRoot: $!";
@@ -869,6 +1053,8 @@ sub prepare_servroot {
         File::Path::remove_tree($ServRoot);
     }
     File::Path::make_path(map { "$ServRoot/$_" } qw(conf logs html));
+    write_file("$HtmlDir/index.html", '<html><head><title>It works!</title>'
+               . '</head><body>It works!</body></html>');
 }
 
 
@@ -880,17 +1066,15 @@ sub write_file {
 }
 
 
-sub find_nginx {
-    for my $dir (File::Spec->path, qw(/usr/sbin /usr/local/sbin
-                                      /usr/local/nginx/sbin)) {
-        return "$dir/nginx" if -x "$dir/nginx";
-    }
-    return 'nginx';
-}
-
-
+# a servroot of our own goes with a passing run; a failing one keeps its
+# logs for a look
 END {
-    kill_nginx() if $$ == $OwnerPid && !$NoClean;
+    if ($$ == $OwnerPid && !$NoClean) {
+        kill_nginx();
+        File::Path::remove_tree($ServRoot)
+            if $OwnServRoot && -d $ServRoot
+               && Test::More->builder->is_passing;
+    }
 }
 
 1;

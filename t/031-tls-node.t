@@ -11,7 +11,7 @@ use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port nginx_prefix nginx_start bad_log_lines);
+use F1Fixture qw(nginx_prefix nginx_start nginx_stop bad_log_lines free_port);
 
 my $python = '/usr/bin/python3';
 my $node_path = '/usr/share/nodejs';
@@ -21,7 +21,10 @@ plan(skip_all => 'python3-websockets not installed')
 plan(skip_all => 'openssl not installed')
     unless system('openssl version >/dev/null 2>&1') == 0;
 
-my $port = $ENV{TEST_NGINX_TLS_PORT} || 1988;
+# wss:// on $port, ws:// on $plain
+my ($port, $plain) = $ENV{TEST_NGINX_TLS_PORT}
+                     ? ($ENV{TEST_NGINX_TLS_PORT}, $ENV{TEST_NGINX_TLS_PORT} + 1)
+                     : free_port(2);
 my $fixture = F1Fixture::fixture();
 my $certs = tempdir('f1-tls-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
@@ -40,7 +43,7 @@ my $prefix = nginx_prefix(<<"END");
         }
     }
     server {
-        listen 127.0.0.1:@{[ $port + 1 ]};
+        listen 127.0.0.1:$plain;
         location = /ws {
             f1_replay fx;
         }
@@ -48,9 +51,6 @@ my $prefix = nginx_prefix(<<"END");
 END
 
 my $pid = nginx_start($prefix);
-
-wait_port($port) && wait_port($port + 1)
-    or die "nginx did not start: see $prefix/logs\n";
 
 sub run_check {
     my ($name, $cmd) = @_;
@@ -76,16 +76,11 @@ SKIP: {
 
     $r = run_check('node ws: a clean stream, subprotocol chosen, close 1000',
         "NODE_PATH=$node_path node $FindBin::Bin/ws_check.js"
-        . " ws://127.0.0.1:@{[ $port + 1 ]}/ws 5");
+        . " ws://127.0.0.1:$plain/ws 5");
     cmp_ok($r->{frames} // 0, '>=', 240, "... $r->{frames} frames in 5 s");
 }
 
-kill 'QUIT', $pid;
-
-for (1 .. 50) {
-    last if waitpid($pid, 1) == $pid;
-    sleep 0.1;
-}
+nginx_stop($pid);
 
 my @bad = bad_log_lines($prefix);
 is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')

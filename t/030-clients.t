@@ -13,8 +13,8 @@ use JSON::PP;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir nginx_prefix nginx_start log_lines
-                 bad_log_lines);
+use F1Fixture qw(data_dir nginx_prefix nginx_start nginx_stop log_lines
+                 bad_log_lines free_port);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -24,9 +24,12 @@ plan(skip_all => "recorded sessions not found in $data")
 plan(skip_all => 'python3-websockets not installed')
     unless system("$python -c 'import websockets' 2>/dev/null") == 0;
 
-my $port = $ENV{TEST_NGINX_CLIENTS_PORT} || 1987;
+my $port = $ENV{TEST_NGINX_CLIENTS_PORT} || free_port();
 my $url = "ws://127.0.0.1:$port/ws";
 
+# reuseport: a listening socket per worker, so that connections reach
+# both (without it an idle worker can take them all); nginx_start fails
+# at once should another server share the port this way
 my $prefix = nginx_prefix(<<"END", master => 1);
     f1_replay_session dutch
         path=$data/2025-dutch-grand-prix-race zone=dutch:64m;
@@ -45,8 +48,6 @@ system('sed', '-i', '-e', 's/^worker_processes 1;/worker_processes 2;/',
        "$prefix/conf/nginx.conf") == 0 or die;
 
 my $pid = nginx_start($prefix);
-
-wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 
 for (1 .. 100) {
     last if log_lines($prefix, qr/start worker process/) >= 2;
@@ -92,9 +93,7 @@ is(scalar keys %by_worker, 2, 'clients were served by both workers ('
 $r = check('reload with clients connected: 1001, the clock goes on',
            'reload', $url, 6, "$prefix/logs/nginx.pid");
 
-kill 'QUIT', $pid;
-waitpid($pid, 0);
-is($? >> 8, 0, 'nginx exited cleanly');
+is(nginx_stop($pid) >> 8, 0, 'nginx exited cleanly');
 
 my @bad = bad_log_lines($prefix);
 is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')

@@ -18,8 +18,8 @@ use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir nginx_prefix nginx_start log_lines
-                 bad_log_lines tools);
+use F1Fixture qw(data_dir nginx_prefix nginx_start nginx_stop log_lines
+                 bad_log_lines tools free_port);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -29,9 +29,12 @@ plan(skip_all => "recorded sessions not found in $data")
     unless -d "$data/2025-dutch-grand-prix-race";
 plan(skip_all => "$inspect not built (make -C scripts/tools)") unless -x $inspect;
 
-my $port = $ENV{TEST_NGINX_CONTROL_PORT} || 1989;
+my $port = $ENV{TEST_NGINX_CONTROL_PORT} || free_port();
 my $base = "http://127.0.0.1:$port";
 
+# reuseport: a listening socket per worker, so that connections reach
+# both (without it an idle worker can take them all); nginx_start fails
+# at once should another server share the port this way
 my $prefix = nginx_prefix(<<"END", master => 1);
     f1_replay_session dutch
         path=$data/2025-dutch-grand-prix-race zone=dutch:64m;
@@ -75,8 +78,6 @@ chmod 0755, $prefix, "$prefix/conf";
 chmod 0644, "$prefix/conf/htpasswd";
 
 my $pid = nginx_start($prefix);
-
-wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 
 for (1 .. 100) {
     last if log_lines($prefix, qr/start worker process/) >= 2;
@@ -271,9 +272,7 @@ cmp_ok(scalar log_lines($prefix,
                         qr/f1_replay_control "dutch": seek 00:45:00\.000/),
        '==', 2, 'the error log names each change (two seeks to 00:45)');
 
-kill 'QUIT', $pid;
-waitpid($pid, 0);
-is($? >> 8, 0, 'nginx exited cleanly');
+is(nginx_stop($pid) >> 8, 0, 'nginx exited cleanly');
 
 my @bad = bad_log_lines($prefix);
 my @auth = grep { !/user "race": password mismatch|access forbidden by rule/ }

@@ -10,11 +10,10 @@ use warnings;
 
 use Test::More;
 use JSON::PP;
-use IO::Socket::INET;
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir fixture_named nginx_prefix nginx_start
-                 bad_log_lines);
+use F1Fixture qw(data_dir fixture_named nginx_prefix nginx_start nginx_stop
+                 bad_log_lines free_port time_limit);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -23,17 +22,7 @@ plan(skip_all => 'python3 not found') unless -x $python;
 
 # the longest session, the Mexico City race, is 2 h 42 min: 195 s at 50x
 
-my $pid;
-
-$SIG{ALRM} = sub { die "t/028-events.t: over its 600 s\n" };
-alarm 600;
-
-END {
-    if ($pid) {
-        kill 'QUIT', $pid;
-        waitpid $pid, 0;
-    }
-}
+time_limit(600);
 
 my %dirs = map { $_ => fixture_named($_) } qw(patch first_lap no_timing);
 
@@ -47,12 +36,7 @@ for my $name (qw(2025-dutch-grand-prix-race
 
 diag('recorded sessions not found in ' . $data) if keys %dirs == 3;
 
-# a free port: one the kernel gives, never shared through reuseport
-
-my $probe = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1) or die "socket: $!";
-my $port = $probe->sockport;
-close $probe;
+my ($port) = free_port(1);
 
 my ($sessions, $locations) = ('', '');
 my $n = 0;
@@ -89,9 +73,7 @@ END
 system('sed', '-i', 's|^worker_processes 1;|worker_processes 2;|',
        "$prefix/conf/nginx.conf") == 0 or die;
 
-$pid = nginx_start($prefix);
-
-wait_port($port) or die "nginx did not start: see $prefix/logs\n";
+my $pid = nginx_start($prefix);
 
 my $out = `$python $FindBin::Bin/events_check.py 127.0.0.1 $port @{[ sort keys %dirs ]} 2>&1`;
 my $rc = $? >> 8;
@@ -110,9 +92,7 @@ for my $name (sort keys %dirs) {
            . "$r->{from} to $r->{to} ms");
 }
 
-kill 'QUIT', $pid;
-waitpid $pid, 0;
-$pid = 0;
+nginx_stop($pid);
 
 my @bad = bad_log_lines($prefix);
 is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')

@@ -13,8 +13,8 @@ use POSIX qw(strftime);
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir nginx_prefix nginx_start bad_log_lines
-                 fixture);
+use F1Fixture qw(data_dir nginx_prefix nginx_start nginx_stop bad_log_lines
+                 fixture free_port);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -22,7 +22,10 @@ my $python = '/usr/bin/python3';
 plan(skip_all => "recorded sessions not found in $data")
     unless -d "$data/2025-dutch-grand-prix-race";
 
-my $port = $ENV{TEST_NGINX_ANCHOR_PORT} || 1991;
+# the two instances, and the one with an anchor ahead
+my @port = $ENV{TEST_NGINX_ANCHOR_PORT}
+           ? map { $ENV{TEST_NGINX_ANCHOR_PORT} + $_ } 0 .. 2
+           : free_port(3);
 
 sub utc {
     my ($ms) = @_;
@@ -52,8 +55,6 @@ END
 
     push @pids, nginx_start($prefix);
     push @prefixes, $prefix;
-
-    wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 }
 
 sub check {
@@ -72,12 +73,12 @@ sub check {
 
 my $anchor = utc(int(time() * 1000) - 7310);
 
-start($port, $anchor);
+start($port[0], $anchor);
 sleep 1.3;
-start($port + 1, $anchor);
+start($port[1], $anchor);
 
 my $r = check('one client on each instance: the same ticks',
-              'anchor', '127.0.0.1', $port, $port + 1, 3);
+              'anchor', '127.0.0.1', $port[0], $port[1], 3);
 cmp_ok($r->{max_sent_diff_ms} // 99, '<=', 21,
        "... each tick sent by both within one tick (20 ms) of each other "
        . "(at most " . ($r->{max_sent_diff_ms} // '?') . ' ms apart)');
@@ -88,10 +89,10 @@ cmp_ok($r->{common_ticks} // 0, '>=', 120,
 # waiting, then tick 0 at the anchor
 
 my $ahead = int(time() * 1000) + 2500;
-start($port + 2, utc($ahead), fixture(), 'lights_out');
+start($port[2], utc($ahead), fixture(), 'lights_out');
 
 $r = check('an anchor ahead: clients wait for it', 'wait', '127.0.0.1',
-           $port + 2, $ahead);
+           $port[2], $ahead);
 is($r->{hello_state}, 'waiting', '... the hello says waiting');
 is($r->{anchor}, utc($ahead), '... and names the anchor');
 cmp_ok($r->{first_tick} // 99, '<=', 1, '... the first frame is tick 0 or 1');
@@ -102,9 +103,7 @@ ok(defined $r->{first_sent_after_anchor_ms}
    . ' ms)');
 
 for my $pid (@pids) {
-    kill 'QUIT', $pid;
-    waitpid($pid, 0);
-    is($? >> 8, 0, "nginx $pid exited cleanly");
+    is(nginx_stop($pid) >> 8, 0, "nginx $pid exited cleanly");
 }
 
 for my $prefix (@prefixes) {

@@ -14,7 +14,8 @@ use Socket qw(SOL_SOCKET SO_RCVBUF pack_sockaddr_in inet_aton);
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(wait_port data_dir nginx_prefix nginx_start bad_log_lines
+use F1Fixture qw(data_dir nginx_prefix nginx_start nginx_stop bad_log_lines
+                 free_port
                  ws_handshake ws_close);
 
 my $data = data_dir();
@@ -22,14 +23,17 @@ my $data = data_dir();
 plan(skip_all => "recorded sessions not found in $data")
     unless -d "$data/2025-dutch-grand-prix-race";
 
-my $port = $ENV{TEST_NGINX_SLOW_PORT} || 1990;
+# HTTP/1.1 on $port, HTTP/2 on $h2
+my ($port, $h2) = $ENV{TEST_NGINX_SLOW_PORT}
+                  ? ($ENV{TEST_NGINX_SLOW_PORT}, $ENV{TEST_NGINX_SLOW_PORT} + 1)
+                  : free_port(2);
 
 my $prefix = nginx_prefix(<<"END");
     f1_replay_session dutch
         path=$data/2025-dutch-grand-prix-race zone=dutch:64m;
     server {
         listen 127.0.0.1:$port sndbuf=8k;
-        listen 127.0.0.1:@{[ $port + 1 ]} http2;
+        listen 127.0.0.1:$h2 http2;
         location = /ws {
             f1_replay dutch;
             f1_replay_max_skipped 25;
@@ -42,8 +46,6 @@ system('sed', '-i', 's|^error_log logs/error.log notice;|error_log logs/error.lo
        "$prefix/conf/nginx.conf") == 0 or die;
 
 my $pid = nginx_start($prefix);
-
-wait_port($port) or die "nginx did not start: see $prefix/logs\n";
 sleep 0.5;
 
 sub connect_ws {
@@ -113,7 +115,7 @@ SKIP: {
         unless `curl -V 2>/dev/null` =~ /HTTP2/;
 
     my $out = `curl -s -o /dev/null -w '%{http_version} %{http_code}' \\
-               --http2-prior-knowledge http://127.0.0.1:@{[ $port + 1 ]}/ws`;
+               --http2-prior-knowledge http://127.0.0.1:$h2/ws`;
     is($out, '2 400', 'HTTP/2: 400, never a 101');
 
     open $log, '<', "$prefix/logs/error.log" or die;
@@ -122,8 +124,7 @@ SKIP: {
     close $log;
 }
 
-kill 'QUIT', $pid;
-waitpid($pid, 0);
+nginx_stop($pid);
 
 my @bad = bad_log_lines($prefix);
 is(scalar @bad, 0, 'no [alert], [crit], [error] or sanitizer report')

@@ -191,6 +191,7 @@ CONF_ARGS=(
     --with-http_v2_module
     --with-threads
     --with-http_stub_status_module
+    --with-http_realip_module
     --with-cc-opt="$CC_OPT"
     --add-module="$MODULE_DIR"
 )

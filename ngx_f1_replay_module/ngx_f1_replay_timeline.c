@@ -103,7 +103,7 @@
 
 
 typedef struct {
-    ngx_f1_replay_event_t     *ev;
+    ngx_f1_replay_event_t        *ev;
     size_t                        n;
     size_t                        size;
 } ngx_f1_replay_tl_vec_t;
@@ -151,6 +151,10 @@ static int ngx_f1_replay_tl_excluded(const ngx_f1_replay_tl_car_t *c,
     int32_t t);
 static int ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_vec_t *v);
+static void ngx_f1_replay_tl_advance(ngx_f1_replay_tl_car_t *car, uint32_t n,
+    int32_t t);
+static int ngx_f1_replay_tl_passes(const ngx_f1_replay_session_t *s,
+    ngx_f1_replay_tl_vec_t *v, ngx_f1_replay_tl_car_t *car, int32_t t);
 static int ngx_f1_replay_tl_cmp(const void *one, const void *two);
 
 
@@ -958,11 +962,9 @@ ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
 {
     int                            rc;
     int32_t                        t;
-    uint8_t                        pa, pb;
-    uint32_t                       i, j, n;
-    ngx_f1_replay_tl_car_t        *car, *c, *b;
-    ngx_f1_replay_event_t      *e;
-    const ngx_f1_replay_state_t   *rec, *prev;
+    uint32_t                       i, n;
+    ngx_f1_replay_tl_car_t        *car;
+    const ngx_f1_replay_state_t   *rec;
     const ngx_f1_replay_driver_t  *d;
 
     n = s->drivers.n;
@@ -1022,31 +1024,7 @@ ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
             break;
         }
 
-        for (i = 0; i < n; i++) {
-            c = &car[i];
-            prev = c->next ? &c->st[c->next - 1] : NULL;
-
-            c->prev_pos = prev ? prev->position : 0;
-            c->prev_flags = prev ? prev->flags : 0;
-
-            while (c->next < c->n && c->st[c->next].t == t) {
-                rec = &c->st[c->next];
-
-                if (prev && rec->laps > prev->laps) {
-                    c->lap_start = c->crossing;
-                    c->crossing = rec->t;
-                }
-
-                if ((rec->flags | (prev ? prev->flags : 0))
-                    & NGX_F1_REPLAY_TL_IN_LANE)
-                {
-                    c->pit = rec->t;
-                }
-
-                prev = rec;
-                c->next++;
-            }
-        }
+        ngx_f1_replay_tl_advance(car, n, t);
 
         if ((s->lights_out_ms != NGX_F1_REPLAY_NO_TIME
              && t <= s->lights_out_ms)
@@ -1055,57 +1033,116 @@ ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
             continue;
         }
 
-        for (i = 0; i < n; i++) {
-            c = &car[i];
-
-            if (c->next == 0) {
-                continue;
-            }
-
-            pa = c->st[c->next - 1].position;
-
-            if (pa == 0 || c->prev_pos == 0 || pa >= c->prev_pos
-                || ngx_f1_replay_tl_excluded(c, t))
-            {
-                continue;
-            }
-
-            for (j = 0; j < n; j++) {
-                b = &car[j];
-
-                if (j == i || b->next == 0) {
-                    continue;
-                }
-
-                pb = b->st[b->next - 1].position;
-
-                /* was between A's new and old places, is now behind A */
-
-                if (b->prev_pos < pa || b->prev_pos >= c->prev_pos
-                    || pb <= pa || ngx_f1_replay_tl_excluded(b, t))
-                {
-                    continue;
-                }
-
-                e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_OVERTAKE, t,
-                                          ngx_f1_replay_tl_lap(s, &d[i], t));
-                if (e == NULL) {
-                    rc = -1;
-                    goto done;
-                }
-
-                e->driver = d[i].number;
-                e->other = d[j].number;
-                e->value = pa;
-            }
+        rc = ngx_f1_replay_tl_passes(s, v, car, t);
+        if (rc != 0) {
+            break;
         }
     }
-
-done:
 
     free(car);
 
     return rc;
+}
+
+
+/* every car's records at t taken: its places before, laps, the pit lane */
+
+static void
+ngx_f1_replay_tl_advance(ngx_f1_replay_tl_car_t *car, uint32_t n, int32_t t)
+{
+    uint32_t                      i;
+    ngx_f1_replay_tl_car_t       *c;
+    const ngx_f1_replay_state_t  *rec, *prev;
+
+    for (i = 0; i < n; i++) {
+        c = &car[i];
+        prev = c->next ? &c->st[c->next - 1] : NULL;
+
+        c->prev_pos = prev ? prev->position : 0;
+        c->prev_flags = prev ? prev->flags : 0;
+
+        while (c->next < c->n && c->st[c->next].t == t) {
+            rec = &c->st[c->next];
+
+            if (prev && rec->laps > prev->laps) {
+                c->lap_start = c->crossing;
+                c->crossing = rec->t;
+            }
+
+            if ((rec->flags | (prev ? prev->flags : 0))
+                & NGX_F1_REPLAY_TL_IN_LANE)
+            {
+                c->pit = rec->t;
+            }
+
+            prev = rec;
+            c->next++;
+        }
+    }
+}
+
+
+/*
+ * The passes at t: car A gained places, car B was between A's new and
+ * old places and is now behind A, neither near the pit lane
+ */
+
+static int
+ngx_f1_replay_tl_passes(const ngx_f1_replay_session_t *s,
+    ngx_f1_replay_tl_vec_t *v, ngx_f1_replay_tl_car_t *car, int32_t t)
+{
+    uint8_t                        pa, pb;
+    uint32_t                       i, j, n;
+    ngx_f1_replay_tl_car_t        *c, *b;
+    ngx_f1_replay_event_t         *e;
+    const ngx_f1_replay_driver_t  *d;
+
+    n = s->drivers.n;
+    d = ngx_f1_replay_items(s, s->drivers, ngx_f1_replay_driver_t);
+
+    for (i = 0; i < n; i++) {
+        c = &car[i];
+
+        if (c->next == 0) {
+            continue;
+        }
+
+        pa = c->st[c->next - 1].position;
+
+        if (pa == 0 || c->prev_pos == 0 || pa >= c->prev_pos
+            || ngx_f1_replay_tl_excluded(c, t))
+        {
+            continue;
+        }
+
+        for (j = 0; j < n; j++) {
+            b = &car[j];
+
+            if (j == i || b->next == 0) {
+                continue;
+            }
+
+            pb = b->st[b->next - 1].position;
+
+            if (b->prev_pos < pa || b->prev_pos >= c->prev_pos
+                || pb <= pa || ngx_f1_replay_tl_excluded(b, t))
+            {
+                continue;
+            }
+
+            e = ngx_f1_replay_tl_push(v, NGX_F1_REPLAY_EV_OVERTAKE, t,
+                                      ngx_f1_replay_tl_lap(s, &d[i], t));
+            if (e == NULL) {
+                return -1;
+            }
+
+            e->driver = d[i].number;
+            e->other = d[j].number;
+            e->value = pa;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -75,6 +75,8 @@ static void ngx_f1_replay_control_save(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc);
 static ngx_int_t ngx_f1_replay_control_state(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc);
+static int ngx_f1_replay_control_doc(ngx_f1_replay_session_conf_t *sc,
+    const ngx_f1_replay_clock_t *clk, yajl_gen g);
 static ngx_int_t ngx_f1_replay_control_seek_time(
     ngx_f1_replay_session_conf_t *sc, ngx_f1_replay_json_t *doc,
     int64_t *t, const char **err);
@@ -791,22 +793,15 @@ static ngx_int_t
 ngx_f1_replay_control_state(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc)
 {
-    char         id[256];
-    yajl_gen     g;
-    ngx_int_t    rc;
-    ngx_time_t  *tp;
+    yajl_gen   g;
+    ngx_int_t  rc;
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    tp = ngx_timeofday();
-    ngx_f1_replay_session_id(sc->session, id, sizeof(id));
-
-    rc = ngx_f1_replay_clock_state_gen(ngx_f1_replay_worker_clock(sc), id,
-                                       (int64_t) tp->sec * 1000 + tp->msec,
-                                       g)
+    rc = ngx_f1_replay_control_doc(sc, ngx_f1_replay_worker_clock(sc), g)
          == 0
          ? ngx_f1_replay_http_send_json(r, NGX_HTTP_OK, g)
          : NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -874,10 +869,8 @@ static void
 ngx_f1_replay_control_save(ngx_http_request_t *r,
     ngx_f1_replay_session_conf_t *sc)
 {
-    char                  id[256];
     size_t                len;
     yajl_gen              g;
-    ngx_time_t           *tp;
     const unsigned char  *buf;
 
     g = yajl_gen_alloc(NULL);
@@ -885,12 +878,7 @@ ngx_f1_replay_control_save(ngx_http_request_t *r,
         return;
     }
 
-    tp = ngx_timeofday();
-    ngx_f1_replay_session_id(sc->session, id, sizeof(id));
-
-    if (ngx_f1_replay_clock_state_gen(&sc->sh->clock, id,
-                                      (int64_t) tp->sec * 1000 + tp->msec, g)
-        != 0
+    if (ngx_f1_replay_control_doc(sc, &sc->sh->clock, g) != 0
         || yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok
         || ngx_f1_replay_clock_state_save((char *) sc->state.data, buf, len)
            != 0)
@@ -902,4 +890,22 @@ ngx_f1_replay_control_save(ngx_http_request_t *r,
     }
 
     yajl_gen_free(g);
+}
+
+
+/* the clock's document, saved now */
+
+static int
+ngx_f1_replay_control_doc(ngx_f1_replay_session_conf_t *sc,
+    const ngx_f1_replay_clock_t *clk, yajl_gen g)
+{
+    char         id[256];
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+    ngx_f1_replay_session_id(sc->session, id, sizeof(id));
+
+    return ngx_f1_replay_clock_state_gen(clk, id,
+                                         (int64_t) tp->sec * 1000 + tp->msec,
+                                         g);
 }

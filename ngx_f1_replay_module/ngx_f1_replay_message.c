@@ -541,24 +541,18 @@ static int
 ngx_f1_replay_message_track(const ngx_f1_replay_session_t *s, int32_t t,
     yajl_gen g)
 {
-    long                                 k;
     const ngx_f1_replay_track_status_t  *ts;
 
-    ts = ngx_f1_replay_items(s, s->track_status,
-                             ngx_f1_replay_track_status_t);
-    k = ngx_f1_replay_session_find(ts, s->track_status.n,
-                                   sizeof(ngx_f1_replay_track_status_t), t);
+    ts = ngx_f1_replay_session_track_status(s, t);
 
     ngx_f1_replay_yajl_key(g, "track_status");
     ngx_f1_replay_yajl(yajl_gen_map_open(g));
-    ngx_f1_replay_yajl_kint(g, "status", k >= 0 ? ts[k].status : 1);
+    ngx_f1_replay_yajl_kint(g, "status", ts ? ts->status : 1);
     ngx_f1_replay_yajl_kstr(g, "message",
-                            k >= 0 ? ngx_f1_replay_str(s, ts[k].message)
-                                   : "");
+                            ts ? ngx_f1_replay_str(s, ts->message) : "");
 
     ngx_f1_replay_yajl_key(g, "since");
-    if (ngx_f1_replay_message_time(g, k >= 0 ? ts[k].t
-                                             : NGX_F1_REPLAY_NO_TIME)
+    if (ngx_f1_replay_message_time(g, ts ? ts->t : NGX_F1_REPLAY_NO_TIME)
         != 0)
     {
         return -1;

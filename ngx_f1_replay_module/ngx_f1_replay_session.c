@@ -20,6 +20,22 @@ static const char *const  ngx_f1_replay_compound_names[] = {
 };
 
 
+const ngx_f1_replay_track_status_t *
+ngx_f1_replay_session_track_status(const ngx_f1_replay_session_t *s,
+    int32_t t)
+{
+    long                                 k;
+    const ngx_f1_replay_track_status_t  *ts;
+
+    ts = ngx_f1_replay_items(s, s->track_status,
+                             ngx_f1_replay_track_status_t);
+    k = ngx_f1_replay_session_find(ts, s->track_status.n,
+                                   sizeof(ngx_f1_replay_track_status_t), t);
+
+    return k >= 0 ? &ts[k] : NULL;
+}
+
+
 void
 ngx_f1_replay_session_id(const ngx_f1_replay_session_t *s, char *buf,
     size_t size)

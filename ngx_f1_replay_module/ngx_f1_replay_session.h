@@ -348,6 +348,10 @@ int32_t ngx_f1_replay_session_formation(const ngx_f1_replay_session_t *s);
 int32_t ngx_f1_replay_session_lap_start(const ngx_f1_replay_session_t *s,
     unsigned lap);
 
+/* the track status in force at t, NULL before the first */
+const ngx_f1_replay_track_status_t *ngx_f1_replay_session_track_status(
+    const ngx_f1_replay_session_t *s, int32_t t);
+
 /* the leader's lap (LapCount) at t, 0 before the first */
 unsigned ngx_f1_replay_session_lap_at(const ngx_f1_replay_session_t *s,
     int32_t t);

@@ -145,8 +145,6 @@ static int ngx_f1_replay_tl_stints(const ngx_f1_replay_session_t *s,
     const ngx_f1_replay_driver_t *d, ngx_f1_replay_tl_vec_t *v);
 static int ngx_f1_replay_tl_fastest(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_vec_t *v);
-static int ngx_f1_replay_tl_track_status(const ngx_f1_replay_session_t *s,
-    int32_t t);
 static int ngx_f1_replay_tl_excluded(const ngx_f1_replay_tl_car_t *c,
     int32_t t);
 static int ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
@@ -894,21 +892,6 @@ ngx_f1_replay_tl_fastest(const ngx_f1_replay_session_t *s,
 }
 
 
-static int
-ngx_f1_replay_tl_track_status(const ngx_f1_replay_session_t *s, int32_t t)
-{
-    long                                 k;
-    const ngx_f1_replay_track_status_t  *ts;
-
-    ts = ngx_f1_replay_items(s, s->track_status,
-                             ngx_f1_replay_track_status_t);
-    k = ngx_f1_replay_session_find(ts, s->track_status.n,
-                                   sizeof(ngx_f1_replay_track_status_t), t);
-
-    return k >= 0 ? ts[k].status : 1;
-}
-
-
 /* a car that cannot take part in an overtake at this instant */
 
 static int
@@ -960,12 +943,13 @@ static int
 ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
     ngx_f1_replay_tl_vec_t *v)
 {
-    int                            rc;
-    int32_t                        t;
-    uint32_t                       i, n;
-    ngx_f1_replay_tl_car_t        *car;
-    const ngx_f1_replay_state_t   *rec;
-    const ngx_f1_replay_driver_t  *d;
+    int                                  rc;
+    int32_t                              t;
+    uint32_t                             i, n;
+    ngx_f1_replay_tl_car_t              *car;
+    const ngx_f1_replay_state_t         *rec;
+    const ngx_f1_replay_driver_t        *d;
+    const ngx_f1_replay_track_status_t  *ts;
 
     n = s->drivers.n;
 
@@ -1026,9 +1010,13 @@ ngx_f1_replay_tl_overtakes(const ngx_f1_replay_session_t *s,
 
         ngx_f1_replay_tl_advance(car, n, t);
 
+        /* none before lights-out or under a red flag (status 5) */
+
+        ts = ngx_f1_replay_session_track_status(s, t);
+
         if ((s->lights_out_ms != NGX_F1_REPLAY_NO_TIME
              && t <= s->lights_out_ms)
-            || ngx_f1_replay_tl_track_status(s, t) == 5)
+            || (ts != NULL && ts->status == 5))
         {
             continue;
         }

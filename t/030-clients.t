@@ -9,12 +9,11 @@ use strict;
 use warnings;
 
 use Test::More;
-use JSON::PP;
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
 use F1Fixture qw(data_dir nginx_prefix nginx_start nginx_stop log_lines
-                 bad_log_lines free_port);
+                 bad_log_lines free_port run_check);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -58,13 +57,7 @@ sleep 0.5;
 sub check {
     my ($name, @args) = @_;
 
-    my $out = `$python $FindBin::Bin/ws_check.py @args 2>&1`;
-    my $rc = $? >> 8;
-    my ($json) = $out =~ /^(\{.*\})$/m;
-
-    ok($rc == 0 && $json, $name) or diag($out);
-
-    return $json ? decode_json($json) : {};
+    return run_check($name, "$python $FindBin::Bin/ws_check.py @args");
 }
 
 my $r = check('one strict client, 5 s: every message matches the protocol',

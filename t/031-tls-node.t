@@ -6,12 +6,12 @@ use strict;
 use warnings;
 
 use Test::More;
-use JSON::PP;
 use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
-use F1Fixture qw(nginx_prefix nginx_start nginx_stop bad_log_lines free_port);
+use F1Fixture qw(nginx_prefix nginx_start nginx_stop bad_log_lines free_port
+                 run_check);
 
 my $python = '/usr/bin/python3';
 my $node_path = '/usr/share/nodejs';
@@ -51,18 +51,6 @@ my $prefix = nginx_prefix(<<"END");
 END
 
 my $pid = nginx_start($prefix);
-
-sub run_check {
-    my ($name, $cmd) = @_;
-
-    my $out = `$cmd 2>&1`;
-    my $rc = $? >> 8;
-    my ($json) = $out =~ /^(\{.*\})$/m;
-
-    ok($rc == 0 && $json, $name) or diag($out);
-
-    return $json ? decode_json($json) : {};
-}
 
 my $r = run_check('wss:// (nginx TLS): a strict client reads a clean stream',
     "$python $FindBin::Bin/ws_check.py stream wss://127.0.0.1:$port/ws 5");

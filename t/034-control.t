@@ -19,7 +19,7 @@ use Time::HiRes qw(sleep);
 use FindBin;
 use lib $FindBin::Bin;
 use F1Fixture qw(data_dir nginx_prefix nginx_start nginx_stop log_lines
-                 bad_log_lines tools free_port);
+                 bad_log_lines tools free_port run_check);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -109,13 +109,7 @@ sub clock {
 sub check {
     my ($name, @args) = @_;
 
-    my $out = `$python $FindBin::Bin/control_check.py @args 2>&1`;
-    my $rc = $? >> 8;
-    my ($json) = $out =~ /^(\{.*\})$/m;
-
-    ok($rc == 0 && $json, $name) or diag($out);
-
-    return $json ? decode_json($json) : {};
+    return run_check($name, "$python $FindBin::Bin/control_check.py @args");
 }
 
 # a seek as the first request a worker sees (its copy of the clock not

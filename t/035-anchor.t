@@ -8,13 +8,12 @@ use strict;
 use warnings;
 
 use Test::More;
-use JSON::PP;
 use POSIX qw(strftime);
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib $FindBin::Bin;
 use F1Fixture qw(data_dir nginx_prefix nginx_start nginx_stop bad_log_lines
-                 fixture free_port);
+                 fixture free_port run_check);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -60,13 +59,7 @@ END
 sub check {
     my ($name, @args) = @_;
 
-    my $out = `$python $FindBin::Bin/control_check.py @args 2>&1`;
-    my $rc = $? >> 8;
-    my ($json) = $out =~ /^(\{.*\})$/m;
-
-    ok($rc == 0 && $json, $name) or diag($out);
-
-    return $json ? decode_json($json) : {};
+    return run_check($name, "$python $FindBin::Bin/control_check.py @args");
 }
 
 # session time 00:30:00 played 7.31 s ago; the instances start 1.3 s apart

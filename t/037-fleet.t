@@ -19,7 +19,7 @@ use POSIX qw(strftime);
 use FindBin;
 use lib $FindBin::Bin;
 use F1Fixture qw(data_dir nginx_start nginx_stop bad_log_lines free_port
-                 time_limit);
+                 time_limit run_check);
 
 time_limit(240);
 
@@ -120,13 +120,7 @@ my @addr = map { "127.0.0.1:$_" } @inst;
 sub check {
     my ($name, @args) = @_;
 
-    my $out = `$python $FindBin::Bin/fleet_check.py @args 2>&1`;
-    my $rc = $? >> 8;
-    my ($json) = $out =~ /^(\{.*\})$/m;
-
-    ok($rc == 0 && $json, $name) or diag($out);
-
-    return $json ? decode_json($json) : {};
+    return run_check($name, "$python $FindBin::Bin/fleet_check.py @args");
 }
 
 # one change, one tick, every instance

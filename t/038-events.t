@@ -9,11 +9,10 @@ use strict;
 use warnings;
 
 use Test::More;
-use JSON::PP;
 use FindBin;
 use lib $FindBin::Bin;
 use F1Fixture qw(data_dir fixture_named nginx_prefix nginx_start nginx_stop
-                 bad_log_lines free_port time_limit);
+                 bad_log_lines free_port time_limit run_check);
 
 my $data = data_dir();
 my $python = '/usr/bin/python3';
@@ -75,14 +74,10 @@ system('sed', '-i', 's|^worker_processes 1;|worker_processes 2;|',
 
 my $pid = nginx_start($prefix);
 
-my $out = `$python $FindBin::Bin/events_check.py 127.0.0.1 $port @{[ sort keys %dirs ]} 2>&1`;
-my $rc = $? >> 8;
-my ($json) = $out =~ /^(\{.*\})$/m;
-
-is($rc, 0, 'the stream has exactly the timeline\'s events, and the pit '
-           . 'stops agree') or diag($out);
-
-my $res = $json ? decode_json($json) : {};
+my $res = run_check('the stream has exactly the timeline\'s events, and the '
+                    . 'pit stops agree',
+                    "$python $FindBin::Bin/events_check.py 127.0.0.1 $port "
+                    . join(' ', sort keys %dirs));
 
 for my $name (sort keys %dirs) {
     my $r = $res->{$name} // {};

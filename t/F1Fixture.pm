@@ -60,6 +60,7 @@ use File::Copy qw(copy);
 use File::Spec;
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
+use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use Compress::Raw::Zlib;
 use POSIX ();
@@ -67,8 +68,8 @@ use Time::HiRes ();
 
 our @EXPORT_OK = qw(data_dir fixture fixture_named z_line tools nginx_prefix
                     nginx_binary nginx_start nginx_stop log_lines bad_log_lines
-                    free_port run_bounded time_limit ws_handshake ws_frame
-                    ws_close ws_deflate wait_port);
+                    free_port run_bounded time_limit run_check ws_handshake
+                    ws_frame ws_close ws_deflate wait_port);
 
 my $t_dir = File::Spec->rel2abs(dirname(__FILE__));
 my $root = dirname($t_dir);
@@ -468,6 +469,21 @@ $SIG{ALRM} = sub {
 time_limit(300);
 
 # the lines of the prefix's error log and nginx's stderr matching $re
+# a check script (t/*_check.py): the test passes when it exits 0 and
+# prints its results as one JSON line, which is returned (its output is
+# shown otherwise)
+sub run_check {
+    my ($name, $cmd) = @_;
+
+    my $out = `$cmd 2>&1`;
+    my $rc = $? >> 8;
+    my ($json) = $out =~ /^(\{.*\})$/m;
+
+    Test::More::ok($rc == 0 && $json, $name) or Test::More::diag($out);
+
+    return $json ? JSON::PP::decode_json($json) : {};
+}
+
 sub log_lines {
     my ($prefix, $re) = @_;
 

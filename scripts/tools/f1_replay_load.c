@@ -7,7 +7,7 @@
  * f1-replay-load: WebSocket load client for ngx_f1_replay_module.
  *
  *   f1-replay-load [-n CONNECTIONS] [-t SECONDS] [-r RAMP_PER_SEC]
- *                  [-m TEXT] [-z] [-q] ws://127.0.0.1:PORT/PATH
+ *                  [-m TEXT [-M]] [-z] [-q] ws://127.0.0.1:PORT/PATH
  *
  * One process, one thread, epoll, non-blocking sockets with TCP_NODELAY.
  * Opens CONNECTIONS WebSocket connections (RAMP_PER_SEC new connections a
@@ -17,10 +17,15 @@
  *
  * -m TEXT sends TEXT as one masked text frame on every connection right
  * after its handshake, for example '{"type":"subscribe","format":"compact",
- * "rate":10}'.  -z offers permessage-deflate (RFC 7692) with no context
- * takeover either way; when the 101 accepts it, every message with RSV1 is
- * inflated on its own (raw inflate of the payload and 00 00 ff ff, a reset
- * stream per message) before it is parsed.  Nothing is sent compressed.
+ * "rate":10}': by default once the 101 has been read; with -M in the
+ * same write as the handshake request (one send(), so usually one TCP
+ * segment), before the 101 has come: the server then finds the frame in
+ * the buffer it read the request headers into.
+ *
+ * -z offers permessage-deflate (RFC 7692) with no context takeover either
+ * way; when the 101 accepts it, every message with RSV1 is inflated on its
+ * own (raw inflate of the payload and 00 00 ff ff, a reset stream per
+ * message) before it is parsed.  Nothing is sent compressed.
  *
  * Loopback only: the host must be "localhost" or in 127.0.0.0/8 (no name
  * resolution is done).  CONNECTIONS <= 20000, SECONDS <= 600.
@@ -278,6 +283,7 @@ typedef struct {
     int                          ramp;
     int                          quiet;
     int                          deflate;
+    int                          same_write;
     const char                  *message;
     size_t                       message_len;
     const char                  *url;
@@ -391,6 +397,8 @@ static int ngx_f1_replay_load_inflate(ngx_f1_replay_load_conn_t *c);
 static int ngx_f1_replay_load_message_end(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_set_step(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_record(ngx_f1_replay_load_conn_t *c);
+static size_t ngx_f1_replay_load_mask_frame(unsigned char *frame, int op,
+    const unsigned char *payload, size_t len);
 static int ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c,
     int op, const unsigned char *payload, size_t len);
 static int ngx_f1_replay_load_send(ngx_f1_replay_load_conn_t *c,
@@ -565,7 +573,9 @@ main(int argc, char **argv)
                 "ramp %d/s, %.1f s after the last is up%s%s\n",
                 ld->n, ld->host, ld->port, ld->path, ld->ramp, ld->seconds,
                 ld->deflate ? ", offering permessage-deflate" : "",
-                ld->message ? ", sending -m after the handshake" : "");
+                ld->message == NULL ? ""
+                : ld->same_write ? ", sending -m with the handshake"
+                : ", sending -m after the handshake");
     }
 
     while (ld->phase != NGX_F1_REPLAY_LOAD_END) {
@@ -650,7 +660,7 @@ ngx_f1_replay_load_options(int argc, char **argv)
     ld->seconds = 10;
     ld->ramp = NGX_F1_REPLAY_LOAD_DEF_RAMP;
 
-    while ((ch = getopt(argc, argv, "n:t:r:m:zqh")) != -1) {
+    while ((ch = getopt(argc, argv, "n:t:r:m:Mzqh")) != -1) {
         switch (ch) {
 
         case 'n':
@@ -708,6 +718,10 @@ ngx_f1_replay_load_options(int argc, char **argv)
 
             break;
 
+        case 'M':
+            ld->same_write = 1;
+            break;
+
         case 'z':
             ld->deflate = 1;
             break;
@@ -725,6 +739,11 @@ ngx_f1_replay_load_options(int argc, char **argv)
         goto usage;
     }
 
+    if (ld->same_write && ld->message == NULL) {
+        fprintf(stderr, "f1-replay-load: -M needs -m\n");
+        return 2;
+    }
+
     ld->url = argv[optind];
 
     return ngx_f1_replay_load_parse_url(ld->url);
@@ -734,7 +753,7 @@ usage:
     fprintf(stderr,
             "usage: f1-replay-load [-n CONNECTIONS] [-t SECONDS] "
             "[-r RAMP_PER_SEC]\n"
-            "                      [-m TEXT] [-z] [-q] "
+            "                      [-m TEXT [-M]] [-z] [-q] "
             "ws://127.0.0.1:PORT/PATH\n"
             "  -n  connections to open (1..%d, default 1)\n"
             "  -t  seconds to stay connected after the last connection is "
@@ -745,6 +764,9 @@ usage:
             "handshake,\n"
             "      e.g. '{\"type\":\"subscribe\",\"format\":\"compact\"}' "
             "(at most %d bytes)\n"
+            "  -M  send the -m message in the same write as the handshake "
+            "request\n"
+            "      instead of after reading the 101\n"
             "  -z  offer permessage-deflate (no context takeover) and "
             "inflate\n"
             "      compressed messages; byte counts stay wire bytes\n"
@@ -1318,8 +1340,11 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
 {
     int                    len;
     char                   key[32];
-    char                   req[NGX_F1_REPLAY_LOAD_HS_MAX];
     ngx_f1_replay_load_t  *ld;
+
+    /* the request, and with -M the -m frame after it */
+    char                   req[NGX_F1_REPLAY_LOAD_HS_MAX + 14
+                               + NGX_F1_REPLAY_LOAD_MSG_MAX];
 
     ld = &ngx_f1_replay_load;
 
@@ -1348,9 +1373,16 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
                                  "; server_no_context_takeover\r\n"
                                : "");
 
-    if (len < 0 || (size_t) len >= sizeof(req)) {
+    if (len < 0 || (size_t) len >= NGX_F1_REPLAY_LOAD_HS_MAX) {
         ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_SOCKET);
         return;
+    }
+
+    if (ld->message != NULL && ld->same_write) {
+        len += ngx_f1_replay_load_mask_frame((unsigned char *) req + len,
+                                   0x01, (const unsigned char *) ld->message,
+                                   ld->message_len);
+        ld->sent_messages++;
     }
 
     (void) ngx_f1_replay_load_send(c, (unsigned char *) req, len);
@@ -1499,7 +1531,7 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
     c->hbuf = NULL;
     c->hlen = 0;
 
-    if (ld->message != NULL) {
+    if (ld->message != NULL && !ld->same_write) {
         if (ngx_f1_replay_load_send_frame(c, 0x01,
                                           (const unsigned char *) ld->message,
                                           ld->message_len)
@@ -2432,28 +2464,17 @@ late:
 }
 
 
-/* returns 0, or -1 when the connection has been ended */
+/*
+ * A masked client frame of payload (at most NGX_F1_REPLAY_LOAD_MSG_MAX
+ * bytes) into frame, which has room for 14 bytes more; returns its size
+ */
 
-static int
-ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
+static size_t
+ngx_f1_replay_load_mask_frame(unsigned char *frame, int op,
     const unsigned char *payload, size_t len)
 {
-    int             rc;
     size_t          i, hlen;
-    unsigned char  *frame, *mask;
-    unsigned char   small[2 + 4 + 125];
-
-    /* client frames are always masked; only -m is longer than 125 */
-
-    frame = small;
-
-    if (len > 125) {
-        frame = malloc(4 + 4 + len);
-        if (frame == NULL) {
-            fprintf(stderr, "f1-replay-load: out of memory\n");
-            exit(1);
-        }
-    }
+    unsigned char  *mask;
 
     frame[0] = 0x80 | op;
 
@@ -2462,7 +2483,6 @@ ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
         hlen = 2;
 
     } else {
-        /* at most NGX_F1_REPLAY_LOAD_MSG_MAX */
         frame[1] = 0x80 | 126;
         frame[2] = (unsigned char) (len >> 8);
         frame[3] = (unsigned char) len;
@@ -2479,7 +2499,36 @@ ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
         mask[4 + i] = payload[i] ^ mask[i & 3];
     }
 
-    rc = ngx_f1_replay_load_send(c, frame, hlen + 4 + len);
+    return hlen + 4 + len;
+}
+
+
+/* returns 0, or -1 when the connection has been ended */
+
+static int
+ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
+    const unsigned char *payload, size_t len)
+{
+    int             rc;
+    size_t          size;
+    unsigned char  *frame;
+    unsigned char   small[2 + 4 + 125];
+
+    /* client frames are always masked; only -m is longer than 125 */
+
+    frame = small;
+
+    if (len > 125) {
+        frame = malloc(4 + 4 + len);
+        if (frame == NULL) {
+            fprintf(stderr, "f1-replay-load: out of memory\n");
+            exit(1);
+        }
+    }
+
+    size = ngx_f1_replay_load_mask_frame(frame, op, payload, len);
+
+    rc = ngx_f1_replay_load_send(c, frame, size);
 
     if (frame != small) {
         free(frame);

@@ -24,6 +24,8 @@ reasons on stderr.
 import asyncio
 import json
 import sys
+import time
+import urllib.request
 
 from f1client import Client, fail, failures, post
 

@@ -224,7 +224,7 @@ ngx_f1_replay_sub_message(ngx_f1_replay_client_t *cl, u_char *text,
     }
 
     if (err) {
-        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, cl->connection->log, 0,
                       "f1_replay: invalid client message: %s", err);
 
         if (++cl->bad >= NGX_F1_REPLAY_SUB_BAD_MAX) {
@@ -267,7 +267,7 @@ ngx_f1_replay_sub_limit(ngx_f1_replay_client_t *cl)
     }
 
     if (cl->messages == max + 1) {
-        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, cl->connection->log, 0,
                       "f1_replay: more than %ui client messages a second",
                       max);
         (void) ngx_f1_replay_sub_reply(cl, "rate_limited",
@@ -456,7 +456,7 @@ ngx_f1_replay_sub_reply(ngx_f1_replay_client_t *cl, const char *code,
     ngx_f1_replay_worker_t  *w;
 
     w = cl->worker;
-    log = cl->request->connection->log;
+    log = cl->connection->log;
 
     if (code) {
         rc = ngx_f1_replay_message_error(code, err,

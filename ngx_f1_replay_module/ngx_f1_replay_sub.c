@@ -12,6 +12,7 @@
 #include "ngx_f1_replay_message.h"
 #include "ngx_f1_replay_sub.h"
 #include "ngx_f1_replay_tick.h"
+#include "ngx_f1_replay_zone.h"
 
 
 #define NGX_F1_REPLAY_SUB_BAD_MAX  5     /* invalid messages, then 1008 */
@@ -93,6 +94,8 @@ ngx_f1_replay_sub_get(ngx_f1_replay_worker_t *w, ngx_f1_replay_filter_t *f,
     ngx_queue_insert_tail(&w->subs, &sub->queue);
     w->nsubs++;
 
+    ngx_f1_replay_zone_count(w->sc, subscriptions, 1);
+
     return sub;
 }
 
@@ -114,6 +117,8 @@ ngx_f1_replay_sub_put(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub)
 
     ngx_queue_remove(&sub->queue);
     w->nsubs--;
+
+    ngx_f1_replay_zone_count(w->sc, subscriptions, (ngx_atomic_int_t) -1);
 
     ngx_free(sub);
 }

@@ -11,6 +11,7 @@
 #include "ngx_f1_replay_deflate.h"
 #include "ngx_f1_replay_message.h"
 #include "ngx_f1_replay_tick.h"
+#include "ngx_f1_replay_zone.h"
 
 
 static ngx_msec_t ngx_f1_replay_tick_next(ngx_f1_replay_clock_t *clk,
@@ -240,6 +241,8 @@ ngx_f1_replay_tick_frame(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
     }
 
     sub->frame = m;
+
+    ngx_f1_replay_zone_count(w->sc, encoded, 1);
 }
 
 

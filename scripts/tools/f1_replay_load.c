@@ -7,7 +7,8 @@
  * f1-replay-load: WebSocket load client for ngx_f1_replay_module.
  *
  *   f1-replay-load [-n CONNECTIONS] [-t SECONDS] [-r RAMP_PER_SEC]
- *                  [-m TEXT [-M]] [-z] [-q] ws://127.0.0.1:PORT/PATH
+ *                  [-m TEXT [-M]] [-z] [-d DELAYS] [-D SECONDS]
+ *                  [-b BYTES] [-q] ws://127.0.0.1:PORT/PATH
  *
  * One process, one thread, epoll, non-blocking sockets with TCP_NODELAY.
  * Opens CONNECTIONS WebSocket connections (RAMP_PER_SEC new connections a
@@ -26,6 +27,25 @@
  * way; when the 101 accepts it, every message with RSV1 is inflated on its
  * own (raw inflate of the payload and 00 00 ff ff, a reset stream per
  * message) before it is parsed.  Nothing is sent compressed.
+ *
+ * -d DELAYS spreads the connections over DELAYS distinct subscriptions:
+ * connection i (from 0, in the order they are opened) asks for
+ * ?delay=(i mod DELAYS) seconds on its URL (added with "&" if the URL has
+ * a query), so the server keeps one subscription per delay (the module
+ * rounds delays to whole seconds; its f1_replay_max_delay must allow
+ * DELAYS - 1 seconds).
+ *
+ * -D SECONDS makes slow readers: once its handshake is done a connection
+ * stops reading (EPOLLIN off) and every SECONDS reads all its socket
+ * holds (until EAGAIN, at most 64 reads) then stops again; it reads
+ * normally from the close on.  Connection i drains first frac(i x 0.618)
+ * x SECONDS after its handshake: the drains are spread over the period,
+ * whatever the ramp, and so are those of connections on one delay.  So that the server really finds
+ * it behind, its receive buffer is small: SO_RCVBUF of 4096 bytes (the
+ * kernel doubles it) unless -b says otherwise.  Frames the server skips
+ * for it count as missing ticks; jitter and lateness then measure the
+ * drains, not the server.  -b BYTES sets SO_RCVBUF before connect() (any
+ * mode).
  *
  * Loopback only: the host must be "localhost" or in 127.0.0.0/8 (no name
  * resolution is done).  CONNECTIONS <= 20000, SECONDS <= 600.
@@ -131,6 +151,13 @@
 #define NGX_F1_REPLAY_LOAD_ZMSG_MAX      (16 * 1024 * 1024)
 #define NGX_F1_REPLAY_LOAD_INFLATE_MAX   (64 * 1024 * 1024)
 #define NGX_F1_REPLAY_LOAD_ZOUT_SIZE     65536
+#define NGX_F1_REPLAY_LOAD_MAX_DELAYS    3601
+#define NGX_F1_REPLAY_LOAD_DRAIN_MIN     0.05
+#define NGX_F1_REPLAY_LOAD_DRAIN_RCVBUF  4096
+#define NGX_F1_REPLAY_LOAD_DRAIN_CHECK   (10 * NGX_F1_REPLAY_LOAD_MS)
+#define NGX_F1_REPLAY_LOAD_DRAIN_READS   64
+#define NGX_F1_REPLAY_LOAD_MIN_RCVBUF    256
+#define NGX_F1_REPLAY_LOAD_MAX_RCVBUF    (16 * 1024 * 1024)
 
 #define NGX_F1_REPLAY_LOAD_GUID  "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -212,6 +239,8 @@ typedef struct {
     int                          fd;
     uint8_t                      state;
     uint8_t                      want_out;
+    uint8_t                      paused;       /* -D: not reading */
+    int64_t                      next_drain;
 
     /* handshake: response buffer and the expected Sec-WebSocket-Accept */
     char                        *hbuf;
@@ -284,6 +313,9 @@ typedef struct {
     int                          quiet;
     int                          deflate;
     int                          same_write;
+    int                          delays;
+    double                       drain;
+    int                          rcvbuf;
     const char                  *message;
     size_t                       message_len;
     const char                  *url;
@@ -313,6 +345,7 @@ typedef struct {
     int64_t                      next_sample;
     int64_t                      next_progress;
     int64_t                      next_hs_check;
+    int64_t                      next_drain_check;
 
     /* counters */
     int                          opened;
@@ -329,6 +362,7 @@ typedef struct {
     uint64_t                     types[NGX_F1_REPLAY_LOAD_NTYPES];
     uint64_t                     pings;
     uint64_t                     pongs;
+    uint64_t                     drains;
     uint64_t                     bytes;
     uint64_t                     messages;
     uint64_t                     max_msg;
@@ -372,7 +406,8 @@ static void ngx_f1_replay_load_connect(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_event(ngx_f1_replay_load_conn_t *c,
     uint32_t events);
-static void ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c);
+static int ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c);
+static void ngx_f1_replay_load_drain(ngx_f1_replay_load_conn_t *c);
 static int ngx_f1_replay_load_handshake(ngx_f1_replay_load_conn_t *c,
     size_t *hdr_end);
 static int ngx_f1_replay_load_check_headers(ngx_f1_replay_load_conn_t *c,
@@ -406,6 +441,8 @@ static int ngx_f1_replay_load_send(ngx_f1_replay_load_conn_t *c,
 static void ngx_f1_replay_load_flush(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_want_out(ngx_f1_replay_load_conn_t *c,
     int on);
+static int ngx_f1_replay_load_interest(ngx_f1_replay_load_conn_t *c,
+    int out, int paused);
 static void ngx_f1_replay_load_protocol_error(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_lost(ngx_f1_replay_load_conn_t *c, int eof);
 static void ngx_f1_replay_load_start_close(ngx_f1_replay_load_conn_t *c);
@@ -576,6 +613,20 @@ main(int argc, char **argv)
                 ld->message == NULL ? ""
                 : ld->same_write ? ", sending -m with the handshake"
                 : ", sending -m after the handshake");
+
+        if (ld->delays) {
+            fprintf(stderr, "f1-replay-load: delays 0..%d s (connection "
+                    "i: i mod %d)\n", ld->delays - 1, ld->delays);
+        }
+
+        if (ld->drain > 0) {
+            fprintf(stderr, "f1-replay-load: reading once every %.2f s\n",
+                    ld->drain);
+        }
+
+        if (ld->rcvbuf) {
+            fprintf(stderr, "f1-replay-load: SO_RCVBUF %d\n", ld->rcvbuf);
+        }
     }
 
     while (ld->phase != NGX_F1_REPLAY_LOAD_END) {
@@ -660,7 +711,7 @@ ngx_f1_replay_load_options(int argc, char **argv)
     ld->seconds = 10;
     ld->ramp = NGX_F1_REPLAY_LOAD_DEF_RAMP;
 
-    while ((ch = getopt(argc, argv, "n:t:r:m:Mzqh")) != -1) {
+    while ((ch = getopt(argc, argv, "n:t:r:m:Mzd:D:b:qh")) != -1) {
         switch (ch) {
 
         case 'n':
@@ -726,6 +777,52 @@ ngx_f1_replay_load_options(int argc, char **argv)
             ld->deflate = 1;
             break;
 
+        case 'd':
+            if (ngx_f1_replay_load_number(optarg, 1,
+                                          NGX_F1_REPLAY_LOAD_MAX_DELAYS, &v)
+                != 0 || v != (int) v)
+            {
+                fprintf(stderr, "f1-replay-load: invalid -d \"%s\": "
+                        "1..%d delays\n", optarg,
+                        NGX_F1_REPLAY_LOAD_MAX_DELAYS);
+                return 2;
+            }
+
+            ld->delays = (int) v;
+            break;
+
+        case 'D':
+            if (ngx_f1_replay_load_number(optarg,
+                                          NGX_F1_REPLAY_LOAD_DRAIN_MIN,
+                                          NGX_F1_REPLAY_LOAD_MAX_SECONDS, &v)
+                != 0)
+            {
+                fprintf(stderr, "f1-replay-load: invalid -D \"%s\": "
+                        "%.2f..%d seconds\n", optarg,
+                        NGX_F1_REPLAY_LOAD_DRAIN_MIN,
+                        NGX_F1_REPLAY_LOAD_MAX_SECONDS);
+                return 2;
+            }
+
+            ld->drain = v;
+            break;
+
+        case 'b':
+            if (ngx_f1_replay_load_number(optarg,
+                                          NGX_F1_REPLAY_LOAD_MIN_RCVBUF,
+                                          NGX_F1_REPLAY_LOAD_MAX_RCVBUF, &v)
+                != 0 || v != (int) v)
+            {
+                fprintf(stderr, "f1-replay-load: invalid -b \"%s\": "
+                        "%d..%d bytes\n", optarg,
+                        NGX_F1_REPLAY_LOAD_MIN_RCVBUF,
+                        NGX_F1_REPLAY_LOAD_MAX_RCVBUF);
+                return 2;
+            }
+
+            ld->rcvbuf = (int) v;
+            break;
+
         case 'q':
             ld->quiet = 1;
             break;
@@ -744,6 +841,10 @@ ngx_f1_replay_load_options(int argc, char **argv)
         return 2;
     }
 
+    if (ld->drain > 0 && ld->rcvbuf == 0) {
+        ld->rcvbuf = NGX_F1_REPLAY_LOAD_DRAIN_RCVBUF;
+    }
+
     ld->url = argv[optind];
 
     return ngx_f1_replay_load_parse_url(ld->url);
@@ -753,8 +854,9 @@ usage:
     fprintf(stderr,
             "usage: f1-replay-load [-n CONNECTIONS] [-t SECONDS] "
             "[-r RAMP_PER_SEC]\n"
-            "                      [-m TEXT [-M]] [-z] [-q] "
-            "ws://127.0.0.1:PORT/PATH\n"
+            "                      [-m TEXT [-M]] [-z] [-d DELAYS] "
+            "[-D SECONDS] [-b BYTES]\n"
+            "                      [-q] ws://127.0.0.1:PORT/PATH\n"
             "  -n  connections to open (1..%d, default 1)\n"
             "  -t  seconds to stay connected after the last connection is "
             "up\n"
@@ -770,11 +872,21 @@ usage:
             "  -z  offer permessage-deflate (no context takeover) and "
             "inflate\n"
             "      compressed messages; byte counts stay wire bytes\n"
+            "  -d  connection i asks for ?delay=(i mod DELAYS) seconds: "
+            "DELAYS\n"
+            "      distinct subscriptions (1..%d)\n"
+            "  -D  read only once every SECONDS (%.2f..%d): a slow client; "
+            "SO_RCVBUF\n"
+            "      %d unless -b\n"
+            "  -b  SO_RCVBUF of every connection, bytes (%d..%d)\n"
             "  -q  no progress lines on stderr\n"
             "  loopback targets only: localhost or 127.0.0.0/8\n",
             NGX_F1_REPLAY_LOAD_MAX_CONNS, NGX_F1_REPLAY_LOAD_MAX_SECONDS,
             NGX_F1_REPLAY_LOAD_MAX_RAMP, NGX_F1_REPLAY_LOAD_DEF_RAMP,
-            NGX_F1_REPLAY_LOAD_MSG_MAX);
+            NGX_F1_REPLAY_LOAD_MSG_MAX, NGX_F1_REPLAY_LOAD_MAX_DELAYS,
+            NGX_F1_REPLAY_LOAD_DRAIN_MIN, NGX_F1_REPLAY_LOAD_MAX_SECONDS,
+            NGX_F1_REPLAY_LOAD_DRAIN_RCVBUF, NGX_F1_REPLAY_LOAD_MIN_RCVBUF,
+            NGX_F1_REPLAY_LOAD_MAX_RCVBUF);
 
     return 2;
 }
@@ -1011,6 +1123,12 @@ ngx_f1_replay_load_next_timer(void)
         next = ld->close_end;
     }
 
+    if (ld->drain > 0 && ld->phase <= NGX_F1_REPLAY_LOAD_RUN
+        && ld->next_drain_check < next)
+    {
+        next = ld->next_drain_check;
+    }
+
     if (!ld->quiet && ld->next_progress < next) {
         next = ld->next_progress;
     }
@@ -1144,6 +1262,22 @@ ngx_f1_replay_load_timers(void)
                 && c->deadline <= ld->now)
             {
                 ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_TIMEOUT);
+            }
+        }
+    }
+
+    if (ld->drain > 0 && ld->phase <= NGX_F1_REPLAY_LOAD_RUN
+        && ld->now >= ld->next_drain_check)
+    {
+        ld->next_drain_check = ld->now + NGX_F1_REPLAY_LOAD_DRAIN_CHECK;
+
+        for (i = 0; i < ld->opened; i++) {
+            c = &ld->conns[i];
+
+            if (c->state == NGX_F1_REPLAY_LOAD_OPEN && c->paused
+                && c->next_drain <= ld->now)
+            {
+                ngx_f1_replay_load_drain(c);
             }
         }
     }
@@ -1307,6 +1441,16 @@ ngx_f1_replay_load_connect(ngx_f1_replay_load_conn_t *c)
     one = 1;
     (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
+    /* before connect(): the window scale is agreed in the SYN */
+
+    if (ld->rcvbuf
+        && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ld->rcvbuf,
+                      sizeof(ld->rcvbuf))
+           != 0)
+    {
+        ngx_f1_replay_load_count_errno(errno);
+    }
+
     c->fd = fd;
     c->state = NGX_F1_REPLAY_LOAD_CONNECTING;
     c->deadline = ld->now + NGX_F1_REPLAY_LOAD_HS_TIMEOUT;
@@ -1340,6 +1484,7 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
 {
     int                    len;
     char                   key[32];
+    char                   path[sizeof(ngx_f1_replay_load.path) + 32];
     ngx_f1_replay_load_t  *ld;
 
     /* the request, and with -M the -m frame after it */
@@ -1357,6 +1502,15 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
         return;
     }
 
+    if (ld->delays) {
+        snprintf(path, sizeof(path), "%s%cdelay=%d", ld->path,
+                 strchr(ld->path, '?') ? '&' : '?',
+                 (int) (c - ld->conns) % ld->delays);
+
+    } else {
+        memcpy(path, ld->path, strlen(ld->path) + 1);
+    }
+
     len = snprintf(req, sizeof(req),
                    "GET %s HTTP/1.1\r\n"
                    "Host: %s:%d\r\n"
@@ -1367,7 +1521,7 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
                    "%s"
                    "User-Agent: f1-replay-load\r\n"
                    "\r\n",
-                   ld->path, ld->host, ld->port, key,
+                   path, ld->host, ld->port, key,
                    ld->deflate ? "Sec-WebSocket-Extensions: permessage-deflate"
                                  "; client_no_context_takeover"
                                  "; server_no_context_takeover\r\n"
@@ -1465,9 +1619,12 @@ ngx_f1_replay_load_event(ngx_f1_replay_load_conn_t *c, uint32_t events)
 }
 
 
-static void
+/* returns 1 when bytes were read, 0 on EAGAIN or once ended */
+
+static int
 ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
 {
+    double                 phase;
     size_t                 end;
     ssize_t                n;
     unsigned char         *p;
@@ -1494,16 +1651,16 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
 
     if (n == -1) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            return;
+            return 0;
         }
 
         ngx_f1_replay_load_lost(c, 0);
-        return;
+        return 0;
     }
 
     if (n == 0) {
         ngx_f1_replay_load_lost(c, 1);
-        return;
+        return 0;
     }
 
     ngx_f1_replay_load_clock();
@@ -1513,13 +1670,13 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
 
     if (c->state != NGX_F1_REPLAY_LOAD_HANDSHAKE) {
         ngx_f1_replay_load_frames(c, p, n);
-        return;
+        return 1;
     }
 
     c->hlen += n;
 
     if (ngx_f1_replay_load_handshake(c, &end) != 0) {
-        return;
+        return 1;
     }
 
     /* frames may follow the response headers in the same read */
@@ -1537,14 +1694,64 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
                                           ld->message_len)
             != 0)
         {
-            return;
+            return 0;
         }
 
         ld->sent_messages++;
     }
 
+    /* -D: from now on read only at the drains, in its own phase */
+
+    if (ld->drain > 0) {
+        phase = (double) (c - ld->conns) * 0.6180339887;
+        phase -= (int64_t) phase;
+
+        c->next_drain = ld->now
+                        + (int64_t) (phase * ld->drain
+                                     * NGX_F1_REPLAY_LOAD_SEC);
+
+        if (ngx_f1_replay_load_interest(c, c->want_out, 1) != 0) {
+            return 0;
+        }
+    }
+
     if (n > 0) {
         ngx_f1_replay_load_frames(c, ld->buf, n);
+    }
+
+    return 1;
+}
+
+
+/*
+ * -D: everything the socket holds now (what the server sends meanwhile
+ * may come too), at most NGX_F1_REPLAY_LOAD_DRAIN_READS reads; the
+ * connection goes on not reading until its next drain
+ */
+
+static void
+ngx_f1_replay_load_drain(ngx_f1_replay_load_conn_t *c)
+{
+    int                    i;
+    int64_t                step;
+    ngx_f1_replay_load_t  *ld;
+
+    ld = &ngx_f1_replay_load;
+
+    ld->drains++;
+
+    step = (int64_t) (ld->drain * NGX_F1_REPLAY_LOAD_SEC);
+
+    while (c->next_drain <= ld->now) {
+        c->next_drain += step;
+    }
+
+    for (i = 0; i < NGX_F1_REPLAY_LOAD_DRAIN_READS; i++) {
+        if (c->state != NGX_F1_REPLAY_LOAD_OPEN
+            || ngx_f1_replay_load_read(c) == 0)
+        {
+            break;
+        }
     }
 }
 
@@ -2625,22 +2832,38 @@ ngx_f1_replay_load_flush(ngx_f1_replay_load_conn_t *c)
 static void
 ngx_f1_replay_load_want_out(ngx_f1_replay_load_conn_t *c, int on)
 {
+    (void) ngx_f1_replay_load_interest(c, on, c->paused);
+}
+
+
+/*
+ * The events wanted: EPOLLIN unless paused (-D), EPOLLOUT while output is
+ * pending; returns 0, or -1 when the connection has been ended
+ */
+
+static int
+ngx_f1_replay_load_interest(ngx_f1_replay_load_conn_t *c, int out,
+    int paused)
+{
     struct epoll_event  ev;
 
-    if (c->want_out == on) {
-        return;
+    if (c->want_out == out && c->paused == paused) {
+        return 0;
     }
 
-    ev.events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
+    ev.events = (paused ? 0 : EPOLLIN) | EPOLLRDHUP | (out ? EPOLLOUT : 0);
     ev.data.ptr = c;
 
     if (epoll_ctl(ngx_f1_replay_load.ep, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
         ngx_f1_replay_load_count_errno(errno);
         ngx_f1_replay_load_lost(c, 0);
-        return;
+        return -1;
     }
 
-    c->want_out = on;
+    c->want_out = out;
+    c->paused = paused;
+
+    return 0;
 }
 
 
@@ -2697,6 +2920,12 @@ ngx_f1_replay_load_start_close(ngx_f1_replay_load_conn_t *c)
     c->state = NGX_F1_REPLAY_LOAD_CLOSING;
     ld->live--;
     ld->closing++;
+
+    /* -D: the close's answer is read as it comes */
+
+    if (c->paused && ngx_f1_replay_load_interest(c, c->want_out, 0) != 0) {
+        return;
+    }
 
     (void) ngx_f1_replay_load_send_frame(c, 0x08, code, 2);
 }
@@ -3349,8 +3578,23 @@ ngx_f1_replay_load_report(void)
 
     if (ld->message) {
         printf("  sent          -m message on %llu connections (%zu "
-               "bytes)\n", (unsigned long long) ld->sent_messages,
-               ld->message_len);
+               "bytes)%s\n", (unsigned long long) ld->sent_messages,
+               ld->message_len,
+               ld->same_write ? ", each in the handshake's write" : "");
+    }
+
+    if (ld->delays) {
+        printf("  delays        ?delay=0..%d s, connection i: i mod %d\n",
+               ld->delays - 1, ld->delays);
+    }
+
+    if (ld->drain > 0) {
+        printf("  drains        %llu, every %.2f s per connection\n",
+               (unsigned long long) ld->drains, ld->drain);
+    }
+
+    if (ld->rcvbuf) {
+        printf("  SO_RCVBUF     %d requested\n", ld->rcvbuf);
     }
 
     printf("  messages      %llu total, %llu bytes, largest %llu bytes:",
@@ -3434,6 +3678,10 @@ ngx_f1_replay_load_report(void)
         printf(" msg_%s=%llu", ngx_f1_replay_load_types[i],
                (unsigned long long) ld->types[i]);
     }
+
+    printf(" delays=%d drain_s=%.2f drains=%llu rcvbuf=%d",
+           ld->delays, ld->drain, (unsigned long long) ld->drains,
+           ld->rcvbuf);
 
     printf(" rss_kb=%ld cpu_s=%.2f client_saturated=%d deadline_hit=%d\n",
            hwm, cpu, secs > 0 && cpu / secs > 0.9, ld->deadline_hit);

@@ -8,7 +8,7 @@
  *
  *   f1-replay-load [-n CONNECTIONS] [-t SECONDS] [-r RAMP_PER_SEC]
  *                  [-m TEXT [-M]] [-z] [-d DELAYS] [-D SECONDS]
- *                  [-b BYTES] [-q] ws://127.0.0.1:PORT/PATH
+ *                  [-b BYTES] [-S] [-q] ws[s]://127.0.0.1:PORT/PATH
  *
  * One process, one thread, epoll, non-blocking sockets with TCP_NODELAY.
  * Opens CONNECTIONS WebSocket connections (RAMP_PER_SEC new connections a
@@ -40,12 +40,25 @@
  * holds (until EAGAIN, at most 64 reads) then stops again; it reads
  * normally from the close on.  Connection i drains first frac(i x 0.618)
  * x SECONDS after its handshake: the drains are spread over the period,
- * whatever the ramp, and so are those of connections on one delay.  So that the server really finds
- * it behind, its receive buffer is small: SO_RCVBUF of 4096 bytes (the
- * kernel doubles it) unless -b says otherwise.  Frames the server skips
- * for it count as missing ticks; jitter and lateness then measure the
- * drains, not the server.  -b BYTES sets SO_RCVBUF before connect() (any
- * mode).
+ * whatever the ramp, and so are those of connections on one delay.  So
+ * that the server really finds it behind, its receive buffer is small:
+ * SO_RCVBUF of 4096 bytes (the kernel doubles it) unless -b says
+ * otherwise (the server's send buffer must be bounded too: on loopback
+ * the kernel grows it to megabytes, see scripts/bench-subs.sh).  Frames
+ * the server skips for it count as missing ticks; jitter and lateness
+ * then measure the drains, not the server.  -b BYTES sets SO_RCVBUF
+ * before connect() (any mode).
+ *
+ * wss:// speaks TLS (OpenSSL, TLS 1.2 or 1.3, port 443 by default): a
+ * non-blocking SSL_connect() after the TCP connect, then SSL_read() and
+ * SSL_write() in the same epoll loop (a connection reads until OpenSSL
+ * wants more, as records it has decrypted wake no epoll).  The server's
+ * certificate is NOT verified (these are loopback tests with self-signed
+ * certificates); SNI is "localhost".  -S reuses TLS sessions: every new
+ * connection offers the session (TLS 1.3 ticket or TLS 1.2 session) most
+ * recently received, and the report counts the handshakes resumed.  With
+ * wss byte counts are the decrypted bytes (TLS records' overhead is not
+ * counted).
  *
  * Loopback only: the host must be "localhost" or in 127.0.0.0/8 (no name
  * resolution is done).  CONNECTIONS <= 20000, SECONDS <= 600.
@@ -118,7 +131,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <yajl/yajl_parse.h>
 #include <zlib.h>
 
@@ -171,6 +186,7 @@
 #define NGX_F1_REPLAY_LOAD_OPEN          3
 #define NGX_F1_REPLAY_LOAD_CLOSING       4
 #define NGX_F1_REPLAY_LOAD_DONE          5
+#define NGX_F1_REPLAY_LOAD_TLS           6    /* TCP up, TLS handshake */
 
 /* run phases */
 #define NGX_F1_REPLAY_LOAD_RAMP          0
@@ -194,7 +210,8 @@
 #define NGX_F1_REPLAY_LOAD_END_LOST      12
 #define NGX_F1_REPLAY_LOAD_END_TIMEOUT   13
 #define NGX_F1_REPLAY_LOAD_END_ABORT     14
-#define NGX_F1_REPLAY_LOAD_NREASONS      15
+#define NGX_F1_REPLAY_LOAD_FAIL_TLS      15
+#define NGX_F1_REPLAY_LOAD_NREASONS      16
 
 /* message types; the order matches ngx_f1_replay_load_types */
 #define NGX_F1_REPLAY_LOAD_T_FRAME       0
@@ -241,6 +258,10 @@ typedef struct {
     uint8_t                      want_out;
     uint8_t                      paused;       /* -D: not reading */
     int64_t                      next_drain;
+
+    /* wss: the TLS connection; a read that needs the socket writable */
+    SSL                         *ssl;
+    uint8_t                      read_wants_write;
 
     /* handshake: response buffer and the expected Sec-WebSocket-Accept */
     char                        *hbuf;
@@ -316,6 +337,8 @@ typedef struct {
     int                          delays;
     double                       drain;
     int                          rcvbuf;
+    int                          tls;
+    int                          tls_reuse;
     const char                  *message;
     size_t                       message_len;
     const char                  *url;
@@ -332,6 +355,10 @@ typedef struct {
     unsigned char               *buf;
     unsigned char               *zout;
     z_stream                     zs;
+    SSL_CTX                     *ssl_ctx;
+    SSL_SESSION                 *session;      /* -S: the latest */
+    char                         tls_version[32];
+    char                         tls_cipher[64];
 
     /* clocks */
     int64_t                      now;
@@ -363,6 +390,9 @@ typedef struct {
     uint64_t                     pings;
     uint64_t                     pongs;
     uint64_t                     drains;
+    uint64_t                     tls_handshakes;
+    uint64_t                     tls_resumed;
+    uint64_t                     tls_errors;
     uint64_t                     bytes;
     uint64_t                     messages;
     uint64_t                     max_msg;
@@ -406,6 +436,14 @@ static void ngx_f1_replay_load_connect(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_event(ngx_f1_replay_load_conn_t *c,
     uint32_t events);
+static int ngx_f1_replay_load_tls_init(void);
+static int ngx_f1_replay_load_tls_new_session(SSL *ssl, SSL_SESSION *sess);
+static void ngx_f1_replay_load_tls_start(ngx_f1_replay_load_conn_t *c);
+static void ngx_f1_replay_load_tls_handshake(ngx_f1_replay_load_conn_t *c);
+static ssize_t ngx_f1_replay_load_recv(ngx_f1_replay_load_conn_t *c,
+    unsigned char *buf, size_t size);
+static ssize_t ngx_f1_replay_load_write(ngx_f1_replay_load_conn_t *c,
+    const unsigned char *data, size_t len);
 static int ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_drain(ngx_f1_replay_load_conn_t *c);
 static int ngx_f1_replay_load_handshake(ngx_f1_replay_load_conn_t *c,
@@ -487,7 +525,8 @@ static const char  *ngx_f1_replay_load_reasons[] = {
     "clean close",
     "close reply lost (EOF/reset)",
     "close reply timeout",
-    "aborted while open"
+    "aborted while open",
+    "TLS handshake error"
 };
 
 
@@ -573,6 +612,17 @@ main(int argc, char **argv)
         }
     }
 
+    if (ld->tls && ngx_f1_replay_load_tls_init() != 0) {
+        if (ld->deflate) {
+            inflateEnd(&ld->zs);
+        }
+
+        free(ld->zout);
+        free(ld->buf);
+        free(ld->conns);
+        return 1;
+    }
+
     for (i = 0; i < ld->n; i++) {
         ld->conns[i].fd = -1;
     }
@@ -626,6 +676,12 @@ main(int argc, char **argv)
 
         if (ld->rcvbuf) {
             fprintf(stderr, "f1-replay-load: SO_RCVBUF %d\n", ld->rcvbuf);
+        }
+
+        if (ld->tls) {
+            fprintf(stderr, "f1-replay-load: TLS, certificate not "
+                    "verified, SNI localhost%s\n",
+                    ld->tls_reuse ? ", sessions reused" : "");
         }
     }
 
@@ -686,6 +742,14 @@ main(int argc, char **argv)
 
     close(ld->ep);
 
+    if (ld->session) {
+        SSL_SESSION_free(ld->session);
+    }
+
+    if (ld->ssl_ctx) {
+        SSL_CTX_free(ld->ssl_ctx);
+    }
+
     if (ld->deflate) {
         inflateEnd(&ld->zs);
     }
@@ -711,7 +775,7 @@ ngx_f1_replay_load_options(int argc, char **argv)
     ld->seconds = 10;
     ld->ramp = NGX_F1_REPLAY_LOAD_DEF_RAMP;
 
-    while ((ch = getopt(argc, argv, "n:t:r:m:Mzd:D:b:qh")) != -1) {
+    while ((ch = getopt(argc, argv, "n:t:r:m:Mzd:D:b:Sqh")) != -1) {
         switch (ch) {
 
         case 'n':
@@ -823,6 +887,10 @@ ngx_f1_replay_load_options(int argc, char **argv)
             ld->rcvbuf = (int) v;
             break;
 
+        case 'S':
+            ld->tls_reuse = 1;
+            break;
+
         case 'q':
             ld->quiet = 1;
             break;
@@ -847,7 +915,16 @@ ngx_f1_replay_load_options(int argc, char **argv)
 
     ld->url = argv[optind];
 
-    return ngx_f1_replay_load_parse_url(ld->url);
+    if (ngx_f1_replay_load_parse_url(ld->url) != 0) {
+        return 2;
+    }
+
+    if (ld->tls_reuse && !ld->tls) {
+        fprintf(stderr, "f1-replay-load: -S needs a wss:// URL\n");
+        return 2;
+    }
+
+    return 0;
 
 usage:
 
@@ -856,7 +933,7 @@ usage:
             "[-r RAMP_PER_SEC]\n"
             "                      [-m TEXT [-M]] [-z] [-d DELAYS] "
             "[-D SECONDS] [-b BYTES]\n"
-            "                      [-q] ws://127.0.0.1:PORT/PATH\n"
+            "                      [-S] [-q] ws[s]://127.0.0.1:PORT/PATH\n"
             "  -n  connections to open (1..%d, default 1)\n"
             "  -t  seconds to stay connected after the last connection is "
             "up\n"
@@ -879,8 +956,11 @@ usage:
             "SO_RCVBUF\n"
             "      %d unless -b\n"
             "  -b  SO_RCVBUF of every connection, bytes (%d..%d)\n"
+            "  -S  wss: reuse TLS sessions (the latest one received)\n"
             "  -q  no progress lines on stderr\n"
-            "  loopback targets only: localhost or 127.0.0.0/8\n",
+            "  loopback targets only: localhost or 127.0.0.0/8; wss:// "
+            "does not verify\n"
+            "  the certificate (SNI localhost)\n",
             NGX_F1_REPLAY_LOAD_MAX_CONNS, NGX_F1_REPLAY_LOAD_MAX_SECONDS,
             NGX_F1_REPLAY_LOAD_MAX_RAMP, NGX_F1_REPLAY_LOAD_DEF_RAMP,
             NGX_F1_REPLAY_LOAD_MSG_MAX, NGX_F1_REPLAY_LOAD_MAX_DELAYS,
@@ -904,14 +984,20 @@ ngx_f1_replay_load_parse_url(const char *url)
 
     ld = &ngx_f1_replay_load;
 
-    if (strncasecmp(url, "ws://", 5) != 0) {
+    if (strncasecmp(url, "ws://", 5) == 0) {
+        h = url + 5;
+
+    } else if (strncasecmp(url, "wss://", 6) == 0) {
+        h = url + 6;
+        ld->tls = 1;
+
+    } else {
         fprintf(stderr, "f1-replay-load: invalid URL \"%s\": "
-                "expected ws://HOST:PORT/PATH (wss is not supported)\n",
+                "expected ws://HOST:PORT/PATH or wss://HOST:PORT/PATH\n",
                 url);
         return 2;
     }
 
-    h = url + 5;
     p = h;
 
     if (*p == '[') {
@@ -951,7 +1037,7 @@ ngx_f1_replay_load_parse_url(const char *url)
         return 2;
     }
 
-    ld->port = 80;
+    ld->port = ld->tls ? 443 : 80;
 
     if (*p == ':') {
         errno = 0;
@@ -1258,6 +1344,7 @@ ngx_f1_replay_load_timers(void)
             c = &ld->conns[i];
 
             if ((c->state == NGX_F1_REPLAY_LOAD_CONNECTING
+                 || c->state == NGX_F1_REPLAY_LOAD_TLS
                  || c->state == NGX_F1_REPLAY_LOAD_HANDSHAKE)
                 && c->deadline <= ld->now)
             {
@@ -1312,6 +1399,7 @@ ngx_f1_replay_load_close_all(void)
         switch (ld->conns[i].state) {
 
         case NGX_F1_REPLAY_LOAD_CONNECTING:
+        case NGX_F1_REPLAY_LOAD_TLS:
         case NGX_F1_REPLAY_LOAD_HANDSHAKE:
             ngx_f1_replay_load_end(&ld->conns[i],
                                    NGX_F1_REPLAY_LOAD_FAIL_ABORT);
@@ -1343,6 +1431,7 @@ ngx_f1_replay_load_abort_all(void)
         switch (c->state) {
 
         case NGX_F1_REPLAY_LOAD_CONNECTING:
+        case NGX_F1_REPLAY_LOAD_TLS:
         case NGX_F1_REPLAY_LOAD_HANDSHAKE:
             ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_ABORT);
             break;
@@ -1599,9 +1688,19 @@ ngx_f1_replay_load_event(ngx_f1_replay_load_conn_t *c, uint32_t events)
         }
 
         if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
-            ngx_f1_replay_load_connected(c);
+            if (ngx_f1_replay_load.tls) {
+                ngx_f1_replay_load_tls_start(c);
+
+            } else {
+                ngx_f1_replay_load_connected(c);
+            }
         }
 
+        return;
+    }
+
+    if (c->state == NGX_F1_REPLAY_LOAD_TLS) {
+        ngx_f1_replay_load_tls_handshake(c);
         return;
     }
 
@@ -1613,8 +1712,280 @@ ngx_f1_replay_load_event(ngx_f1_replay_load_conn_t *c, uint32_t events)
         }
     }
 
-    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+    if ((events & EPOLLOUT) && c->read_wants_write) {
+        c->read_wants_write = 0;
+
+        if (c->out_len == 0) {
+            ngx_f1_replay_load_want_out(c, 0);
+        }
+
+        events |= EPOLLIN;
+    }
+
+    if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) {
+        return;
+    }
+
+    if (c->ssl == NULL) {
+        /* level-triggered: one read a wakeup */
         ngx_f1_replay_load_read(c);
+        return;
+    }
+
+    /* records OpenSSL has already read wake no epoll: read them all */
+
+    while (ngx_f1_replay_load_read(c) == 1
+           && c->state != NGX_F1_REPLAY_LOAD_DONE && !c->paused)
+    {
+        /* void */
+    }
+
+    /* an SSL_write() that wanted a read */
+
+    if (c->state != NGX_F1_REPLAY_LOAD_DONE && c->out_len > 0) {
+        ngx_f1_replay_load_flush(c);
+    }
+}
+
+
+static int
+ngx_f1_replay_load_tls_init(void)
+{
+    ngx_f1_replay_load_t  *ld;
+
+    ld = &ngx_f1_replay_load;
+
+    ld->ssl_ctx = SSL_CTX_new(TLS_client_method());
+    if (ld->ssl_ctx == NULL) {
+        fprintf(stderr, "f1-replay-load: SSL_CTX_new() failed\n");
+        ERR_print_errors_fp(stderr);
+        return -1;
+    }
+
+    /* loopback tests against self-signed certificates: no verification */
+
+    SSL_CTX_set_verify(ld->ssl_ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_min_proto_version(ld->ssl_ctx, TLS1_2_VERSION);
+
+    /* partial writes from a buffer that moves (realloc'ed), small idle */
+
+    SSL_CTX_set_mode(ld->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE
+                                  | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+                                  | SSL_MODE_RELEASE_BUFFERS);
+
+    if (ld->tls_reuse) {
+        SSL_CTX_set_session_cache_mode(ld->ssl_ctx,
+                                       SSL_SESS_CACHE_CLIENT
+                                       | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(ld->ssl_ctx,
+                                ngx_f1_replay_load_tls_new_session);
+    }
+
+    return 0;
+}
+
+
+/* -S: the session to offer next; the reference is ours (returns 1) */
+
+static int
+ngx_f1_replay_load_tls_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    ngx_f1_replay_load_t  *ld;
+
+    (void) ssl;
+
+    ld = &ngx_f1_replay_load;
+
+    if (ld->session) {
+        SSL_SESSION_free(ld->session);
+    }
+
+    ld->session = sess;
+
+    return 1;
+}
+
+
+static void
+ngx_f1_replay_load_tls_start(ngx_f1_replay_load_conn_t *c)
+{
+    ngx_f1_replay_load_t  *ld;
+
+    ld = &ngx_f1_replay_load;
+
+    c->state = NGX_F1_REPLAY_LOAD_TLS;
+
+    c->ssl = SSL_new(ld->ssl_ctx);
+
+    if (c->ssl == NULL
+        || SSL_set_fd(c->ssl, c->fd) != 1
+        || SSL_set_tlsext_host_name(c->ssl, "localhost") != 1
+        || (ld->session && SSL_set_session(c->ssl, ld->session) != 1))
+    {
+        ld->tls_errors++;
+        ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_TLS);
+        return;
+    }
+
+    SSL_set_connect_state(c->ssl);
+
+    ngx_f1_replay_load_tls_handshake(c);
+}
+
+
+static void
+ngx_f1_replay_load_tls_handshake(ngx_f1_replay_load_conn_t *c)
+{
+    int                    rc;
+    ngx_f1_replay_load_t  *ld;
+
+    ld = &ngx_f1_replay_load;
+
+    ERR_clear_error();
+
+    rc = SSL_connect(c->ssl);
+
+    if (rc == 1) {
+        ld->tls_handshakes++;
+
+        if (SSL_session_reused(c->ssl)) {
+            ld->tls_resumed++;
+        }
+
+        if (ld->tls_version[0] == '\0') {
+            snprintf(ld->tls_version, sizeof(ld->tls_version), "%s",
+                     SSL_get_version(c->ssl));
+            snprintf(ld->tls_cipher, sizeof(ld->tls_cipher), "%s",
+                     SSL_get_cipher_name(c->ssl));
+        }
+
+        /* the WebSocket handshake, over TLS */
+        ngx_f1_replay_load_connected(c);
+        return;
+    }
+
+    switch (SSL_get_error(c->ssl, rc)) {
+
+    case SSL_ERROR_WANT_READ:
+        (void) ngx_f1_replay_load_interest(c, 0, 0);
+        return;
+
+    case SSL_ERROR_WANT_WRITE:
+        (void) ngx_f1_replay_load_interest(c, 1, 0);
+        return;
+
+    case SSL_ERROR_SYSCALL:
+        if (errno != 0) {
+            ngx_f1_replay_load_count_errno(errno);
+        }
+
+        /* fall through */
+
+    default:
+        ld->tls_errors++;
+        ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_TLS);
+        return;
+    }
+}
+
+
+/*
+ * recv() or SSL_read(): bytes read, 0 at the end of the stream, or -1
+ * with errno (EAGAIN: nothing now)
+ */
+
+static ssize_t
+ngx_f1_replay_load_recv(ngx_f1_replay_load_conn_t *c, unsigned char *buf,
+    size_t size)
+{
+    int  n;
+
+    if (c->ssl == NULL) {
+        return recv(c->fd, buf, size, 0);
+    }
+
+    ERR_clear_error();
+    errno = 0;
+
+    n = SSL_read(c->ssl, buf, (int) size);
+
+    if (n > 0) {
+        return n;
+    }
+
+    switch (SSL_get_error(c->ssl, n)) {
+
+    case SSL_ERROR_WANT_READ:
+        errno = EAGAIN;
+        return -1;
+
+    case SSL_ERROR_WANT_WRITE:
+
+        /* a read that must write first: again once the socket is writable */
+
+        c->read_wants_write = 1;
+        ngx_f1_replay_load_want_out(c, 1);
+        errno = EAGAIN;
+        return -1;
+
+    case SSL_ERROR_ZERO_RETURN:
+        return 0;
+
+    case SSL_ERROR_SYSCALL:
+        if (errno == 0) {
+            /* the peer closed without close_notify */
+            return 0;
+        }
+
+        return -1;
+
+    default:
+        ngx_f1_replay_load.tls_errors++;
+        errno = EPROTO;
+        return -1;
+    }
+}
+
+
+/* send() or SSL_write(): bytes written, or -1 with errno (EAGAIN) */
+
+static ssize_t
+ngx_f1_replay_load_write(ngx_f1_replay_load_conn_t *c,
+    const unsigned char *data, size_t len)
+{
+    int  n;
+
+    if (c->ssl == NULL) {
+        return send(c->fd, data, len, MSG_NOSIGNAL);
+    }
+
+    ERR_clear_error();
+    errno = 0;
+
+    n = SSL_write(c->ssl, data, (int) len);
+
+    if (n > 0) {
+        return n;
+    }
+
+    switch (SSL_get_error(c->ssl, n)) {
+
+    case SSL_ERROR_WANT_READ:     /* again after a read */
+    case SSL_ERROR_WANT_WRITE:
+        errno = EAGAIN;
+        return -1;
+
+    case SSL_ERROR_SYSCALL:
+        if (errno == 0) {
+            errno = EPIPE;
+        }
+
+        return -1;
+
+    default:
+        ngx_f1_replay_load.tls_errors++;
+        errno = EPROTO;
+        return -1;
     }
 }
 
@@ -1642,11 +2013,11 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
         }
 
         p = (unsigned char *) c->hbuf + c->hlen;
-        n = recv(c->fd, p, NGX_F1_REPLAY_LOAD_HS_MAX - c->hlen, 0);
+        n = ngx_f1_replay_load_recv(c, p, NGX_F1_REPLAY_LOAD_HS_MAX - c->hlen);
 
     } else {
         p = ld->buf;
-        n = recv(c->fd, p, NGX_F1_REPLAY_LOAD_RECV_SIZE, 0);
+        n = ngx_f1_replay_load_recv(c, p, NGX_F1_REPLAY_LOAD_RECV_SIZE);
     }
 
     if (n == -1) {
@@ -2755,7 +3126,7 @@ ngx_f1_replay_load_send(ngx_f1_replay_load_conn_t *c,
     unsigned char  *out;
 
     if (c->out_len == 0) {
-        n = send(c->fd, data, len, MSG_NOSIGNAL);
+        n = ngx_f1_replay_load_write(c, data, len);
 
         if (n == -1) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -2806,8 +3177,8 @@ ngx_f1_replay_load_flush(ngx_f1_replay_load_conn_t *c)
 {
     ssize_t  n;
 
-    n = send(c->fd, c->out + c->out_pos, c->out_len - c->out_pos,
-             MSG_NOSIGNAL);
+    n = ngx_f1_replay_load_write(c, c->out + c->out_pos,
+                                 c->out_len - c->out_pos);
 
     if (n == -1) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -2888,6 +3259,7 @@ ngx_f1_replay_load_lost(ngx_f1_replay_load_conn_t *c, int eof)
     switch (c->state) {
 
     case NGX_F1_REPLAY_LOAD_CONNECTING:
+    case NGX_F1_REPLAY_LOAD_TLS:
     case NGX_F1_REPLAY_LOAD_HANDSHAKE:
         ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_EOF);
         break;
@@ -2941,6 +3313,7 @@ ngx_f1_replay_load_end(ngx_f1_replay_load_conn_t *c, int reason)
     switch (c->state) {
 
     case NGX_F1_REPLAY_LOAD_CONNECTING:
+    case NGX_F1_REPLAY_LOAD_TLS:
     case NGX_F1_REPLAY_LOAD_HANDSHAKE:
         ld->handshaking--;
         ld->failed++;
@@ -2960,6 +3333,25 @@ ngx_f1_replay_load_end(ngx_f1_replay_load_conn_t *c, int reason)
     }
 
     ld->reasons[reason]++;
+
+    if (c->ssl != NULL) {
+
+        /* a close_notify, once, when the connection is still sound */
+
+        if (SSL_is_init_finished(c->ssl)
+            && reason != NGX_F1_REPLAY_LOAD_END_EOF
+            && reason != NGX_F1_REPLAY_LOAD_END_RESET
+            && reason != NGX_F1_REPLAY_LOAD_END_LOST
+            && reason != NGX_F1_REPLAY_LOAD_FAIL_EOF)
+        {
+            ERR_clear_error();
+            (void) SSL_shutdown(c->ssl);
+        }
+
+        SSL_free(c->ssl);
+        c->ssl = NULL;
+        ERR_clear_error();
+    }
 
     if (c->fd != -1) {
         close(c->fd);
@@ -3597,6 +3989,17 @@ ngx_f1_replay_load_report(void)
         printf("  SO_RCVBUF     %d requested\n", ld->rcvbuf);
     }
 
+    if (ld->tls) {
+        printf("  tls           %llu handshakes (%s, %s), %llu resumed%s, "
+               "%llu errors; certificate not verified\n",
+               (unsigned long long) ld->tls_handshakes,
+               ld->tls_version[0] ? ld->tls_version : "-",
+               ld->tls_cipher[0] ? ld->tls_cipher : "-",
+               (unsigned long long) ld->tls_resumed,
+               ld->tls_reuse ? " (-S)" : "",
+               (unsigned long long) ld->tls_errors);
+    }
+
     printf("  messages      %llu total, %llu bytes, largest %llu bytes:",
            (unsigned long long) ld->messages,
            (unsigned long long) ld->payload,
@@ -3682,6 +4085,11 @@ ngx_f1_replay_load_report(void)
     printf(" delays=%d drain_s=%.2f drains=%llu rcvbuf=%d",
            ld->delays, ld->drain, (unsigned long long) ld->drains,
            ld->rcvbuf);
+
+    printf(" tls=%d tls_handshakes=%llu tls_resumed=%llu tls_errors=%llu",
+           ld->tls, (unsigned long long) ld->tls_handshakes,
+           (unsigned long long) ld->tls_resumed,
+           (unsigned long long) ld->tls_errors);
 
     printf(" rss_kb=%ld cpu_s=%.2f client_saturated=%d deadline_hit=%d\n",
            hwm, cpu, secs > 0 && cpu / secs > 0.9, ld->deadline_hit);

@@ -35,9 +35,11 @@
 #   scripts/bench-mem.sh [CLIENTS [SECONDS]]   default 10000 clients, 10 s
 #
 # Environment: F1_REPLAY_DATA (default ../shared/data), BENCH_MODES
-# ("after same"), BENCH_RAMP (2000 connections a second).  The load
-# client raises its own file limit; nginx gets worker_rlimit_nofile of
-# the hard limit, which must exceed CLIENTS.  Logs: build/bench-mem/.
+# ("after same"), BENCH_RAMP (2000 connections a second), BENCH_TLS (1:
+# wss://, nginx with a self-signed certificate made in build/bench-mem;
+# the load client does not verify it).  The load client raises its own
+# file limit; nginx gets worker_rlimit_nofile of the hard limit, which
+# must exceed CLIENTS.  Logs: build/bench-mem/.
 
 set -eu
 
@@ -49,6 +51,7 @@ RUN=$ROOT/build/bench-mem
 LOAD=$ROOT/build/tools/f1-replay-load
 RAMP=${BENCH_RAMP:-2000}
 read -ra MODES <<< "${BENCH_MODES:-after same}"
+TLS=${BENCH_TLS:-0}
 MSG='{"type":"subscribe","rate":1}'
 
 die() { echo "bench-mem: $*" >&2; exit 1; }
@@ -89,6 +92,18 @@ PORT=$(perl -MSocket -e '
     print((unpack_sockaddr_in(getsockname($s)))[0]);')
 
 mkdir -p "$RUN/logs"
+
+SCHEME=ws
+LISTEN_SSL=
+if [ "$TLS" = 1 ]; then
+    SCHEME=wss
+    LISTEN_SSL=" ssl"
+    [ -f "$RUN/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes \
+        -keyout "$RUN/key.pem" -out "$RUN/cert.pem" -days 30 \
+        -subj /CN=localhost > /dev/null 2>&1 \
+        || die "openssl req failed"
+fi
+
 cat > "$RUN/nginx.conf" <<END
 load_module $ROOT/build/dynamic/ngx_f1_replay_module.so;
 daemon off;
@@ -105,7 +120,9 @@ http {
     f1_replay_session dutch
         path=$DATA/2025-dutch-grand-prix-race zone=dutch:64m;
     server {
-        listen 127.0.0.1:$PORT reuseport;
+        listen 127.0.0.1:$PORT reuseport$LISTEN_SSL;
+$([ "$TLS" = 1 ] && printf '        %s\n' \
+    "ssl_certificate $RUN/cert.pem;" "ssl_certificate_key $RUN/key.pem;")
         location = /ws {
             f1_replay dutch;
         }
@@ -131,7 +148,7 @@ start_nginx() {
         "(see $RUN/logs/error.log)"
     sleep 0.5
     # every worker touches the session's pages and its first allocations
-    "$LOAD" -q -n 8 -t 1 -m "$MSG" "ws://127.0.0.1:$PORT/ws" \
+    "$LOAD" -q -n 8 -t 1 -m "$MSG" "$SCHEME://127.0.0.1:$PORT/ws" \
         > /dev/null 2>&1 || true
     sleep 0.5
 }
@@ -177,7 +194,7 @@ snapshot() {
 
 # the clients the workers have (the status gauge)
 connected() {
-    curl -s "http://127.0.0.1:$PORT/status" \
+    curl -sk "${SCHEME/ws/http}://127.0.0.1:$PORT/status" \
         | sed -n 's/.*"total":{"clients":\([0-9]*\).*/\1/p'
 }
 
@@ -203,9 +220,10 @@ echo "# $(nproc) cores, $(awk -F': *' '/^model name/ {print $2; exit}' \
 /proc/cpuinfo), $(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' \
 /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), nginx \
 $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///'), 2 workers"
-echo "# $0 $N $HOLD: Dutch GP, $N clients at rate 1 ($MSG), ramp" \
-     "$RAMP/s, nofile $NOFILE, module $(git -C "$ROOT" describe --always \
---dirty 2>/dev/null || echo '?')"
+echo "# $0 $N $HOLD: Dutch GP, $N clients at rate 1 ($MSG) over" \
+     "$SCHEME://, ramp $RAMP/s, nofile $NOFILE, module" \
+     "${F1_REPLAY_MODULE_DIR:-$(git -C "$ROOT" describe --always --dirty \
+                                2>/dev/null || echo '?')}"
 [ -n "$GDB" ] || echo "# no gdb: heap not measured, free inherited heap" \
                       "not trimmed (anon and rss understate)"
 printf '%-6s %7s | %8s %8s %6s | %8s %8s %6s | %8s %8s %6s | %7s\n' \
@@ -222,7 +240,7 @@ for mode in "${MODES[@]}"; do
 
     out=$RUN/load-$mode.txt
     "$LOAD" -q -n "$N" -t $((HOLD + N / RAMP + 20)) -r "$RAMP" "${args[@]}" \
-        "ws://127.0.0.1:$PORT/ws" > "$out" 2>&1 &
+        "$SCHEME://127.0.0.1:$PORT/ws" > "$out" 2>&1 &
     LP=$!
 
     # every client connected and subscribed, then a few seconds more

@@ -17,8 +17,12 @@
 #define NGX_F1_REPLAY_CLIENT_RBUF  4096
 
 
-static void ngx_f1_replay_client_read(ngx_http_request_t *r);
-static void ngx_f1_replay_client_write(ngx_http_request_t *r);
+static void ngx_f1_replay_client_read_request(ngx_http_request_t *r);
+static void ngx_f1_replay_client_write_request(ngx_http_request_t *r);
+static void ngx_f1_replay_client_detach(ngx_f1_replay_client_t *cl);
+static void ngx_f1_replay_client_read_handler(ngx_event_t *rev);
+static void ngx_f1_replay_client_write_handler(ngx_event_t *wev);
+static void ngx_f1_replay_client_read(ngx_f1_replay_client_t *cl);
 static ngx_int_t ngx_f1_replay_client_input(ngx_f1_replay_client_t *cl,
     u_char *pos, u_char *end);
 static ngx_int_t ngx_f1_replay_client_message(ngx_f1_replay_client_t *cl);
@@ -43,19 +47,27 @@ ngx_f1_replay_client_t *
 ngx_f1_replay_client_create(ngx_http_request_t *r,
     ngx_f1_replay_loc_conf_t *lcf)
 {
+    ngx_connection_t        *c;
     ngx_http_cleanup_t      *cln;
     ngx_f1_replay_client_t  *cl;
 
-    cl = ngx_pcalloc(r->pool, sizeof(ngx_f1_replay_client_t));
+    c = r->connection;
+
+    /* not in the request's pool: the request goes before the client */
+
+    cl = ngx_pcalloc(c->pool, sizeof(ngx_f1_replay_client_t));
     if (cl == NULL) {
         return NULL;
     }
+
+    /* while the request lives its end is the client's end */
 
     cln = ngx_http_cleanup_add(r, 0);
     if (cln == NULL) {
         return NULL;
     }
 
+    cl->connection = c;
     cl->request = r;
     cl->worker = lcf->ws->worker;
     cl->lcf = lcf;
@@ -70,7 +82,7 @@ ngx_f1_replay_client_create(ngx_http_request_t *r,
 
     cl->timer.handler = ngx_f1_replay_client_timer;
     cl->timer.data = cl;
-    cl->timer.log = r->connection->log;
+    cl->timer.log = c->log;
     cl->timer.cancelable = 1;
 
     return cl;
@@ -102,8 +114,8 @@ ngx_f1_replay_client_start(ngx_f1_replay_client_t *cl,
         ngx_add_timer(&cl->timer, cl->lcf->ping_interval);
     }
 
-    r->read_event_handler = ngx_f1_replay_client_read;
-    r->write_event_handler = ngx_f1_replay_client_write;
+    r->read_event_handler = ngx_f1_replay_client_read_request;
+    r->write_event_handler = ngx_f1_replay_client_write_request;
 
     /* bytes the client sent right after the handshake */
 
@@ -122,19 +134,176 @@ ngx_f1_replay_client_start(ngx_f1_replay_client_t *cl,
         return;
     }
 
-    ngx_f1_replay_client_read(r);
+    ngx_f1_replay_client_read(cl);
+
+    if (cl->done) {
+        return;
+    }
+
+    /*
+     * The request cannot be freed in its content handler (nginx finalizes
+     * it after the handler returns): the write event, posted, does it in
+     * this cycle of the event loop.
+     */
+
+    ngx_post_event(r->connection->write, &ngx_posted_events);
+}
+
+
+/* the connection's events while the request lives */
+
+static void
+ngx_f1_replay_client_read_request(ngx_http_request_t *r)
+{
+    ngx_f1_replay_client_t  *cl;
+
+    cl = ngx_http_get_module_ctx(r, ngx_f1_replay_module);
+
+    ngx_f1_replay_client_detach(cl);
+    ngx_f1_replay_client_read(cl);
 }
 
 
 static void
-ngx_f1_replay_client_read(ngx_http_request_t *r)
+ngx_f1_replay_client_write_request(ngx_http_request_t *r)
 {
-    ssize_t                  n;
-    ngx_connection_t        *c;
-    ngx_f1_replay_client_t  *cl;
+    /* the flush frees the request once the 101 is out */
 
-    c = r->connection;
-    cl = ngx_http_get_module_ctx(r, ngx_f1_replay_module);
+    (void) ngx_f1_replay_client_flush(ngx_http_get_module_ctx(r,
+                                                      ngx_f1_replay_module));
+}
+
+
+/*
+ * Once the 101 is on the wire (nothing of it left in r->out or in the
+ * TLS buffer) and the content handler has returned, the HTTP request
+ * has done its work: at the client's next read or flush (at the latest
+ * the write event posted by ngx_f1_replay_client_start()) it is freed as
+ * ngx_http_set_keepalive() frees a request before a keepalive connection
+ * waits for the next: ngx_http_free_request() writes the access log line
+ * (status 101) and destroys the request's pool (request_pool_size, 4 KB,
+ * grown to 8 KB by the request's structures), then the client header
+ * buffer (client_header_buffer_size, 1 KB), large header buffers if any
+ * and the TLS write buffer (ssl_buffer_size, 16 KB, allocated for the
+ * 101) are freed: every byte the client sent after its handshake has been
+ * parsed by then (ngx_f1_replay_client_start), and the module writes with
+ * c->send(), not through the buffer.  The connection, its pool (with the
+ * client) and its log stay; error log lines name the client and the
+ * listening address, no longer the request line and host.  From then on
+ * the connection's events call the client directly, and its end is
+ * ngx_http_close_connection().
+ */
+
+static void
+ngx_f1_replay_client_detach(ngx_f1_replay_client_t *cl)
+{
+    ngx_buf_t              *b;
+    ngx_chain_t            *ln, *next;
+    ngx_connection_t       *c;
+    ngx_http_cleanup_t     *cln;
+    ngx_http_request_t     *r;
+    ngx_http_connection_t  *hc;
+
+    r = cl->request;
+    c = cl->connection;
+
+    /* nothing else may hold the request (a subrequest, a blocked AIO) */
+
+    if (r == NULL || cl->in_handler || cl->done || r->out
+        || (c->buffered & NGX_LOWLEVEL_BUFFERED)
+        || r != r->main || r->count != 1 || r->blocked)
+    {
+        return;
+    }
+
+    hc = r->http_connection;
+
+    for (cln = r->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_f1_replay_client_cleanup) {
+            cln->handler = NULL;
+        }
+    }
+
+    /* sets c->destroyed, which stops ngx_http_run_posted_requests() */
+    ngx_http_free_request(r, 0);
+
+    cl->request = NULL;
+
+    c->data = cl;
+    c->log->action = NULL;
+    c->read->handler = ngx_f1_replay_client_read_handler;
+    c->write->handler = ngx_f1_replay_client_write_handler;
+
+    b = c->buffer;
+
+    if (b && b->start && ngx_pfree(c->pool, b->start) == NGX_OK) {
+        b->start = NULL;
+        b->pos = NULL;
+        b->last = NULL;
+        b->end = NULL;
+    }
+
+    for (ln = hc->busy; ln; ln = next) {
+        next = ln->next;
+        ngx_pfree(c->pool, ln->buf->start);
+        ngx_free_chain(c->pool, ln);
+    }
+
+    for (ln = hc->free; ln; ln = next) {
+        next = ln->next;
+        ngx_pfree(c->pool, ln->buf->start);
+        ngx_free_chain(c->pool, ln);
+    }
+
+    hc->busy = NULL;
+    hc->nbusy = 0;
+    hc->free = NULL;
+
+#if (NGX_HTTP_SSL)
+    if (c->ssl) {
+        ngx_ssl_free_buffer(c);
+    }
+#endif
+}
+
+
+/* the connection's events once the request is freed */
+
+static void
+ngx_f1_replay_client_read_handler(ngx_event_t *rev)
+{
+    ngx_connection_t  *c;
+
+    c = rev->data;
+
+    if (c->close) {
+        /* a graceful shutdown closes idle connections: 1001 */
+        ngx_f1_replay_client_finalize(c->data);
+        return;
+    }
+
+    ngx_f1_replay_client_read(c->data);
+}
+
+
+static void
+ngx_f1_replay_client_write_handler(ngx_event_t *wev)
+{
+    ngx_connection_t  *c;
+
+    c = wev->data;
+
+    (void) ngx_f1_replay_client_flush(c->data);
+}
+
+
+static void
+ngx_f1_replay_client_read(ngx_f1_replay_client_t *cl)
+{
+    ssize_t            n;
+    ngx_connection_t  *c;
+
+    c = cl->connection;
 
     for ( ;; ) {
         n = c->recv(c, ngx_f1_replay_client_rbuf,
@@ -166,14 +335,6 @@ ngx_f1_replay_client_read(ngx_http_request_t *r)
 }
 
 
-static void
-ngx_f1_replay_client_write(ngx_http_request_t *r)
-{
-    (void) ngx_f1_replay_client_flush(ngx_http_get_module_ctx(r,
-                                                      ngx_f1_replay_module));
-}
-
-
 /* the client's bytes: NGX_OK, or NGX_DONE once the client is finalized */
 
 static ngx_int_t
@@ -184,7 +345,7 @@ ngx_f1_replay_client_input(ngx_f1_replay_client_t *cl, u_char *pos,
     ngx_f1_replay_msg_t        *m;
     ngx_f1_replay_ws_parser_t  *p;
 
-    c = cl->request->connection;
+    c = cl->connection;
     p = &cl->parser;
 
     for ( ;; ) {
@@ -279,7 +440,7 @@ ngx_f1_replay_client_message(ngx_f1_replay_client_t *cl)
     if (p->compressed) {
         rc = ngx_f1_replay_deflate_inflate(&text, &len,
                                            cl->lcf->max_message, p->opcode,
-                                           cl->request->connection->log);
+                                           cl->connection->log);
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
@@ -324,23 +485,30 @@ ngx_f1_replay_client_flush(ngx_f1_replay_client_t *cl)
     ngx_http_request_t  *r;
 
     r = cl->request;
-    c = r->connection;
+    c = cl->connection;
 
     if (cl->done) {
         return NGX_DONE;
     }
 
-    /* the rest of the 101 response, if the socket took only part of it */
+    /*
+     * the rest of the 101 response, if the socket took only part of it
+     * (in r->out, or in the TLS buffer)
+     */
 
-    if (r->out) {
+    if (r && (r->out || (c->buffered & NGX_LOWLEVEL_BUFFERED))) {
         if (ngx_http_output_filter(r, NULL) == NGX_ERROR) {
             ngx_f1_replay_client_finalize(cl);
             return NGX_DONE;
         }
 
-        if (r->out) {
+        if (r->out || (c->buffered & NGX_LOWLEVEL_BUFFERED)) {
             goto again;
         }
+    }
+
+    if (r) {
+        ngx_f1_replay_client_detach(cl);
     }
 
     for ( ;; ) {
@@ -461,7 +629,7 @@ ngx_f1_replay_client_queue(ngx_f1_replay_client_t *cl,
         }
 
         out = ngx_alloc(size * sizeof(ngx_f1_replay_msg_t *),
-                        cl->request->connection->log);
+                        cl->connection->log);
         if (out == NULL) {
             ngx_f1_replay_msg_release(m);
             return NGX_ERROR;
@@ -528,7 +696,7 @@ ngx_f1_replay_client_skip(ngx_f1_replay_client_t *cl)
     ngx_f1_replay_zone_count(cl->worker->sc, skipped, 1);
 
     if (++cl->skipped_in_row > cl->lcf->max_skipped) {
-        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, cl->connection->log, 0,
                       "f1_replay: client too slow, %ui frames skipped",
                       cl->skipped);
         ngx_f1_replay_client_close(cl, NGX_F1_REPLAY_CLIENT_POLICY);
@@ -579,7 +747,7 @@ ngx_f1_replay_client_close(ngx_f1_replay_client_t *cl, ngx_uint_t code)
     }
 
     m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_CLOSE, buf + 2, len - 2,
-                                 cl->request->connection->log);
+                                 cl->connection->log);
 
     if (m != NULL) {
         (void) ngx_f1_replay_client_queue(cl, m);
@@ -624,9 +792,18 @@ ngx_f1_replay_client_finalize(ngx_f1_replay_client_t *cl)
         return;
     }
 
-    cl->done = 1;
+    c = cl->connection;
 
-    c = cl->request->connection;
+    if (cl->request == NULL) {
+
+        /* the connection is the client's: cleanup, then close */
+
+        ngx_f1_replay_client_cleanup(cl);
+        ngx_http_close_connection(c);
+        return;
+    }
+
+    cl->done = 1;
 
     ngx_http_finalize_request(cl->request, NGX_HTTP_CLOSE);
 
@@ -710,7 +887,7 @@ ngx_f1_replay_client_goodbye(ngx_f1_replay_client_t *cl)
     ssize_t            n;
     ngx_connection_t  *c;
 
-    c = cl->request->connection;
+    c = cl->connection;
 
     if (!(ngx_exiting || ngx_terminate || ngx_quit) || cl->close_sent
         || c->error || !cl->listed)
@@ -751,7 +928,7 @@ ngx_f1_replay_client_timer(ngx_event_t *ev)
     }
 
     if (cl->awaiting_pong) {
-        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, cl->connection->log, 0,
                       "f1_replay: no pong within %M ms, closing",
                       cl->lcf->pong_timeout);
         ngx_f1_replay_client_close(cl, NGX_F1_REPLAY_WS_GOING_AWAY);
@@ -762,7 +939,7 @@ ngx_f1_replay_client_timer(ngx_event_t *ev)
     m = ngx_f1_replay_msg_create(NGX_F1_REPLAY_WS_PING, tick,
                                  ngx_sprintf(tick, "%uL", cl->worker->tick)
                                  - tick,
-                                 cl->request->connection->log);
+                                 cl->connection->log);
 
     if (m == NULL || ngx_f1_replay_client_queue(cl, m) != NGX_OK) {
         ngx_f1_replay_client_finalize(cl);

@@ -28,6 +28,8 @@ typedef struct {
     ngx_atomic_uint_t              messages;
     ngx_atomic_uint_t              bytes;
     ngx_atomic_uint_t              skipped;
+    ngx_atomic_uint_t              subscriptions;
+    ngx_atomic_uint_t              encoded;
     ngx_atomic_uint_t              refused[NGX_F1_REPLAY_REFUSED_N];
     ngx_atomic_uint_t              closes[NGX_F1_REPLAY_CLOSES_N];
 } ngx_f1_replay_totals_t;
@@ -246,12 +248,14 @@ ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
 
         if (ngx_f1_replay_status_alive(s->pid)) {
             t->clients += s->clients;
+            t->subscriptions += s->subscriptions;
         }
 
         t->connections += s->connections;
         t->messages += s->messages;
         t->bytes += s->bytes;
         t->skipped += s->skipped;
+        t->encoded += s->encoded;
 
         for (k = 0; k < NGX_F1_REPLAY_REFUSED_N; k++) {
             t->refused[k] += s->refused[k];
@@ -364,6 +368,8 @@ ngx_f1_replay_status_totals(ngx_f1_replay_totals_t *t, yajl_gen g)
     ngx_f1_replay_yajl_kint(g, "messages", t->messages);
     ngx_f1_replay_yajl_kint(g, "bytes", t->bytes);
     ngx_f1_replay_yajl_kint(g, "skipped_frames", t->skipped);
+    ngx_f1_replay_yajl_kint(g, "subscriptions", t->subscriptions);
+    ngx_f1_replay_yajl_kint(g, "frames_encoded", t->encoded);
 
     ngx_f1_replay_yajl_key(g, "refused");
     ngx_f1_replay_yajl(yajl_gen_map_open(g));
@@ -424,6 +430,9 @@ ngx_f1_replay_status_workers(ngx_f1_replay_session_conf_t *sc, yajl_gen g)
         ngx_f1_replay_yajl_kint(g, "messages", s->messages);
         ngx_f1_replay_yajl_kint(g, "bytes", s->bytes);
         ngx_f1_replay_yajl_kint(g, "skipped_frames", s->skipped);
+        ngx_f1_replay_yajl_kint(g, "subscriptions",
+                                alive ? s->subscriptions : 0);
+        ngx_f1_replay_yajl_kint(g, "frames_encoded", s->encoded);
         ngx_f1_replay_yajl(yajl_gen_map_close(g));
     }
 
@@ -463,7 +472,7 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
 
         for (k = 0; k < NGX_MAX_PROCESSES; k++) {
             if (sc[i]->sh->slots[k].pid) {
-                size += 6 * (128 + sc[i]->name.len);
+                size += 8 * (128 + sc[i]->name.len);
             }
         }
     }
@@ -485,6 +494,8 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
         "# TYPE f1_replay_messages_total counter\n"
         "# TYPE f1_replay_bytes_total counter\n"
         "# TYPE f1_replay_skipped_frames_total counter\n"
+        "# TYPE f1_replay_subscriptions gauge\n"
+        "# TYPE f1_replay_frames_encoded_total counter\n"
         "# TYPE f1_replay_handshakes_refused_total counter\n"
         "# TYPE f1_replay_closes_total counter\n",
         sizeof("# TYPE f1_replay_clock_tick gauge\n"
@@ -498,6 +509,8 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
                "# TYPE f1_replay_messages_total counter\n"
                "# TYPE f1_replay_bytes_total counter\n"
                "# TYPE f1_replay_skipped_frames_total counter\n"
+               "# TYPE f1_replay_subscriptions gauge\n"
+               "# TYPE f1_replay_frames_encoded_total counter\n"
                "# TYPE f1_replay_handshakes_refused_total counter\n"
                "# TYPE f1_replay_closes_total counter\n") - 1);
 
@@ -540,13 +553,19 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
                 "f1_replay_messages_total{session=\"%V\",pid=\"%uA\"} %uA\n"
                 "f1_replay_bytes_total{session=\"%V\",pid=\"%uA\"} %uA\n"
                 "f1_replay_skipped_frames_total{session=\"%V\",pid=\"%uA\"}"
+                " %uA\n"
+                "f1_replay_subscriptions{session=\"%V\",pid=\"%uA\"} %uA\n"
+                "f1_replay_frames_encoded_total{session=\"%V\",pid=\"%uA\"}"
                 " %uA\n",
                 name, s->pid,
                 ngx_f1_replay_status_alive(s->pid) ? s->clients : 0,
                 name, s->pid, s->connections,
                 name, s->pid, s->messages,
                 name, s->pid, s->bytes,
-                name, s->pid, s->skipped);
+                name, s->pid, s->skipped,
+                name, s->pid,
+                ngx_f1_replay_status_alive(s->pid) ? s->subscriptions : 0,
+                name, s->pid, s->encoded);
         }
 
         ngx_f1_replay_status_sum(sc[i], &t);

@@ -12,6 +12,7 @@
 #include "ngx_f1_replay_message.h"
 #include "ngx_f1_replay_sub.h"
 #include "ngx_f1_replay_tick.h"
+#include "ngx_f1_replay_zone.h"
 
 
 #define NGX_F1_REPLAY_SUB_BAD_MAX  5     /* invalid messages, then 1008 */
@@ -92,6 +93,8 @@ ngx_f1_replay_sub_get(ngx_f1_replay_worker_t *w, ngx_f1_replay_filter_t *f,
     ngx_queue_insert_tail(&w->subs, &sub->queue);
     w->nsubs++;
 
+    ngx_f1_replay_zone_count(w->sc, subscriptions, 1);
+
     return sub;
 }
 
@@ -113,6 +116,8 @@ ngx_f1_replay_sub_put(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub)
 
     ngx_queue_remove(&sub->queue);
     w->nsubs--;
+
+    ngx_f1_replay_zone_count(w->sc, subscriptions, (ngx_atomic_int_t) -1);
 
     ngx_free(sub);
 }
@@ -223,7 +228,7 @@ ngx_f1_replay_sub_message(ngx_f1_replay_client_t *cl, u_char *text,
     }
 
     if (err) {
-        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, cl->connection->log, 0,
                       "f1_replay: invalid client message: %s", err);
 
         if (++cl->bad >= NGX_F1_REPLAY_SUB_BAD_MAX) {
@@ -266,7 +271,7 @@ ngx_f1_replay_sub_limit(ngx_f1_replay_client_t *cl)
     }
 
     if (cl->messages == max + 1) {
-        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, cl->connection->log, 0,
                       "f1_replay: more than %ui client messages a second",
                       max);
         (void) ngx_f1_replay_sub_reply(cl, "rate_limited",
@@ -455,7 +460,7 @@ ngx_f1_replay_sub_reply(ngx_f1_replay_client_t *cl, const char *code,
     ngx_f1_replay_worker_t  *w;
 
     w = cl->worker;
-    log = cl->request->connection->log;
+    log = cl->connection->log;
 
     if (code) {
         rc = ngx_f1_replay_message_error(code, err,

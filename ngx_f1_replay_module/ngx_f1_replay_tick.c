@@ -11,6 +11,7 @@
 #include "ngx_f1_replay_deflate.h"
 #include "ngx_f1_replay_message.h"
 #include "ngx_f1_replay_tick.h"
+#include "ngx_f1_replay_zone.h"
 
 
 /* the buckets of still frames, beyond those of ticks */
@@ -246,6 +247,8 @@ ngx_f1_replay_tick_frame(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
     }
 
     sub->frame = m;
+
+    ngx_f1_replay_zone_count(w->sc, encoded, 1);
 }
 
 
@@ -343,7 +346,7 @@ static void
 ngx_f1_replay_tick_send(ngx_f1_replay_client_t *cl, ngx_f1_replay_msg_t *m)
 {
     if (ngx_f1_replay_client_queue(cl, m) != NGX_OK && !cl->closing) {
-        ngx_log_error(NGX_LOG_INFO, cl->request->connection->log, 0,
+        ngx_log_error(NGX_LOG_INFO, cl->connection->log, 0,
                       "f1_replay: client too slow for messages");
         ngx_f1_replay_client_close(cl, NGX_F1_REPLAY_CLIENT_POLICY);
     }
@@ -761,7 +764,7 @@ ngx_f1_replay_tick_rejoin(ngx_f1_replay_client_t *cl)
     ngx_f1_replay_clock_pos_t  pos;
 
     w = cl->worker;
-    log = cl->request->connection->log;
+    log = cl->connection->log;
     clk = ngx_f1_replay_worker_clock(w->sc);
     now = (int64_t) ngx_current_msec;
     delay = cl->sub->delay;

@@ -430,7 +430,7 @@ ngx_f1_replay_upgrade_greet(ngx_f1_replay_client_t *cl, uint64_t delay)
     ngx_f1_replay_worker_t  *w;
 
     w = cl->worker;
-    log = cl->request->connection->log;
+    log = cl->connection->log;
 
     tick = ngx_f1_replay_clock_tick(ngx_f1_replay_worker_clock(w->sc),
                                     (int64_t) ngx_current_msec);

@@ -416,8 +416,8 @@ ngx_f1_replay_zone_warn(void *data, const char *msg)
 
 /*
  * The worker takes its counter slot: counters go on from what the
- * slot's earlier process counted; the clients gauge of a process that
- * is gone is reset.
+ * slot's earlier process counted; the gauges of a process that is gone
+ * are reset.
  */
 
 void
@@ -429,6 +429,7 @@ ngx_f1_replay_zone_join(ngx_f1_replay_session_conf_t *sc)
 
     if (slot->pid != (ngx_atomic_t) ngx_pid) {
         slot->clients = 0;
+        slot->subscriptions = 0;
         slot->pid = (ngx_atomic_t) ngx_pid;
     }
 }

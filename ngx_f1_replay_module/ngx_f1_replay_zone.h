@@ -39,7 +39,8 @@
 /*
  * One worker's counters, at its process slot: cumulative (a process
  * taking the slot over goes on adding), so totals stay exact across
- * reloads and a killed worker; clients is a gauge, valid while pid lives.
+ * reloads and a killed worker; clients and subscriptions are gauges,
+ * valid while pid lives.
  */
 typedef struct {
     ngx_atomic_t                   pid;
@@ -48,6 +49,8 @@ typedef struct {
     ngx_atomic_t                   messages;
     ngx_atomic_t                   bytes;
     ngx_atomic_t                   skipped;
+    ngx_atomic_t                   subscriptions;  /* distinct, now */
+    ngx_atomic_t                   encoded;        /* frames encoded */
     ngx_atomic_t                   refused[NGX_F1_REPLAY_REFUSED_N];
     ngx_atomic_t                   closes[NGX_F1_REPLAY_CLOSES_N];
 } ngx_f1_replay_slot_t;

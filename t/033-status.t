@@ -85,6 +85,13 @@ cmp_ok($res->{bytes} - $s->{total}{bytes}, '>=', 20 * 150,
 cmp_ok($res->{bytes} - $s->{total}{bytes}, '<=', 20 * 300,
        '... (150 to 300 bytes of 101 response each)');
 is($s->{total}{clients}, 0, 'no client connected now');
+is($s->{total}{subscriptions}, 0, '... and no subscription left');
+# about one full frame a tick per worker for 3 s (50 Hz), each encoded
+# once however many clients share it
+cmp_ok($s->{total}{frames_encoded}, '>=', 2 * 50 * 2,
+       "status: frames encoded ($s->{total}{frames_encoded}) ...");
+cmp_ok($s->{total}{frames_encoded}, '<', $res->{frames} / 2,
+       "... fewer than the frames delivered ($res->{frames})");
 is(scalar(grep { $_->{connections} } @{$s->{workers}}), 2,
    'both workers served');
 
@@ -93,6 +100,10 @@ like($prom, qr/^f1_replay_connections_total\{session="dutch",pid="\d+"\} \d+$/m,
      'Prometheus format');
 like($prom, qr/^f1_replay_closes_total\{session="dutch",code="1000"\} 20$/m,
      '... with close codes');
+like($prom, qr/^f1_replay_frames_encoded_total\{session="dutch",pid="\d+"\} [1-9]\d*$/m,
+     '... frames encoded');
+like($prom, qr/^f1_replay_subscriptions\{session="dutch",pid="\d+"\} 0$/m,
+     '... subscriptions');
 
 # protocol errors, by close code
 

@@ -7,7 +7,8 @@
  * f1-replay-load: WebSocket load client for ngx_f1_replay_module.
  *
  *   f1-replay-load [-n CONNECTIONS] [-t SECONDS] [-r RAMP_PER_SEC]
- *                  [-m TEXT] [-z] [-q] ws://127.0.0.1:PORT/PATH
+ *                  [-m TEXT [-M]] [-z] [-d DELAYS] [-D SECONDS]
+ *                  [-b BYTES] [-S] [-q] ws[s]://127.0.0.1:PORT/PATH
  *
  * One process, one thread, epoll, non-blocking sockets with TCP_NODELAY.
  * Opens CONNECTIONS WebSocket connections (RAMP_PER_SEC new connections a
@@ -17,10 +18,47 @@
  *
  * -m TEXT sends TEXT as one masked text frame on every connection right
  * after its handshake, for example '{"type":"subscribe","format":"compact",
- * "rate":10}'.  -z offers permessage-deflate (RFC 7692) with no context
- * takeover either way; when the 101 accepts it, every message with RSV1 is
- * inflated on its own (raw inflate of the payload and 00 00 ff ff, a reset
- * stream per message) before it is parsed.  Nothing is sent compressed.
+ * "rate":10}': by default once the 101 has been read; with -M in the
+ * same write as the handshake request (one send(), so usually one TCP
+ * segment), before the 101 has come: the server then finds the frame in
+ * the buffer it read the request headers into.
+ *
+ * -z offers permessage-deflate (RFC 7692) with no context takeover either
+ * way; when the 101 accepts it, every message with RSV1 is inflated on its
+ * own (raw inflate of the payload and 00 00 ff ff, a reset stream per
+ * message) before it is parsed.  Nothing is sent compressed.
+ *
+ * -d DELAYS spreads the connections over DELAYS distinct subscriptions:
+ * connection i (from 0, in the order they are opened) asks for
+ * ?delay=(i mod DELAYS) seconds on its URL (added with "&" if the URL has
+ * a query), so the server keeps one subscription per delay (the module
+ * rounds delays to whole seconds; its f1_replay_max_delay must allow
+ * DELAYS - 1 seconds).
+ *
+ * -D SECONDS makes slow readers: once its handshake is done a connection
+ * stops reading (EPOLLIN off) and every SECONDS reads all its socket
+ * holds (until EAGAIN, at most 64 reads) then stops again; it reads
+ * normally from the close on.  Connection i drains first frac(i x 0.618)
+ * x SECONDS after its handshake: the drains are spread over the period,
+ * whatever the ramp, and so are those of connections on one delay.  So
+ * that the server really finds it behind, its receive buffer is small:
+ * SO_RCVBUF of 4096 bytes (the kernel doubles it) unless -b says
+ * otherwise (the server's send buffer must be bounded too: on loopback
+ * the kernel grows it to megabytes, see scripts/bench-subs.sh).  Frames
+ * the server skips for it count as missing ticks; jitter and lateness
+ * then measure the drains, not the server.  -b BYTES sets SO_RCVBUF
+ * before connect() (any mode).
+ *
+ * wss:// speaks TLS (OpenSSL, TLS 1.2 or 1.3, port 443 by default): a
+ * non-blocking SSL_connect() after the TCP connect, then SSL_read() and
+ * SSL_write() in the same epoll loop (a connection reads until OpenSSL
+ * wants more, as records it has decrypted wake no epoll).  The server's
+ * certificate is NOT verified (these are loopback tests with self-signed
+ * certificates); SNI is "localhost".  -S reuses TLS sessions: every new
+ * connection offers the session (TLS 1.3 ticket or TLS 1.2 session) most
+ * recently received, and the report counts the handshakes resumed.  With
+ * wss byte counts are the decrypted bytes (TLS records' overhead is not
+ * counted).
  *
  * Loopback only: the host must be "localhost" or in 127.0.0.0/8 (no name
  * resolution is done).  CONNECTIONS <= 20000, SECONDS <= 600.
@@ -93,7 +131,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <yajl/yajl_parse.h>
 #include <zlib.h>
 
@@ -126,6 +166,13 @@
 #define NGX_F1_REPLAY_LOAD_ZMSG_MAX      (16 * 1024 * 1024)
 #define NGX_F1_REPLAY_LOAD_INFLATE_MAX   (64 * 1024 * 1024)
 #define NGX_F1_REPLAY_LOAD_ZOUT_SIZE     65536
+#define NGX_F1_REPLAY_LOAD_MAX_DELAYS    3601
+#define NGX_F1_REPLAY_LOAD_DRAIN_MIN     0.05
+#define NGX_F1_REPLAY_LOAD_DRAIN_RCVBUF  4096
+#define NGX_F1_REPLAY_LOAD_DRAIN_CHECK   (10 * NGX_F1_REPLAY_LOAD_MS)
+#define NGX_F1_REPLAY_LOAD_DRAIN_READS   64
+#define NGX_F1_REPLAY_LOAD_MIN_RCVBUF    256
+#define NGX_F1_REPLAY_LOAD_MAX_RCVBUF    (16 * 1024 * 1024)
 
 #define NGX_F1_REPLAY_LOAD_GUID  "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -139,6 +186,7 @@
 #define NGX_F1_REPLAY_LOAD_OPEN          3
 #define NGX_F1_REPLAY_LOAD_CLOSING       4
 #define NGX_F1_REPLAY_LOAD_DONE          5
+#define NGX_F1_REPLAY_LOAD_TLS           6    /* TCP up, TLS handshake */
 
 /* run phases */
 #define NGX_F1_REPLAY_LOAD_RAMP          0
@@ -162,7 +210,8 @@
 #define NGX_F1_REPLAY_LOAD_END_LOST      12
 #define NGX_F1_REPLAY_LOAD_END_TIMEOUT   13
 #define NGX_F1_REPLAY_LOAD_END_ABORT     14
-#define NGX_F1_REPLAY_LOAD_NREASONS      15
+#define NGX_F1_REPLAY_LOAD_FAIL_TLS      15
+#define NGX_F1_REPLAY_LOAD_NREASONS      16
 
 /* message types; the order matches ngx_f1_replay_load_types */
 #define NGX_F1_REPLAY_LOAD_T_FRAME       0
@@ -207,6 +256,12 @@ typedef struct {
     int                          fd;
     uint8_t                      state;
     uint8_t                      want_out;
+    uint8_t                      paused;       /* -D: not reading */
+    int64_t                      next_drain;
+
+    /* wss: the TLS connection; a read that needs the socket writable */
+    SSL                         *ssl;
+    uint8_t                      read_wants_write;
 
     /* handshake: response buffer and the expected Sec-WebSocket-Accept */
     char                        *hbuf;
@@ -278,6 +333,12 @@ typedef struct {
     int                          ramp;
     int                          quiet;
     int                          deflate;
+    int                          same_write;
+    int                          delays;
+    double                       drain;
+    int                          rcvbuf;
+    int                          tls;
+    int                          tls_reuse;
     const char                  *message;
     size_t                       message_len;
     const char                  *url;
@@ -294,6 +355,10 @@ typedef struct {
     unsigned char               *buf;
     unsigned char               *zout;
     z_stream                     zs;
+    SSL_CTX                     *ssl_ctx;
+    SSL_SESSION                 *session;      /* -S: the latest */
+    char                         tls_version[32];
+    char                         tls_cipher[64];
 
     /* clocks */
     int64_t                      now;
@@ -307,6 +372,7 @@ typedef struct {
     int64_t                      next_sample;
     int64_t                      next_progress;
     int64_t                      next_hs_check;
+    int64_t                      next_drain_check;
 
     /* counters */
     int                          opened;
@@ -323,6 +389,10 @@ typedef struct {
     uint64_t                     types[NGX_F1_REPLAY_LOAD_NTYPES];
     uint64_t                     pings;
     uint64_t                     pongs;
+    uint64_t                     drains;
+    uint64_t                     tls_handshakes;
+    uint64_t                     tls_resumed;
+    uint64_t                     tls_errors;
     uint64_t                     bytes;
     uint64_t                     messages;
     uint64_t                     max_msg;
@@ -366,7 +436,16 @@ static void ngx_f1_replay_load_connect(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_event(ngx_f1_replay_load_conn_t *c,
     uint32_t events);
-static void ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c);
+static int ngx_f1_replay_load_tls_init(void);
+static int ngx_f1_replay_load_tls_new_session(SSL *ssl, SSL_SESSION *sess);
+static void ngx_f1_replay_load_tls_start(ngx_f1_replay_load_conn_t *c);
+static void ngx_f1_replay_load_tls_handshake(ngx_f1_replay_load_conn_t *c);
+static ssize_t ngx_f1_replay_load_recv(ngx_f1_replay_load_conn_t *c,
+    unsigned char *buf, size_t size);
+static ssize_t ngx_f1_replay_load_write(ngx_f1_replay_load_conn_t *c,
+    const unsigned char *data, size_t len);
+static int ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c);
+static void ngx_f1_replay_load_drain(ngx_f1_replay_load_conn_t *c);
 static int ngx_f1_replay_load_handshake(ngx_f1_replay_load_conn_t *c,
     size_t *hdr_end);
 static int ngx_f1_replay_load_check_headers(ngx_f1_replay_load_conn_t *c,
@@ -391,6 +470,8 @@ static int ngx_f1_replay_load_inflate(ngx_f1_replay_load_conn_t *c);
 static int ngx_f1_replay_load_message_end(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_set_step(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_record(ngx_f1_replay_load_conn_t *c);
+static size_t ngx_f1_replay_load_mask_frame(unsigned char *frame, int op,
+    const unsigned char *payload, size_t len);
 static int ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c,
     int op, const unsigned char *payload, size_t len);
 static int ngx_f1_replay_load_send(ngx_f1_replay_load_conn_t *c,
@@ -398,6 +479,8 @@ static int ngx_f1_replay_load_send(ngx_f1_replay_load_conn_t *c,
 static void ngx_f1_replay_load_flush(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_want_out(ngx_f1_replay_load_conn_t *c,
     int on);
+static int ngx_f1_replay_load_interest(ngx_f1_replay_load_conn_t *c,
+    int out, int paused);
 static void ngx_f1_replay_load_protocol_error(ngx_f1_replay_load_conn_t *c);
 static void ngx_f1_replay_load_lost(ngx_f1_replay_load_conn_t *c, int eof);
 static void ngx_f1_replay_load_start_close(ngx_f1_replay_load_conn_t *c);
@@ -442,7 +525,8 @@ static const char  *ngx_f1_replay_load_reasons[] = {
     "clean close",
     "close reply lost (EOF/reset)",
     "close reply timeout",
-    "aborted while open"
+    "aborted while open",
+    "TLS handshake error"
 };
 
 
@@ -528,6 +612,17 @@ main(int argc, char **argv)
         }
     }
 
+    if (ld->tls && ngx_f1_replay_load_tls_init() != 0) {
+        if (ld->deflate) {
+            inflateEnd(&ld->zs);
+        }
+
+        free(ld->zout);
+        free(ld->buf);
+        free(ld->conns);
+        return 1;
+    }
+
     for (i = 0; i < ld->n; i++) {
         ld->conns[i].fd = -1;
     }
@@ -565,7 +660,29 @@ main(int argc, char **argv)
                 "ramp %d/s, %.1f s after the last is up%s%s\n",
                 ld->n, ld->host, ld->port, ld->path, ld->ramp, ld->seconds,
                 ld->deflate ? ", offering permessage-deflate" : "",
-                ld->message ? ", sending -m after the handshake" : "");
+                ld->message == NULL ? ""
+                : ld->same_write ? ", sending -m with the handshake"
+                : ", sending -m after the handshake");
+
+        if (ld->delays) {
+            fprintf(stderr, "f1-replay-load: delays 0..%d s (connection "
+                    "i: i mod %d)\n", ld->delays - 1, ld->delays);
+        }
+
+        if (ld->drain > 0) {
+            fprintf(stderr, "f1-replay-load: reading once every %.2f s\n",
+                    ld->drain);
+        }
+
+        if (ld->rcvbuf) {
+            fprintf(stderr, "f1-replay-load: SO_RCVBUF %d\n", ld->rcvbuf);
+        }
+
+        if (ld->tls) {
+            fprintf(stderr, "f1-replay-load: TLS, certificate not "
+                    "verified, SNI localhost%s\n",
+                    ld->tls_reuse ? ", sessions reused" : "");
+        }
     }
 
     while (ld->phase != NGX_F1_REPLAY_LOAD_END) {
@@ -625,6 +742,14 @@ main(int argc, char **argv)
 
     close(ld->ep);
 
+    if (ld->session) {
+        SSL_SESSION_free(ld->session);
+    }
+
+    if (ld->ssl_ctx) {
+        SSL_CTX_free(ld->ssl_ctx);
+    }
+
     if (ld->deflate) {
         inflateEnd(&ld->zs);
     }
@@ -650,7 +775,7 @@ ngx_f1_replay_load_options(int argc, char **argv)
     ld->seconds = 10;
     ld->ramp = NGX_F1_REPLAY_LOAD_DEF_RAMP;
 
-    while ((ch = getopt(argc, argv, "n:t:r:m:zqh")) != -1) {
+    while ((ch = getopt(argc, argv, "n:t:r:m:Mzd:D:b:Sqh")) != -1) {
         switch (ch) {
 
         case 'n':
@@ -708,8 +833,62 @@ ngx_f1_replay_load_options(int argc, char **argv)
 
             break;
 
+        case 'M':
+            ld->same_write = 1;
+            break;
+
         case 'z':
             ld->deflate = 1;
+            break;
+
+        case 'd':
+            if (ngx_f1_replay_load_number(optarg, 1,
+                                          NGX_F1_REPLAY_LOAD_MAX_DELAYS, &v)
+                != 0 || v != (int) v)
+            {
+                fprintf(stderr, "f1-replay-load: invalid -d \"%s\": "
+                        "1..%d delays\n", optarg,
+                        NGX_F1_REPLAY_LOAD_MAX_DELAYS);
+                return 2;
+            }
+
+            ld->delays = (int) v;
+            break;
+
+        case 'D':
+            if (ngx_f1_replay_load_number(optarg,
+                                          NGX_F1_REPLAY_LOAD_DRAIN_MIN,
+                                          NGX_F1_REPLAY_LOAD_MAX_SECONDS, &v)
+                != 0)
+            {
+                fprintf(stderr, "f1-replay-load: invalid -D \"%s\": "
+                        "%.2f..%d seconds\n", optarg,
+                        NGX_F1_REPLAY_LOAD_DRAIN_MIN,
+                        NGX_F1_REPLAY_LOAD_MAX_SECONDS);
+                return 2;
+            }
+
+            ld->drain = v;
+            break;
+
+        case 'b':
+            if (ngx_f1_replay_load_number(optarg,
+                                          NGX_F1_REPLAY_LOAD_MIN_RCVBUF,
+                                          NGX_F1_REPLAY_LOAD_MAX_RCVBUF, &v)
+                != 0 || v != (int) v)
+            {
+                fprintf(stderr, "f1-replay-load: invalid -b \"%s\": "
+                        "%d..%d bytes\n", optarg,
+                        NGX_F1_REPLAY_LOAD_MIN_RCVBUF,
+                        NGX_F1_REPLAY_LOAD_MAX_RCVBUF);
+                return 2;
+            }
+
+            ld->rcvbuf = (int) v;
+            break;
+
+        case 'S':
+            ld->tls_reuse = 1;
             break;
 
         case 'q':
@@ -725,17 +904,36 @@ ngx_f1_replay_load_options(int argc, char **argv)
         goto usage;
     }
 
+    if (ld->same_write && ld->message == NULL) {
+        fprintf(stderr, "f1-replay-load: -M needs -m\n");
+        return 2;
+    }
+
+    if (ld->drain > 0 && ld->rcvbuf == 0) {
+        ld->rcvbuf = NGX_F1_REPLAY_LOAD_DRAIN_RCVBUF;
+    }
+
     ld->url = argv[optind];
 
-    return ngx_f1_replay_load_parse_url(ld->url);
+    if (ngx_f1_replay_load_parse_url(ld->url) != 0) {
+        return 2;
+    }
+
+    if (ld->tls_reuse && !ld->tls) {
+        fprintf(stderr, "f1-replay-load: -S needs a wss:// URL\n");
+        return 2;
+    }
+
+    return 0;
 
 usage:
 
     fprintf(stderr,
             "usage: f1-replay-load [-n CONNECTIONS] [-t SECONDS] "
             "[-r RAMP_PER_SEC]\n"
-            "                      [-m TEXT] [-z] [-q] "
-            "ws://127.0.0.1:PORT/PATH\n"
+            "                      [-m TEXT [-M]] [-z] [-d DELAYS] "
+            "[-D SECONDS] [-b BYTES]\n"
+            "                      [-S] [-q] ws[s]://127.0.0.1:PORT/PATH\n"
             "  -n  connections to open (1..%d, default 1)\n"
             "  -t  seconds to stay connected after the last connection is "
             "up\n"
@@ -745,14 +943,30 @@ usage:
             "handshake,\n"
             "      e.g. '{\"type\":\"subscribe\",\"format\":\"compact\"}' "
             "(at most %d bytes)\n"
+            "  -M  send the -m message in the same write as the handshake "
+            "request\n"
+            "      instead of after reading the 101\n"
             "  -z  offer permessage-deflate (no context takeover) and "
             "inflate\n"
             "      compressed messages; byte counts stay wire bytes\n"
+            "  -d  connection i asks for ?delay=(i mod DELAYS) seconds: "
+            "DELAYS\n"
+            "      distinct subscriptions (1..%d)\n"
+            "  -D  read only once every SECONDS (%.2f..%d): a slow client; "
+            "SO_RCVBUF\n"
+            "      %d unless -b\n"
+            "  -b  SO_RCVBUF of every connection, bytes (%d..%d)\n"
+            "  -S  wss: reuse TLS sessions (the latest one received)\n"
             "  -q  no progress lines on stderr\n"
-            "  loopback targets only: localhost or 127.0.0.0/8\n",
+            "  loopback targets only: localhost or 127.0.0.0/8; wss:// "
+            "does not verify\n"
+            "  the certificate (SNI localhost)\n",
             NGX_F1_REPLAY_LOAD_MAX_CONNS, NGX_F1_REPLAY_LOAD_MAX_SECONDS,
             NGX_F1_REPLAY_LOAD_MAX_RAMP, NGX_F1_REPLAY_LOAD_DEF_RAMP,
-            NGX_F1_REPLAY_LOAD_MSG_MAX);
+            NGX_F1_REPLAY_LOAD_MSG_MAX, NGX_F1_REPLAY_LOAD_MAX_DELAYS,
+            NGX_F1_REPLAY_LOAD_DRAIN_MIN, NGX_F1_REPLAY_LOAD_MAX_SECONDS,
+            NGX_F1_REPLAY_LOAD_DRAIN_RCVBUF, NGX_F1_REPLAY_LOAD_MIN_RCVBUF,
+            NGX_F1_REPLAY_LOAD_MAX_RCVBUF);
 
     return 2;
 }
@@ -770,14 +984,20 @@ ngx_f1_replay_load_parse_url(const char *url)
 
     ld = &ngx_f1_replay_load;
 
-    if (strncasecmp(url, "ws://", 5) != 0) {
+    if (strncasecmp(url, "ws://", 5) == 0) {
+        h = url + 5;
+
+    } else if (strncasecmp(url, "wss://", 6) == 0) {
+        h = url + 6;
+        ld->tls = 1;
+
+    } else {
         fprintf(stderr, "f1-replay-load: invalid URL \"%s\": "
-                "expected ws://HOST:PORT/PATH (wss is not supported)\n",
+                "expected ws://HOST:PORT/PATH or wss://HOST:PORT/PATH\n",
                 url);
         return 2;
     }
 
-    h = url + 5;
     p = h;
 
     if (*p == '[') {
@@ -817,7 +1037,7 @@ ngx_f1_replay_load_parse_url(const char *url)
         return 2;
     }
 
-    ld->port = 80;
+    ld->port = ld->tls ? 443 : 80;
 
     if (*p == ':') {
         errno = 0;
@@ -989,6 +1209,12 @@ ngx_f1_replay_load_next_timer(void)
         next = ld->close_end;
     }
 
+    if (ld->drain > 0 && ld->phase <= NGX_F1_REPLAY_LOAD_RUN
+        && ld->next_drain_check < next)
+    {
+        next = ld->next_drain_check;
+    }
+
     if (!ld->quiet && ld->next_progress < next) {
         next = ld->next_progress;
     }
@@ -1118,10 +1344,27 @@ ngx_f1_replay_load_timers(void)
             c = &ld->conns[i];
 
             if ((c->state == NGX_F1_REPLAY_LOAD_CONNECTING
+                 || c->state == NGX_F1_REPLAY_LOAD_TLS
                  || c->state == NGX_F1_REPLAY_LOAD_HANDSHAKE)
                 && c->deadline <= ld->now)
             {
                 ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_TIMEOUT);
+            }
+        }
+    }
+
+    if (ld->drain > 0 && ld->phase <= NGX_F1_REPLAY_LOAD_RUN
+        && ld->now >= ld->next_drain_check)
+    {
+        ld->next_drain_check = ld->now + NGX_F1_REPLAY_LOAD_DRAIN_CHECK;
+
+        for (i = 0; i < ld->opened; i++) {
+            c = &ld->conns[i];
+
+            if (c->state == NGX_F1_REPLAY_LOAD_OPEN && c->paused
+                && c->next_drain <= ld->now)
+            {
+                ngx_f1_replay_load_drain(c);
             }
         }
     }
@@ -1156,6 +1399,7 @@ ngx_f1_replay_load_close_all(void)
         switch (ld->conns[i].state) {
 
         case NGX_F1_REPLAY_LOAD_CONNECTING:
+        case NGX_F1_REPLAY_LOAD_TLS:
         case NGX_F1_REPLAY_LOAD_HANDSHAKE:
             ngx_f1_replay_load_end(&ld->conns[i],
                                    NGX_F1_REPLAY_LOAD_FAIL_ABORT);
@@ -1187,6 +1431,7 @@ ngx_f1_replay_load_abort_all(void)
         switch (c->state) {
 
         case NGX_F1_REPLAY_LOAD_CONNECTING:
+        case NGX_F1_REPLAY_LOAD_TLS:
         case NGX_F1_REPLAY_LOAD_HANDSHAKE:
             ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_ABORT);
             break;
@@ -1285,6 +1530,16 @@ ngx_f1_replay_load_connect(ngx_f1_replay_load_conn_t *c)
     one = 1;
     (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
+    /* before connect(): the window scale is agreed in the SYN */
+
+    if (ld->rcvbuf
+        && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ld->rcvbuf,
+                      sizeof(ld->rcvbuf))
+           != 0)
+    {
+        ngx_f1_replay_load_count_errno(errno);
+    }
+
     c->fd = fd;
     c->state = NGX_F1_REPLAY_LOAD_CONNECTING;
     c->deadline = ld->now + NGX_F1_REPLAY_LOAD_HS_TIMEOUT;
@@ -1318,8 +1573,12 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
 {
     int                    len;
     char                   key[32];
-    char                   req[NGX_F1_REPLAY_LOAD_HS_MAX];
+    char                   path[sizeof(ngx_f1_replay_load.path) + 32];
     ngx_f1_replay_load_t  *ld;
+
+    /* the request, and with -M the -m frame after it */
+    char                   req[NGX_F1_REPLAY_LOAD_HS_MAX + 14
+                               + NGX_F1_REPLAY_LOAD_MSG_MAX];
 
     ld = &ngx_f1_replay_load;
 
@@ -1332,6 +1591,15 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
         return;
     }
 
+    if (ld->delays) {
+        snprintf(path, sizeof(path), "%s%cdelay=%d", ld->path,
+                 strchr(ld->path, '?') ? '&' : '?',
+                 (int) (c - ld->conns) % ld->delays);
+
+    } else {
+        memcpy(path, ld->path, strlen(ld->path) + 1);
+    }
+
     len = snprintf(req, sizeof(req),
                    "GET %s HTTP/1.1\r\n"
                    "Host: %s:%d\r\n"
@@ -1342,15 +1610,22 @@ ngx_f1_replay_load_connected(ngx_f1_replay_load_conn_t *c)
                    "%s"
                    "User-Agent: f1-replay-load\r\n"
                    "\r\n",
-                   ld->path, ld->host, ld->port, key,
+                   path, ld->host, ld->port, key,
                    ld->deflate ? "Sec-WebSocket-Extensions: permessage-deflate"
                                  "; client_no_context_takeover"
                                  "; server_no_context_takeover\r\n"
                                : "");
 
-    if (len < 0 || (size_t) len >= sizeof(req)) {
+    if (len < 0 || (size_t) len >= NGX_F1_REPLAY_LOAD_HS_MAX) {
         ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_SOCKET);
         return;
+    }
+
+    if (ld->message != NULL && ld->same_write) {
+        len += ngx_f1_replay_load_mask_frame((unsigned char *) req + len,
+                                   0x01, (const unsigned char *) ld->message,
+                                   ld->message_len);
+        ld->sent_messages++;
     }
 
     (void) ngx_f1_replay_load_send(c, (unsigned char *) req, len);
@@ -1413,9 +1688,19 @@ ngx_f1_replay_load_event(ngx_f1_replay_load_conn_t *c, uint32_t events)
         }
 
         if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
-            ngx_f1_replay_load_connected(c);
+            if (ngx_f1_replay_load.tls) {
+                ngx_f1_replay_load_tls_start(c);
+
+            } else {
+                ngx_f1_replay_load_connected(c);
+            }
         }
 
+        return;
+    }
+
+    if (c->state == NGX_F1_REPLAY_LOAD_TLS) {
+        ngx_f1_replay_load_tls_handshake(c);
         return;
     }
 
@@ -1427,15 +1712,290 @@ ngx_f1_replay_load_event(ngx_f1_replay_load_conn_t *c, uint32_t events)
         }
     }
 
-    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+    if ((events & EPOLLOUT) && c->read_wants_write) {
+        c->read_wants_write = 0;
+
+        if (c->out_len == 0) {
+            ngx_f1_replay_load_want_out(c, 0);
+        }
+
+        events |= EPOLLIN;
+    }
+
+    if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) {
+        return;
+    }
+
+    if (c->ssl == NULL) {
+        /* level-triggered: one read a wakeup */
         ngx_f1_replay_load_read(c);
+        return;
+    }
+
+    /* records OpenSSL has already read wake no epoll: read them all */
+
+    while (ngx_f1_replay_load_read(c) == 1
+           && c->state != NGX_F1_REPLAY_LOAD_DONE && !c->paused)
+    {
+        /* void */
+    }
+
+    /* an SSL_write() that wanted a read */
+
+    if (c->state != NGX_F1_REPLAY_LOAD_DONE && c->out_len > 0) {
+        ngx_f1_replay_load_flush(c);
     }
 }
 
 
+static int
+ngx_f1_replay_load_tls_init(void)
+{
+    ngx_f1_replay_load_t  *ld;
+
+    ld = &ngx_f1_replay_load;
+
+    ld->ssl_ctx = SSL_CTX_new(TLS_client_method());
+    if (ld->ssl_ctx == NULL) {
+        fprintf(stderr, "f1-replay-load: SSL_CTX_new() failed\n");
+        ERR_print_errors_fp(stderr);
+        return -1;
+    }
+
+    /* loopback tests against self-signed certificates: no verification */
+
+    SSL_CTX_set_verify(ld->ssl_ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_min_proto_version(ld->ssl_ctx, TLS1_2_VERSION);
+
+    /* partial writes from a buffer that moves (realloc'ed), small idle */
+
+    SSL_CTX_set_mode(ld->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE
+                                  | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+                                  | SSL_MODE_RELEASE_BUFFERS);
+
+    if (ld->tls_reuse) {
+        SSL_CTX_set_session_cache_mode(ld->ssl_ctx,
+                                       SSL_SESS_CACHE_CLIENT
+                                       | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(ld->ssl_ctx,
+                                ngx_f1_replay_load_tls_new_session);
+    }
+
+    return 0;
+}
+
+
+/* -S: the session to offer next; the reference is ours (returns 1) */
+
+static int
+ngx_f1_replay_load_tls_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    ngx_f1_replay_load_t  *ld;
+
+    (void) ssl;
+
+    ld = &ngx_f1_replay_load;
+
+    if (ld->session) {
+        SSL_SESSION_free(ld->session);
+    }
+
+    ld->session = sess;
+
+    return 1;
+}
+
+
 static void
+ngx_f1_replay_load_tls_start(ngx_f1_replay_load_conn_t *c)
+{
+    ngx_f1_replay_load_t  *ld;
+
+    ld = &ngx_f1_replay_load;
+
+    c->state = NGX_F1_REPLAY_LOAD_TLS;
+
+    c->ssl = SSL_new(ld->ssl_ctx);
+
+    if (c->ssl == NULL
+        || SSL_set_fd(c->ssl, c->fd) != 1
+        || SSL_set_tlsext_host_name(c->ssl, "localhost") != 1
+        || (ld->session && SSL_set_session(c->ssl, ld->session) != 1))
+    {
+        ld->tls_errors++;
+        ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_TLS);
+        return;
+    }
+
+    SSL_set_connect_state(c->ssl);
+
+    ngx_f1_replay_load_tls_handshake(c);
+}
+
+
+static void
+ngx_f1_replay_load_tls_handshake(ngx_f1_replay_load_conn_t *c)
+{
+    int                    rc;
+    ngx_f1_replay_load_t  *ld;
+
+    ld = &ngx_f1_replay_load;
+
+    ERR_clear_error();
+
+    rc = SSL_connect(c->ssl);
+
+    if (rc == 1) {
+        ld->tls_handshakes++;
+
+        if (SSL_session_reused(c->ssl)) {
+            ld->tls_resumed++;
+        }
+
+        if (ld->tls_version[0] == '\0') {
+            snprintf(ld->tls_version, sizeof(ld->tls_version), "%s",
+                     SSL_get_version(c->ssl));
+            snprintf(ld->tls_cipher, sizeof(ld->tls_cipher), "%s",
+                     SSL_get_cipher_name(c->ssl));
+        }
+
+        /* the WebSocket handshake, over TLS */
+        ngx_f1_replay_load_connected(c);
+        return;
+    }
+
+    switch (SSL_get_error(c->ssl, rc)) {
+
+    case SSL_ERROR_WANT_READ:
+        (void) ngx_f1_replay_load_interest(c, 0, 0);
+        return;
+
+    case SSL_ERROR_WANT_WRITE:
+        (void) ngx_f1_replay_load_interest(c, 1, 0);
+        return;
+
+    case SSL_ERROR_SYSCALL:
+        if (errno != 0) {
+            ngx_f1_replay_load_count_errno(errno);
+        }
+
+        /* fall through */
+
+    default:
+        ld->tls_errors++;
+        ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_TLS);
+        return;
+    }
+}
+
+
+/*
+ * recv() or SSL_read(): bytes read, 0 at the end of the stream, or -1
+ * with errno (EAGAIN: nothing now)
+ */
+
+static ssize_t
+ngx_f1_replay_load_recv(ngx_f1_replay_load_conn_t *c, unsigned char *buf,
+    size_t size)
+{
+    int  n;
+
+    if (c->ssl == NULL) {
+        return recv(c->fd, buf, size, 0);
+    }
+
+    ERR_clear_error();
+    errno = 0;
+
+    n = SSL_read(c->ssl, buf, (int) size);
+
+    if (n > 0) {
+        return n;
+    }
+
+    switch (SSL_get_error(c->ssl, n)) {
+
+    case SSL_ERROR_WANT_READ:
+        errno = EAGAIN;
+        return -1;
+
+    case SSL_ERROR_WANT_WRITE:
+
+        /* a read that must write first: again once the socket is writable */
+
+        c->read_wants_write = 1;
+        ngx_f1_replay_load_want_out(c, 1);
+        errno = EAGAIN;
+        return -1;
+
+    case SSL_ERROR_ZERO_RETURN:
+        return 0;
+
+    case SSL_ERROR_SYSCALL:
+        if (errno == 0) {
+            /* the peer closed without close_notify */
+            return 0;
+        }
+
+        return -1;
+
+    default:
+        ngx_f1_replay_load.tls_errors++;
+        errno = EPROTO;
+        return -1;
+    }
+}
+
+
+/* send() or SSL_write(): bytes written, or -1 with errno (EAGAIN) */
+
+static ssize_t
+ngx_f1_replay_load_write(ngx_f1_replay_load_conn_t *c,
+    const unsigned char *data, size_t len)
+{
+    int  n;
+
+    if (c->ssl == NULL) {
+        return send(c->fd, data, len, MSG_NOSIGNAL);
+    }
+
+    ERR_clear_error();
+    errno = 0;
+
+    n = SSL_write(c->ssl, data, (int) len);
+
+    if (n > 0) {
+        return n;
+    }
+
+    switch (SSL_get_error(c->ssl, n)) {
+
+    case SSL_ERROR_WANT_READ:     /* again after a read */
+    case SSL_ERROR_WANT_WRITE:
+        errno = EAGAIN;
+        return -1;
+
+    case SSL_ERROR_SYSCALL:
+        if (errno == 0) {
+            errno = EPIPE;
+        }
+
+        return -1;
+
+    default:
+        ngx_f1_replay_load.tls_errors++;
+        errno = EPROTO;
+        return -1;
+    }
+}
+
+
+/* returns 1 when bytes were read, 0 on EAGAIN or once ended */
+
+static int
 ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
 {
+    double                 phase;
     size_t                 end;
     ssize_t                n;
     unsigned char         *p;
@@ -1453,25 +2013,25 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
         }
 
         p = (unsigned char *) c->hbuf + c->hlen;
-        n = recv(c->fd, p, NGX_F1_REPLAY_LOAD_HS_MAX - c->hlen, 0);
+        n = ngx_f1_replay_load_recv(c, p, NGX_F1_REPLAY_LOAD_HS_MAX - c->hlen);
 
     } else {
         p = ld->buf;
-        n = recv(c->fd, p, NGX_F1_REPLAY_LOAD_RECV_SIZE, 0);
+        n = ngx_f1_replay_load_recv(c, p, NGX_F1_REPLAY_LOAD_RECV_SIZE);
     }
 
     if (n == -1) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            return;
+            return 0;
         }
 
         ngx_f1_replay_load_lost(c, 0);
-        return;
+        return 0;
     }
 
     if (n == 0) {
         ngx_f1_replay_load_lost(c, 1);
-        return;
+        return 0;
     }
 
     ngx_f1_replay_load_clock();
@@ -1481,13 +2041,13 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
 
     if (c->state != NGX_F1_REPLAY_LOAD_HANDSHAKE) {
         ngx_f1_replay_load_frames(c, p, n);
-        return;
+        return 1;
     }
 
     c->hlen += n;
 
     if (ngx_f1_replay_load_handshake(c, &end) != 0) {
-        return;
+        return 1;
     }
 
     /* frames may follow the response headers in the same read */
@@ -1499,20 +2059,70 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
     c->hbuf = NULL;
     c->hlen = 0;
 
-    if (ld->message != NULL) {
+    if (ld->message != NULL && !ld->same_write) {
         if (ngx_f1_replay_load_send_frame(c, 0x01,
                                           (const unsigned char *) ld->message,
                                           ld->message_len)
             != 0)
         {
-            return;
+            return 0;
         }
 
         ld->sent_messages++;
     }
 
+    /* -D: from now on read only at the drains, in its own phase */
+
+    if (ld->drain > 0) {
+        phase = (double) (c - ld->conns) * 0.6180339887;
+        phase -= (int64_t) phase;
+
+        c->next_drain = ld->now
+                        + (int64_t) (phase * ld->drain
+                                     * NGX_F1_REPLAY_LOAD_SEC);
+
+        if (ngx_f1_replay_load_interest(c, c->want_out, 1) != 0) {
+            return 0;
+        }
+    }
+
     if (n > 0) {
         ngx_f1_replay_load_frames(c, ld->buf, n);
+    }
+
+    return 1;
+}
+
+
+/*
+ * -D: everything the socket holds now (what the server sends meanwhile
+ * may come too), at most NGX_F1_REPLAY_LOAD_DRAIN_READS reads; the
+ * connection goes on not reading until its next drain
+ */
+
+static void
+ngx_f1_replay_load_drain(ngx_f1_replay_load_conn_t *c)
+{
+    int                    i;
+    int64_t                step;
+    ngx_f1_replay_load_t  *ld;
+
+    ld = &ngx_f1_replay_load;
+
+    ld->drains++;
+
+    step = (int64_t) (ld->drain * NGX_F1_REPLAY_LOAD_SEC);
+
+    while (c->next_drain <= ld->now) {
+        c->next_drain += step;
+    }
+
+    for (i = 0; i < NGX_F1_REPLAY_LOAD_DRAIN_READS; i++) {
+        if (c->state != NGX_F1_REPLAY_LOAD_OPEN
+            || ngx_f1_replay_load_read(c) == 0)
+        {
+            break;
+        }
     }
 }
 
@@ -2432,28 +3042,17 @@ late:
 }
 
 
-/* returns 0, or -1 when the connection has been ended */
+/*
+ * A masked client frame of payload (at most NGX_F1_REPLAY_LOAD_MSG_MAX
+ * bytes) into frame, which has room for 14 bytes more; returns its size
+ */
 
-static int
-ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
+static size_t
+ngx_f1_replay_load_mask_frame(unsigned char *frame, int op,
     const unsigned char *payload, size_t len)
 {
-    int             rc;
     size_t          i, hlen;
-    unsigned char  *frame, *mask;
-    unsigned char   small[2 + 4 + 125];
-
-    /* client frames are always masked; only -m is longer than 125 */
-
-    frame = small;
-
-    if (len > 125) {
-        frame = malloc(4 + 4 + len);
-        if (frame == NULL) {
-            fprintf(stderr, "f1-replay-load: out of memory\n");
-            exit(1);
-        }
-    }
+    unsigned char  *mask;
 
     frame[0] = 0x80 | op;
 
@@ -2462,7 +3061,6 @@ ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
         hlen = 2;
 
     } else {
-        /* at most NGX_F1_REPLAY_LOAD_MSG_MAX */
         frame[1] = 0x80 | 126;
         frame[2] = (unsigned char) (len >> 8);
         frame[3] = (unsigned char) len;
@@ -2479,7 +3077,36 @@ ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
         mask[4 + i] = payload[i] ^ mask[i & 3];
     }
 
-    rc = ngx_f1_replay_load_send(c, frame, hlen + 4 + len);
+    return hlen + 4 + len;
+}
+
+
+/* returns 0, or -1 when the connection has been ended */
+
+static int
+ngx_f1_replay_load_send_frame(ngx_f1_replay_load_conn_t *c, int op,
+    const unsigned char *payload, size_t len)
+{
+    int             rc;
+    size_t          size;
+    unsigned char  *frame;
+    unsigned char   small[2 + 4 + 125];
+
+    /* client frames are always masked; only -m is longer than 125 */
+
+    frame = small;
+
+    if (len > 125) {
+        frame = malloc(4 + 4 + len);
+        if (frame == NULL) {
+            fprintf(stderr, "f1-replay-load: out of memory\n");
+            exit(1);
+        }
+    }
+
+    size = ngx_f1_replay_load_mask_frame(frame, op, payload, len);
+
+    rc = ngx_f1_replay_load_send(c, frame, size);
 
     if (frame != small) {
         free(frame);
@@ -2499,7 +3126,7 @@ ngx_f1_replay_load_send(ngx_f1_replay_load_conn_t *c,
     unsigned char  *out;
 
     if (c->out_len == 0) {
-        n = send(c->fd, data, len, MSG_NOSIGNAL);
+        n = ngx_f1_replay_load_write(c, data, len);
 
         if (n == -1) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -2550,8 +3177,8 @@ ngx_f1_replay_load_flush(ngx_f1_replay_load_conn_t *c)
 {
     ssize_t  n;
 
-    n = send(c->fd, c->out + c->out_pos, c->out_len - c->out_pos,
-             MSG_NOSIGNAL);
+    n = ngx_f1_replay_load_write(c, c->out + c->out_pos,
+                                 c->out_len - c->out_pos);
 
     if (n == -1) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -2576,22 +3203,38 @@ ngx_f1_replay_load_flush(ngx_f1_replay_load_conn_t *c)
 static void
 ngx_f1_replay_load_want_out(ngx_f1_replay_load_conn_t *c, int on)
 {
+    (void) ngx_f1_replay_load_interest(c, on, c->paused);
+}
+
+
+/*
+ * The events wanted: EPOLLIN unless paused (-D), EPOLLOUT while output is
+ * pending; returns 0, or -1 when the connection has been ended
+ */
+
+static int
+ngx_f1_replay_load_interest(ngx_f1_replay_load_conn_t *c, int out,
+    int paused)
+{
     struct epoll_event  ev;
 
-    if (c->want_out == on) {
-        return;
+    if (c->want_out == out && c->paused == paused) {
+        return 0;
     }
 
-    ev.events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
+    ev.events = (paused ? 0 : EPOLLIN) | EPOLLRDHUP | (out ? EPOLLOUT : 0);
     ev.data.ptr = c;
 
     if (epoll_ctl(ngx_f1_replay_load.ep, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
         ngx_f1_replay_load_count_errno(errno);
         ngx_f1_replay_load_lost(c, 0);
-        return;
+        return -1;
     }
 
-    c->want_out = on;
+    c->want_out = out;
+    c->paused = paused;
+
+    return 0;
 }
 
 
@@ -2616,6 +3259,7 @@ ngx_f1_replay_load_lost(ngx_f1_replay_load_conn_t *c, int eof)
     switch (c->state) {
 
     case NGX_F1_REPLAY_LOAD_CONNECTING:
+    case NGX_F1_REPLAY_LOAD_TLS:
     case NGX_F1_REPLAY_LOAD_HANDSHAKE:
         ngx_f1_replay_load_end(c, NGX_F1_REPLAY_LOAD_FAIL_EOF);
         break;
@@ -2649,6 +3293,12 @@ ngx_f1_replay_load_start_close(ngx_f1_replay_load_conn_t *c)
     ld->live--;
     ld->closing++;
 
+    /* -D: the close's answer is read as it comes */
+
+    if (c->paused && ngx_f1_replay_load_interest(c, c->want_out, 0) != 0) {
+        return;
+    }
+
     (void) ngx_f1_replay_load_send_frame(c, 0x08, code, 2);
 }
 
@@ -2663,6 +3313,7 @@ ngx_f1_replay_load_end(ngx_f1_replay_load_conn_t *c, int reason)
     switch (c->state) {
 
     case NGX_F1_REPLAY_LOAD_CONNECTING:
+    case NGX_F1_REPLAY_LOAD_TLS:
     case NGX_F1_REPLAY_LOAD_HANDSHAKE:
         ld->handshaking--;
         ld->failed++;
@@ -2682,6 +3333,25 @@ ngx_f1_replay_load_end(ngx_f1_replay_load_conn_t *c, int reason)
     }
 
     ld->reasons[reason]++;
+
+    if (c->ssl != NULL) {
+
+        /* a close_notify, once, when the connection is still sound */
+
+        if (SSL_is_init_finished(c->ssl)
+            && reason != NGX_F1_REPLAY_LOAD_END_EOF
+            && reason != NGX_F1_REPLAY_LOAD_END_RESET
+            && reason != NGX_F1_REPLAY_LOAD_END_LOST
+            && reason != NGX_F1_REPLAY_LOAD_FAIL_EOF)
+        {
+            ERR_clear_error();
+            (void) SSL_shutdown(c->ssl);
+        }
+
+        SSL_free(c->ssl);
+        c->ssl = NULL;
+        ERR_clear_error();
+    }
 
     if (c->fd != -1) {
         close(c->fd);
@@ -3300,8 +3970,34 @@ ngx_f1_replay_load_report(void)
 
     if (ld->message) {
         printf("  sent          -m message on %llu connections (%zu "
-               "bytes)\n", (unsigned long long) ld->sent_messages,
-               ld->message_len);
+               "bytes)%s\n", (unsigned long long) ld->sent_messages,
+               ld->message_len,
+               ld->same_write ? ", each in the handshake's write" : "");
+    }
+
+    if (ld->delays) {
+        printf("  delays        ?delay=0..%d s, connection i: i mod %d\n",
+               ld->delays - 1, ld->delays);
+    }
+
+    if (ld->drain > 0) {
+        printf("  drains        %llu, every %.2f s per connection\n",
+               (unsigned long long) ld->drains, ld->drain);
+    }
+
+    if (ld->rcvbuf) {
+        printf("  SO_RCVBUF     %d requested\n", ld->rcvbuf);
+    }
+
+    if (ld->tls) {
+        printf("  tls           %llu handshakes (%s, %s), %llu resumed%s, "
+               "%llu errors; certificate not verified\n",
+               (unsigned long long) ld->tls_handshakes,
+               ld->tls_version[0] ? ld->tls_version : "-",
+               ld->tls_cipher[0] ? ld->tls_cipher : "-",
+               (unsigned long long) ld->tls_resumed,
+               ld->tls_reuse ? " (-S)" : "",
+               (unsigned long long) ld->tls_errors);
     }
 
     printf("  messages      %llu total, %llu bytes, largest %llu bytes:",
@@ -3385,6 +4081,15 @@ ngx_f1_replay_load_report(void)
         printf(" msg_%s=%llu", ngx_f1_replay_load_types[i],
                (unsigned long long) ld->types[i]);
     }
+
+    printf(" delays=%d drain_s=%.2f drains=%llu rcvbuf=%d",
+           ld->delays, ld->drain, (unsigned long long) ld->drains,
+           ld->rcvbuf);
+
+    printf(" tls=%d tls_handshakes=%llu tls_resumed=%llu tls_errors=%llu",
+           ld->tls, (unsigned long long) ld->tls_handshakes,
+           (unsigned long long) ld->tls_resumed,
+           (unsigned long long) ld->tls_errors);
 
     printf(" rss_kb=%ld cpu_s=%.2f client_saturated=%d deadline_hit=%d\n",
            hwm, cpu, secs > 0 && cpu / secs > 0.9, ld->deadline_hit);

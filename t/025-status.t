@@ -55,7 +55,7 @@ __DATA__
 GET /status
 --- response_headers
 Content-Type: application/json
---- response_body_like: ^\{"sessions":\[\{"name":"fx","tick_rate":50,"clock":\{.*"state":"playing",.*\},"zone":\{"size":1048576,.*\},"total":\{"clients":0,"connections":0,"messages":0,"bytes":0,"skipped_frames":0,"refused":\{"method":0,"not_websocket":0,"version":0,"bad_request":0,"origin":0,"subscriptions":0,"shutting_down":0\},"closes":\{\}\},"workers":\[\{"slot":0,"pid":\d+,"alive":true,"clients":0,"connections":0,.*\}\]\}\]\}$
+--- response_body_like: ^\{"sessions":\[\{"name":"fx","tick_rate":50,"clock":\{.*"state":"playing",.*\},"zone":\{"size":1048576,.*\},"total":\{"clients":0,"connections":0,"messages":0,"bytes":0,"skipped_frames":0,"subscriptions":0,"frames_encoded":0,"refused":\{"method":0,"not_websocket":0,"version":0,"bad_request":0,"origin":0,"subscriptions":0,"shutting_down":0\},"closes":\{\}\},"workers":\[\{"slot":0,"pid":\d+,"alive":true,"clients":0,"connections":0,.*\}\]\}\]\}$
 --- no_error_log
 [error]
 [alert]

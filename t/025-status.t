@@ -1,6 +1,7 @@
 # f1_replay_status as a client sees it: a fresh server's counters, each
 # refused handshake counted under its reason (one connection per request,
-# the status read last), the Prometheus format.  The counters live in the
+# the status read last), the Prometheus format, JSON for an Accept
+# header that refuses text/plain (q=0).  The counters live in the
 # shared zone, which a reload keeps (TEST_NGINX_USE_HUP): only the first
 # two blocks count exactly.  The counters under load and across a worker's
 # death: t/033-status.t.
@@ -55,7 +56,7 @@ __DATA__
 GET /status
 --- response_headers
 Content-Type: application/json
---- response_body_like: ^\{"sessions":\[\{"name":"fx","tick_rate":50,"clock":\{.*"state":"playing",.*\},"zone":\{"size":1048576,.*\},"total":\{"clients":0,"connections":0,"messages":0,"bytes":0,"skipped_frames":0,"refused":\{"method":0,"not_websocket":0,"version":0,"bad_request":0,"origin":0\},"closes":\{\}\},"workers":\[\{"slot":0,"pid":\d+,"alive":true,"clients":0,"connections":0,.*\}\]\}\]\}$
+--- response_body_like: ^\{"sessions":\[\{"name":"fx","tick_rate":50,"clock":\{.*"state":"playing",.*\},"zone":\{"size":1048576,.*\},"total":\{"clients":0,"connections":0,"messages":0,"bytes":0,"skipped_frames":0,"refused":\{"method":0,"not_websocket":0,"version":0,"bad_request":0,"origin":0,"subscriptions":0,"shutting_down":0\},"closes":\{\}\},"workers":\[\{"slot":0,"pid":\d+,"alive":true,"clients":0,"connections":0,.*\}\]\}\]\}$
 --- no_error_log
 [error]
 [alert]
@@ -77,7 +78,7 @@ Content-Type: application/json
 [405, 426, 426, 400, 403, 200]
 --- response_body_like eval
 ["", "", "", "", "",
- '"total":\{"clients":0,"connections":0,.*"refused":\{"method":1,"not_websocket":1,"version":1,"bad_request":1,"origin":1\},"closes":\{\}\}']
+ '"total":\{"clients":0,"connections":0,.*"refused":\{"method":1,"not_websocket":1,"version":1,"bad_request":1,"origin":1,"subscriptions":0,"shutting_down":0\},"closes":\{\}\}']
 --- no_error_log
 [error]
 [alert]
@@ -99,6 +100,24 @@ Content-Type: application/json
 ["", "Content-Type: text/plain; version=0.0.4"]
 --- response_body_like eval
 ["", '(?m)^# TYPE f1_replay_clock_tick gauge\n.*^f1_replay_clock_state\{session="fx",state="playing"\} 1\n.*^f1_replay_handshakes_refused_total\{session="fx",reason="method"\} \d+\n.*^f1_replay_handshakes_refused_total\{session="fx",reason="origin"\} [1-9]\d*\n']
+--- no_error_log
+[error]
+[alert]
+[crit]
+[emerg]
+
+
+
+=== TEST 4: an Accept header refusing text/plain (q=0) gets JSON
+--- http_config eval: $::http_config
+--- config eval: $::config
+--- request
+GET /status
+--- more_headers
+Accept: text/plain;q=0
+--- response_headers
+Content-Type: application/json
+--- response_body_like: ^\{"sessions":\[\{"name":"fx",.*\}\]\}$
 --- no_error_log
 [error]
 [alert]

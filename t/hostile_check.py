@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Hostile and careless clients for t/039-hostile.t (issue 10): raw
-sockets and the strict client of f1client.py, against one nginx.
+"""Hostile and careless clients for t/039-hostile.t and careless reloads
+for t/037-hostile-reload.t (issue 10): raw sockets and the strict client
+of f1client.py, against one nginx.
 
     hostile_check.py slow HOST PORT N BOUND
         N clients that never read (4 KB receive buffer) and one that reads
@@ -24,6 +25,20 @@ sockets and the strict client of f1client.py, against one nginx.
         tick a control change (seek, pause, resume, restart) lands at; the
         server answers afterwards and counts no client (the leak it looks
         for shows as nginx exits, under the ASan nginx)
+    hostile_check.py reload HOST PORT PIDFILE ARCHIVE N
+        N clients check every message (well-formed JSON, every frame whole,
+        ticks rising, session time never back but after a state) while a
+        topic of ARCHIVE changes and the master reloads: each ends with a
+        close 1001; the new workers serve the new archive
+    hostile_check.py refused HOST PORT PIDFILE ARCHIVE ERRORLOG N
+        as reload, in a zone too small for two copies: the reload is
+        refused (the error log names the size needed), the clients keep
+        getting frames, info answers
+    hostile_check.py churn HOST PORT PIDFILE ERRORLOG RELOADS N
+        N clients connect and leave continuously (each handshake in two
+        writes) while the master reloads RELOADS times: every client that
+        got 101 was sent a close frame or was still served when it left,
+        never a bare end of the stream; a refusal is a 503
 
 Prints one JSON line of results; exits 1 on a failed check, with the
 reasons on stderr.
@@ -382,6 +397,275 @@ async def delays(port, changes):
             "clock_messages": {str(d): len(v) for d, v in seen.items()}}
 
 
+# --- items 8 and 9: reloads ------------------------------------------------
+
+class Checked(Client):
+    """the strict client, keeping what is not JSON instead of failing on
+    it, and telling a close frame from a bare end of the stream"""
+
+    def __init__(self, name):
+        Client.__init__(self, name)
+        self.bad = []
+        self.eof = False
+
+    async def run(self):
+        try:
+            while True:
+                op, payload = await self.frame()
+                now = time.monotonic()
+                if op == 1:
+                    try:
+                        self.msgs.append((now, json.loads(payload)))
+                    except ValueError:
+                        self.bad.append(payload[:60])
+                elif op == 9:
+                    self.pings.append(now)
+                    self.send(10, payload)
+                elif op == 8:
+                    self.close = (struct.unpack("!H", payload[:2])[0]
+                                  if len(payload) >= 2 else 1005)
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.eof = True
+
+
+FRAME_KEYS = ("type", "tick", "t", "utc", "sent", "cars")
+
+
+def check_stream(c):
+    """well-formed JSON, every frame whole, ticks rising, session time
+    never back but after a state (a jump): the count of frames"""
+    if c.bad:
+        fail("%s: %d messages not JSON, the first %r"
+             % (c.name, len(c.bad), c.bad[0]))
+    tick, t, jumped = None, None, False
+    n = 0
+    for a, m in c.msgs:
+        kind = m.get("type")
+        if kind == "state":
+            jumped = True
+        if kind != "frame":
+            if kind not in ("hello", "state", "predictions", "event",
+                            "clock"):
+                fail("%s: a message %r" % (c.name, kind))
+            continue
+        n += 1
+        if tuple(m) != FRAME_KEYS or not isinstance(m["cars"], list) \
+           or any(not isinstance(car.get("n"), int) for car in m["cars"]):
+            fail("%s: a frame %r" % (c.name, json.dumps(m)[:120]))
+            return n
+        if tick is not None and m["tick"] <= tick:
+            fail("%s: tick %d after %d" % (c.name, m["tick"], tick))
+        if t is not None and m["t"] < t and not jumped:
+            fail("%s: session time %d after %d" % (c.name, m["t"], t))
+        tick, t, jumped = m["tick"], m["t"], False
+    return n
+
+
+def info_at(port, t):
+    return get("http://%s:%d" % (HOST, port), "/info?t=%s" % t, raw=True)
+
+
+def change_topic(archive):
+    """one more line at the end of a topic, a second after its last one:
+    the archive is another one (a track status event more)"""
+    path = os.path.join(archive, "TrackStatus.jsonStream")
+    with open(path, "rb") as f:
+        last = f.read().splitlines()[-1].decode("utf-8-sig")
+    h, m, sec = last[:12].split(":")
+    t = int(h) * 3600 + int(m) * 60 + float(sec) + 1
+    with open(path, "a") as f:
+        f.write('%02d:%02d:%06.3f{"Status":"2","Message":"Yellow"}\r\n'
+                % (t // 3600, t % 3600 // 60, t % 60))
+    t += 1
+    return "%02d:%02d:%06.3f" % (t // 3600, t % 3600 // 60, t % 60)
+
+
+def hup(pidfile):
+    with open(pidfile) as f:
+        os.kill(int(f.read().strip()), signal.SIGHUP)
+
+
+def log_has(errorlog, needle):
+    with open(errorlog, errors="replace") as f:
+        return [line for line in f if needle in line]
+
+
+async def reload(port, pidfile, archive, n):
+    clients = [Checked("client %d" % i) for i in range(n)]
+    for c in clients:
+        await c.connect(HOST, port, "/ws")
+    await asyncio.sleep(1)
+
+    t = change_topic(archive)
+    before = info_at(port, t)
+    hup(pidfile)
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(c.task for c in clients)),
+                               10)
+    except asyncio.TimeoutError:
+        fail("not every client was closed within 10 s of the reload")
+
+    frames = []
+    for c in clients:
+        frames.append(check_stream(c))
+        if c.close != 1001:
+            fail("%s: %s, not a close 1001" % (
+                c.name, "a bare end of the stream" if c.eof
+                else "closed with %s" % c.close))
+        c.writer.close()
+
+    # the new workers serve the new archive: the race a second after the
+    # line added is another one
+    await asyncio.sleep(0.3)
+    after = info_at(port, t)
+    if after == before:
+        fail("the race at %s is the same after the reload" % t)
+    c = Checked("after the reload")
+    await c.connect(HOST, port, "/ws")
+    await asyncio.sleep(0.5)
+    got = check_stream(c)
+    if got < 10:
+        fail("a client after the reload got %d frames" % got)
+    await c.stop()
+
+    return {"frames_before_close": frames, "frames_after": got}
+
+
+async def refused(port, pidfile, archive, errorlog, n):
+    base = "http://%s:%d" % (HOST, port)
+    clients = [Checked("client %d" % i) for i in range(n)]
+    for c in clients:
+        await c.connect(HOST, port, "/ws")
+    await asyncio.sleep(1)
+
+    change_topic(archive)
+    started = len(log_has(errorlog, "start worker process"))
+    hup(pidfile)
+
+    # the reload is refused, naming the size needed (or new workers start)
+    lines = []
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        lines = log_has(errorlog, "is too small")
+        if lines or len(log_has(errorlog, "start worker process")) > started:
+            break
+    await asyncio.sleep(0.5)
+    if not lines:
+        fail("no \"too small\" in the error log after the reload")
+    elif "beside the running one" not in lines[0] \
+            or "make it at least" not in lines[0]:
+        fail("the refusal does not name the size needed: %s"
+             % lines[0].strip())
+
+    # the running session goes on: frames, and info answers
+    counts = [sum(1 for a, m in c.msgs if m["type"] == "frame")
+              for c in clients]
+    await asyncio.sleep(1)
+    more = [sum(1 for a, m in c.msgs if m["type"] == "frame") - k
+            for c, k in zip(clients, counts)]
+    if min(more) < 40:
+        fail("after the refused reload the clients got %r frames in 1 s"
+             % more)
+    info = get(base, "/info")
+    if not isinstance(info, dict) or not info.get("meeting"):
+        fail("info after the refused reload: %r" % info)
+
+    frames = []
+    for c in clients:
+        if c.close is not None or c.eof:
+            fail("%s was closed (%s)" % (c.name, c.close))
+        frames.append(check_stream(c))
+        await c.stop()
+
+    return {"refusal": lines[0][lines[0].find("zone "):].strip()
+                       if lines else None,
+            "frames_in_1s_after": more, "frames": frames}
+
+
+async def upgrade(port, c):
+    """a handshake sent in two writes up to 40 ms apart, so that many are
+    read whole only after a reload began (when a worker shuts down): the
+    status answered; on 101 the client reads on"""
+    c.reader, c.writer = await asyncio.open_connection(HOST, port)
+    req = handshake("/ws", port)
+    c.writer.write(req[:40])
+    await asyncio.sleep(os.urandom(1)[0] / 255 * 0.04)
+    c.writer.write(req[40:])
+    head = await c.reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    if status == 101:
+        c.task = asyncio.ensure_future(c.run())
+    return status
+
+
+async def churner(port, stop, out):
+    """connects, reads for 50-300 ms, says goodbye; again until told"""
+    while not stop.is_set():
+        c = Checked("churn")
+        try:
+            status = await upgrade(port, c)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            # closed before an answer: an exiting worker's idle connection
+            out["dropped"] += 1
+            continue
+        if status != 101:
+            out["refused"] += 1
+            if status != 503:
+                fail("a handshake answered %d" % status)
+            c.writer.close()
+            continue
+        out["upgraded"] += 1
+        await asyncio.wait([c.task], timeout=0.05 + os.urandom(1)[0] / 1000)
+        if not c.task.done():
+            c.send(8, struct.pack("!H", 1000))
+            try:
+                await asyncio.wait_for(c.task, 3)
+            except asyncio.TimeoutError:
+                fail("a client got no answer to its close within 3 s")
+        if c.eof:
+            out["bare_eof"] += 1
+        elif c.close == 1001:
+            out["closed_1001"] += 1
+        else:
+            out["closed_other"] += 1
+        if c.bad:
+            fail("not JSON: %r" % c.bad[0])
+        c.writer.close()
+
+
+async def churn(port, pidfile, errorlog, reloads, n):
+    out = {"upgraded": 0, "refused": 0, "dropped": 0, "bare_eof": 0,
+           "closed_1001": 0, "closed_other": 0}
+    stop = asyncio.Event()
+    tasks = [asyncio.ensure_future(churner(port, stop, out))
+             for _ in range(n)]
+    await asyncio.sleep(0.5)
+
+    # each reload once the last one has started its worker
+    for i in range(reloads):
+        started = len(log_has(errorlog, "start worker process"))
+        hup(pidfile)
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if len(log_has(errorlog, "start worker process")) > started:
+                break
+        await asyncio.sleep(0.1)
+
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 10)
+
+    if out["bare_eof"]:
+        fail("%d of %d clients that got 101 saw the stream end without "
+             "a close frame" % (out["bare_eof"], out["upgraded"]))
+    if out["upgraded"] < 10 * reloads:
+        fail("only %d handshakes in %d reloads" % (out["upgraded"], reloads))
+    out["reloads"] = reloads
+    return out
+
+
 def main():
     mode = sys.argv[1]
     host, port = sys.argv[2], int(sys.argv[3])
@@ -395,6 +679,14 @@ def main():
         res = subs(port, int(args[0]))
     elif mode == "resets":
         res = asyncio.run(resets(port, int(args[0]), int(args[1])))
+    elif mode == "reload":
+        res = asyncio.run(reload(port, args[0], args[1], int(args[2])))
+    elif mode == "refused":
+        res = asyncio.run(refused(port, args[0], args[1], args[2],
+                                  int(args[3])))
+    elif mode == "churn":
+        res = asyncio.run(churn(port, args[0], args[1], int(args[2]),
+                                int(args[3])))
     elif mode == "delays":
         res = asyncio.run(delays(port, int(args[0])))
     else:

@@ -54,7 +54,7 @@ import struct
 import sys
 import time
 
-from f1client import Client, fail, failures, finish, get, post
+from f1client import Client, fail, finish, get, post
 
 HOST = "127.0.0.1"
 

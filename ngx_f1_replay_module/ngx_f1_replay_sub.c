@@ -114,6 +114,8 @@ ngx_f1_replay_sub_put(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub)
         ngx_f1_replay_msg_release(sub->zframe);
     }
 
+    ngx_f1_replay_tick_forget(sub);
+
     ngx_queue_remove(&sub->queue);
     w->nsubs--;
 

@@ -50,8 +50,10 @@ typedef struct {
     ngx_uint_t                     lap;          /* leader's laps done */
 
     /*
-     * this tick's messages for its clients, before the frame: the
-     * worker's (it keeps them until the tick is over)
+     * this tick's messages for its clients, before the frame: a
+     * reference to the clock and state messages (the worker's cache
+     * keeps one of each and may replace it within the tick), the events
+     * in the worker's (it keeps them until the tick is over)
      */
     ngx_f1_replay_msg_t           *clock_msg;
     ngx_f1_replay_msg_t           *state_msg;

@@ -162,20 +162,33 @@ ngx_f1_replay_tick_view(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
 
     ngx_f1_replay_clock_behind(&w->clock, tick, sub->delay, now, &pos);
 
-    sub->clock_msg = NULL;
-    sub->state_msg = NULL;
+    ngx_f1_replay_tick_forget(sub);
+
     sub->nevents = 0;
     sub->predict = 0;
+
+    /*
+     * the worker keeps one clock and one state message: another
+     * subscription's of this tick may replace it, so each holds its own
+     * reference
+     */
 
     if (pos.seg != sub->seg || pos.state != sub->state) {
         sub->clock_msg = ngx_f1_replay_tick_clock_msg(w, &pos, sub->delay,
                                                       log);
+        if (sub->clock_msg) {
+            sub->clock_msg->refs++;
+        }
     }
 
     lap = sub->lap;
 
     if (pos.jump != sub->jump || pos.t < sub->last_t) {
         sub->state_msg = ngx_f1_replay_tick_state_msg(w, pos.t, log);
+        if (sub->state_msg) {
+            sub->state_msg->refs++;
+        }
+
         sub->predict = 1;
 
     } else if (pos.t > sub->last_t
@@ -249,6 +262,23 @@ ngx_f1_replay_tick_frame(ngx_f1_replay_worker_t *w, ngx_f1_replay_sub_t *sub,
     sub->frame = m;
 
     ngx_f1_replay_zone_count(w->sc, encoded, 1);
+}
+
+
+/* the subscription's clock and state messages of the last tick go */
+
+void
+ngx_f1_replay_tick_forget(ngx_f1_replay_sub_t *sub)
+{
+    if (sub->clock_msg) {
+        ngx_f1_replay_msg_release(sub->clock_msg);
+        sub->clock_msg = NULL;
+    }
+
+    if (sub->state_msg) {
+        ngx_f1_replay_msg_release(sub->state_msg);
+        sub->state_msg = NULL;
+    }
 }
 
 

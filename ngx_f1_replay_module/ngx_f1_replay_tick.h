@@ -53,6 +53,9 @@ ngx_int_t ngx_f1_replay_tick_predictions(ngx_f1_replay_worker_t *w,
     ngx_f1_replay_loc_conf_t *lcf, ngx_uint_t lap, ngx_f1_replay_msg_t **m,
     ngx_log_t *log);
 
+/* a subscription's clock and state messages of the last tick go */
+void ngx_f1_replay_tick_forget(ngx_f1_replay_sub_t *sub);
+
 /* a subscription's view of the clock starts now */
 void ngx_f1_replay_tick_view_init(ngx_f1_replay_worker_t *w,
     ngx_f1_replay_sub_t *sub);

@@ -6,7 +6,8 @@
 #
 #   scripts/build-nginx.sh debug   -> build/nginx-debug/sbin/nginx
 #   scripts/build-nginx.sh asan    -> build/nginx-asan/sbin/nginx
-#                                     (AddressSanitizer + UBSan)
+#                                     (AddressSanitizer + UBSan, with
+#                                     float-cast-overflow)
 #
 # Both are built with -DNGX_DEBUG_PALLOC=1: every pool allocation is its
 # own malloc, so overflows inside nginx pools are visible to ASan and to
@@ -52,9 +53,12 @@ case "$VARIANT" in
         LD_OPT=""
         ;;
     asan)
-        CC_OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined"
+        # float-cast-overflow: not part of gcc's "undefined" (a double
+        # out of an integer type's range cast to it)
+        CC_OPT="-O1 -g -fno-omit-frame-pointer"
+        CC_OPT="$CC_OPT -fsanitize=address,undefined,float-cast-overflow"
         CC_OPT="$CC_OPT -fno-sanitize=nonnull-attribute -DNGX_DEBUG_PALLOC=1"
-        LD_OPT="-fsanitize=address,undefined"
+        LD_OPT="-fsanitize=address,undefined,float-cast-overflow"
         ;;
     *)
         usage
@@ -192,6 +196,7 @@ CONF_ARGS=(
     --with-threads
     --with-http_stub_status_module
     --with-http_realip_module
+    --with-http_gzip_static_module
     --with-cc-opt="$CC_OPT"
     --add-module="$MODULE_DIR"
 )

@@ -2,10 +2,12 @@
 # the archive's file:line and the reason; a corrupt stream line only warns;
 # configuration errors (a missing topic or archive, an unknown session, a
 # bad zone, an invalid predictions file, bad start, anchor and loop
-# parameters) name what is wrong.  A Test::More script: it runs nginx -t
-# and reads its stderr, where nginx reports configuration errors before
-# its error log is open (Debian's nginx is built with
-# --error-log-path=stderr): no Test::Nginx block can see them.
+# parameters) name what is wrong; a FIFO named like a topic fails at once,
+# never read (bounded: a blocking read would wait for a writer).  A
+# Test::More script: it runs nginx -t and reads its stderr, where nginx
+# reports configuration errors before its error log is open (Debian's
+# nginx is built with --error-log-path=stderr): no Test::Nginx block can
+# see them.
 
 use strict;
 use warnings;
@@ -14,7 +16,8 @@ use Test::More;
 use FindBin;
 use lib $FindBin::Bin;
 use File::Temp qw(tempdir);
-use F1Fixture qw(fixture nginx_prefix nginx_binary z_line tools);
+use POSIX ();
+use F1Fixture qw(fixture nginx_prefix nginx_binary z_line tools run_bounded);
 
 # nginx -t on an http{} of its own; (exit code, output)
 sub nginx_t_http {
@@ -119,6 +122,26 @@ close $pf;
 END
 isnt($rc, 0, 'an invalid predictions file fails nginx -t');
 like($out, qr{\[emerg\] .*invalid JSON in predictions file ".*/bad\.json": }, '... naming it');
+
+# a FIFO named like a topic: refused at once, never opened for a blocking
+# read (which waits for a writer: nginx -t, and a reload, would hang)
+
+my $fifo = fixture();
+unlink "$fifo/TrackStatus.jsonStream" or die "$fifo: $!";
+POSIX::mkfifo("$fifo/TrackStatus.jsonStream", 0644) or die "mkfifo: $!";
+
+my $fifo_prefix = nginx_prefix(<<"END");
+    f1_replay_session s path=$fifo zone=s:1m;
+END
+my $r = run_bounded(10, nginx_binary(), '-t', '-p', "$fifo_prefix/",
+                    '-c', 'conf/nginx.conf');
+ok(!$r->{timed_out} && $r->{secs} < 5,
+   sprintf('a FIFO named like a topic: nginx -t ends at once (%.1f s%s)',
+           $r->{secs}, $r->{timed_out} ? ', stopped at the 10 s bound' : ''));
+isnt($r->{status}, 0, '... and fails');
+like($r->{out}, qr{\[emerg\] f1_replay_session "s": \S+/TrackStatus\.jsonStream: not a regular file}, '... naming the file: not a regular file');
+unlike($r->{out}, qr/AddressSanitizer|LeakSanitizer|runtime error:/,
+       '... no sanitizer report');
 
 # start options
 

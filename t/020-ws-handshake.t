@@ -2,7 +2,8 @@
 # key and one Connection header, hello, state and frames in order; a
 # subprotocol chosen from the offer; handshake and frames in one packet;
 # each refusal (405, 426, 400, 403) answered and the connection closed;
-# the origin allow-list.  Client frames are built by F1Fixture::ws_frame.
+# the origin allow-list (a handshake without Origin passes it: only
+# browsers send one).  Client frames are built by F1Fixture::ws_frame.
 
 use Test::Nginx::Socket 'no_plan';
 use FindBin;
@@ -232,6 +233,24 @@ origin "https://evil.example" not allowed
 --- error_code: 101
 --- response_body_like eval
 qr/\x88\x02\x03\xe8\z/
+--- no_error_log
+[warn]
+[error]
+[alert]
+[crit]
+[emerg]
+
+
+
+=== TEST 13: no Origin at all where an allow-list is set: 101 (only browsers send one)
+--- http_config eval: $::http_config
+--- config eval: $::config
+--- raw_request eval
+[F1Fixture::ws_handshake('/strict'), F1Fixture::ws_close(1000)]
+--- raw_request_middle_delay: 0.2
+--- error_code: 101
+--- response_body_like eval
+qr/^\x81\x7e..\{"type":"hello",.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 [error]

@@ -1,6 +1,7 @@
 # f1_replay_status as a client sees it: a fresh server's counters, each
 # refused handshake counted under its reason (one connection per request,
-# the status read last), the Prometheus format.  The counters live in the
+# the status read last), the Prometheus format, JSON for an Accept
+# header that refuses text/plain (q=0).  The counters live in the
 # shared zone, which a reload keeps (TEST_NGINX_USE_HUP): only the first
 # two blocks count exactly.  The counters under load and across a worker's
 # death: t/033-status.t.
@@ -99,6 +100,24 @@ Content-Type: application/json
 ["", "Content-Type: text/plain; version=0.0.4"]
 --- response_body_like eval
 ["", '(?m)^# TYPE f1_replay_clock_tick gauge\n.*^f1_replay_clock_state\{session="fx",state="playing"\} 1\n.*^f1_replay_handshakes_refused_total\{session="fx",reason="method"\} \d+\n.*^f1_replay_handshakes_refused_total\{session="fx",reason="origin"\} [1-9]\d*\n']
+--- no_error_log
+[error]
+[alert]
+[crit]
+[emerg]
+
+
+
+=== TEST 4: an Accept header refusing text/plain (q=0) gets JSON
+--- http_config eval: $::http_config
+--- config eval: $::config
+--- request
+GET /status
+--- more_headers
+Accept: text/plain;q=0
+--- response_headers
+Content-Type: application/json
+--- response_body_like: ^\{"sessions":\[\{"name":"fx",.*\}\]\}$
 --- no_error_log
 [error]
 [alert]

@@ -43,7 +43,6 @@ static int ngx_f1_replay_status_gen(ngx_f1_replay_main_conf_t *fmcf,
     yajl_gen g);
 static ngx_buf_t *ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
     ngx_f1_replay_main_conf_t *fmcf);
-static ngx_uint_t ngx_f1_replay_status_alive(ngx_atomic_uint_t pid);
 static void ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_totals_t *t);
 static int ngx_f1_replay_status_totals(ngx_f1_replay_totals_t *t,
@@ -217,19 +216,6 @@ ngx_f1_replay_status_quality(u_char *p, u_char *end)
 }
 
 
-/* a pid still running: kill(pid, 0) (workers share their user) */
-
-static ngx_uint_t
-ngx_f1_replay_status_alive(ngx_atomic_uint_t pid)
-{
-    if (pid == 0) {
-        return 0;
-    }
-
-    return kill((ngx_pid_t) pid, 0) == 0 || ngx_errno == NGX_EPERM;
-}
-
-
 static void
 ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
     ngx_f1_replay_totals_t *t)
@@ -246,7 +232,7 @@ ngx_f1_replay_status_sum(ngx_f1_replay_session_conf_t *sc,
             continue;
         }
 
-        if (ngx_f1_replay_status_alive(s->pid)) {
+        if (ngx_f1_replay_zone_alive(s->pid)) {
             t->clients += s->clients;
             t->subscriptions += s->subscriptions;
         }
@@ -419,7 +405,7 @@ ngx_f1_replay_status_workers(ngx_f1_replay_session_conf_t *sc, yajl_gen g)
             continue;
         }
 
-        alive = ngx_f1_replay_status_alive(s->pid);
+        alive = ngx_f1_replay_zone_alive(s->pid);
 
         ngx_f1_replay_yajl(yajl_gen_map_open(g));
         ngx_f1_replay_yajl_kint(g, "slot", k);
@@ -558,13 +544,13 @@ ngx_f1_replay_status_prometheus(ngx_http_request_t *r,
                 "f1_replay_frames_encoded_total{session=\"%V\",pid=\"%uA\"}"
                 " %uA\n",
                 name, s->pid,
-                ngx_f1_replay_status_alive(s->pid) ? s->clients : 0,
+                ngx_f1_replay_zone_alive(s->pid) ? s->clients : 0,
                 name, s->pid, s->connections,
                 name, s->pid, s->messages,
                 name, s->pid, s->bytes,
                 name, s->pid, s->skipped,
                 name, s->pid,
-                ngx_f1_replay_status_alive(s->pid) ? s->subscriptions : 0,
+                ngx_f1_replay_zone_alive(s->pid) ? s->subscriptions : 0,
                 name, s->pid, s->encoded);
         }
 

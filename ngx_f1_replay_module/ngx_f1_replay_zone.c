@@ -27,6 +27,8 @@ static ngx_int_t ngx_f1_replay_zone_state(ngx_f1_replay_session_conf_t *ctx,
     ngx_log_t *log);
 static ngx_int_t ngx_f1_replay_zone_start(ngx_f1_replay_session_conf_t *ctx,
     ngx_log_t *log, int32_t *start);
+static ngx_pid_t ngx_f1_replay_zone_reader(ngx_f1_replay_shctx_t *sh,
+    ngx_f1_replay_session_t *block);
 static void ngx_f1_replay_zone_warn(void *data, const char *msg);
 
 
@@ -100,7 +102,9 @@ too_small:
  * session uses stays as it is: the workers of the configuration being
  * replaced read it until they exit, and a reload that cannot load the
  * archive or fit it changes nothing.  The block of the workers before
- * those is freed first: they exited during the last reload.
+ * those is freed first, once none of them runs any more (each worker's
+ * slot says which block it reads): while one does, the reload is
+ * refused.
  */
 
 static ngx_int_t
@@ -110,6 +114,7 @@ ngx_f1_replay_zone_block(ngx_f1_replay_session_conf_t *ctx,
     u_char                     *p;
     char                        err[1024];
     size_t                      need;
+    ngx_pid_t                   pid;
     ngx_slab_pool_t            *shpool;
     ngx_f1_replay_shctx_t      *sh;
     ngx_f1_replay_session_t    *s;
@@ -136,6 +141,18 @@ ngx_f1_replay_zone_block(ngx_f1_replay_session_conf_t *ctx,
                                    * sizeof(ngx_f1_replay_slot_t)) * 9 / 8;
 
     if (sh->previous) {
+        pid = ngx_f1_replay_zone_reader(sh, sh->previous);
+
+        if (pid) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "f1_replay_session \"%V\": a worker of the "
+                          "configuration before the last (pid %P) still "
+                          "reads the session it loaded; reload again once "
+                          "it has exited", &ctx->name, pid);
+            free(s);
+            return NGX_ERROR;
+        }
+
         ngx_slab_free(shpool, sh->previous);
         sh->previous = NULL;
     }
@@ -432,4 +449,42 @@ ngx_f1_replay_zone_join(ngx_f1_replay_session_conf_t *sc)
         slot->subscriptions = 0;
         slot->pid = (ngx_atomic_t) ngx_pid;
     }
+
+    slot->session = (ngx_atomic_t) (uintptr_t) sc->session;
+}
+
+
+ngx_uint_t
+ngx_f1_replay_zone_alive(ngx_atomic_uint_t pid)
+{
+    if (pid == 0) {
+        return 0;
+    }
+
+    /* kill(pid, 0): workers share their user; the master is root */
+
+    return kill((ngx_pid_t) pid, 0) == 0 || ngx_errno == NGX_EPERM;
+}
+
+
+/* the pid of a running worker that reads the block, or 0 */
+
+static ngx_pid_t
+ngx_f1_replay_zone_reader(ngx_f1_replay_shctx_t *sh,
+    ngx_f1_replay_session_t *block)
+{
+    ngx_uint_t             k;
+    ngx_f1_replay_slot_t  *slot;
+
+    for (k = 0; sh->slots && k < NGX_MAX_PROCESSES; k++) {
+        slot = &sh->slots[k];
+
+        if (slot->session == (ngx_atomic_t) (uintptr_t) block
+            && ngx_f1_replay_zone_alive(slot->pid))
+        {
+            return (ngx_pid_t) slot->pid;
+        }
+    }
+
+    return 0;
 }

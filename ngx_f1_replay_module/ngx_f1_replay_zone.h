@@ -51,6 +51,7 @@ typedef struct {
     ngx_atomic_t                   skipped;
     ngx_atomic_t                   subscriptions;  /* distinct, now */
     ngx_atomic_t                   encoded;        /* frames encoded */
+    ngx_atomic_t                   session;        /* the block it reads */
     ngx_atomic_t                   refused[NGX_F1_REPLAY_REFUSED_N];
     ngx_atomic_t                   closes[NGX_F1_REPLAY_CLOSES_N];
 } ngx_f1_replay_slot_t;
@@ -77,6 +78,9 @@ ngx_int_t ngx_f1_replay_zone_init(ngx_shm_zone_t *shm_zone, void *data);
 
 /* the worker takes its counter slot */
 void ngx_f1_replay_zone_join(ngx_f1_replay_session_conf_t *sc);
+
+/* 1 if the process of a slot's pid still runs */
+ngx_uint_t ngx_f1_replay_zone_alive(ngx_atomic_uint_t pid);
 
 
 #endif /* _NGX_F1_REPLAY_ZONE_H_INCLUDED_ */

@@ -28,7 +28,8 @@ use File::Temp qw(tempdir);
 use FindBin;
 use lib $FindBin::Bin;
 use F1Fixture qw(data_dir fixture nginx_prefix nginx_start nginx_stop
-                 bad_log_lines free_port time_limit);
+                 bad_log_lines log_lines free_port time_limit);
+use IO::Socket::INET;
 
 my $data = data_dir();
 my $baku = "$data/2018-azerbaijan-grand-prix-race";
@@ -113,5 +114,78 @@ $r = run(name => '50 reloads under churn: no alert, never a bare end of the '
 note("$r->{upgraded} clients upgraded, $r->{closed_1001} closed with 1001, "
      . "$r->{refused} refused with 503, $r->{dropped} closed before an "
      . "answer") if $r->{upgraded};
+
+# two reloads with a changed archive while a worker of the first
+# configuration still runs (held by a request body that never comes): the
+# second would free the block that worker reads; it is refused until the
+# worker has exited
+
+{
+    my $archive = copy_archive($baku);
+    my $port = free_port();
+    my $prefix = nginx_prefix(<<"END", master => 1);
+    f1_replay_session s path=$archive zone=s:4m;
+    client_body_timeout 60s;
+    server {
+        listen 127.0.0.1:$port;
+        location = /info {
+            f1_replay_info s;
+        }
+        location /control/ {
+            f1_replay_control s;
+        }
+    }
+END
+
+    my $pid = nginx_start($prefix);
+
+    my $hold = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port")
+        or die "connect: $!";
+    print $hold "POST /control/ HTTP/1.1\r\nHost: x\r\n"
+                . "Content-Length: 100\r\n\r\n{";
+    sleep 1;
+
+    my @first = F1Fixture::children($pid);
+
+    sub change_and_reload {
+        my ($master, $dir) = @_;
+
+        open my $fh, '>>', "$dir/SessionStatus.jsonStream" or die;
+        print $fh "\r\n";
+        close $fh;
+        kill 'HUP', $master;
+        sleep 2;
+    }
+
+    change_and_reload($pid, $archive);
+    my @running = grep { kill 0, $_ } @first;
+    is(scalar @running, 1, 'a reload with a changed archive: one worker of '
+       . 'the first configuration still runs (its request unfinished)');
+
+    change_and_reload($pid, $archive);
+    my @lines = log_lines($prefix, qr/still reads the session it loaded/);
+    like($lines[0] // '', qr/\[emerg\] .*f1_replay_session "s": a worker of the configuration before the last \(pid $running[0]\) still reads the session it loaded; reload again once it has exited/,
+         '... a second one is refused, naming that worker');
+    like(`curl -s -m 5 http://127.0.0.1:$port/info`, qr/^\{"meeting":/,
+         '... and the session is still served');
+
+    close $hold;
+    sleep 1;
+    ok(!kill(0, $running[0]), '... the worker exits with its request');
+
+    my $before = () = log_lines($prefix, qr/\[emerg\]/);
+    change_and_reload($pid, $archive);
+    my $after = () = log_lines($prefix, qr/\[emerg\]/);
+    is($after, $before, '... then the reload is taken');
+    is(scalar(log_lines($prefix, qr/f1_replay_session "s": loaded /)), 3,
+       '... and loads the archive (at the start, the first reload and '
+       . 'this one)');
+
+    is(nginx_stop($pid) >> 8, 0, '... nginx exits cleanly');
+    my @bad = grep { !/still reads the session it loaded/ }
+              bad_log_lines($prefix);
+    is(scalar @bad, 0, '... no other [error] or worse, no sanitizer report')
+        or diag(@bad);
+}
 
 done_testing();

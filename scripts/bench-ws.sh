@@ -46,6 +46,13 @@
 #   nagle      tcp_nodelay off (nginx sets TCP_NODELAY on TLS connections
 #              in its handshake and the module on plain ones, both only
 #              with tcp_nodelay on, the default)
+#   front      the clients connect to a front nginx (no module, 2 workers,
+#              proxy_pass with the upgrade headers, as
+#              conf/f1-replay-fleet-front.conf) that proxies them to the
+#              module's nginx; with TLS words TLS ends at the front and
+#              the front talks plain HTTP to the module.  fr_us is the
+#              front's workers' CPU per message in the steady state
+#              (st_us stays the module's)
 #
 # e.g. plain and TLS side by side:
 #
@@ -57,12 +64,13 @@
 # st_us = workers' CPU / messages sent (the status counter) in it; hs_us =
 # (workers' CPU until every client is connected - st_us x the messages
 # sent by then) / handshakes.  cli% is the load client's CPU and oth% the
-# CPU of everything else on the machine (/proc/stat busy, minus nginx and
-# the load client; it includes interrupts and softirqs not charged to a
-# process), both in % of one core, over the steady state.
+# CPU of everything else on the machine (/proc/stat busy, minus nginx, the
+# front and the load client; it includes interrupts and softirqs not
+# charged to a process), both in % of one core, over the steady state.
 #
 # Ports: free ones found at run time (one for the clients, one for the
-# status), unless BENCH_PORT says which for the clients; a port that
+# status, one for the front), unless BENCH_PORT says which for the
+# clients (the module's nginx; the front's port is always found); a port that
 # something already listens on is refused, and once nginx runs the script
 # checks that no other process listens on its ports (reuseport would
 # share them).
@@ -115,6 +123,7 @@ variant_args() {
     V_CACHE=0
     V_RESUME=0
     V_NAGLE=0
+    V_FRONT=0
     IFS=+ read -ra toks <<< "$1"
     [ ${#toks[@]} -gt 0 ] || return 1
     for tok in "${toks[@]}"; do
@@ -135,6 +144,7 @@ variant_args() {
         resume) V_TLS=1; V_RESUME=1; VARGS+=(-S) ;;
         cache) V_TLS=1; V_CACHE=1 ;;
         nagle) V_NAGLE=1 ;;
+        front) V_FRONT=1 ;;
         *) return 1 ;;
         esac
     done
@@ -150,7 +160,7 @@ ANY_TLS=0
 for v in ${VARIANTS[@]+"${VARIANTS[@]}"}; do
     variant_args "$v" || die "unknown variant \"$v\" (json, compact," \
         "deflate, rN, tls, tls12, tls13, aes128, aes256, chacha, bufSIZE," \
-        "ecdsa, resume, cache, nagle, joined by +)"
+        "ecdsa, resume, cache, nagle, front, joined by +)"
     [ $V_TLS = 0 ] || ANY_TLS=1
 done
 
@@ -176,7 +186,11 @@ SPORT=$(free_port)
 while [ "$SPORT" = "$PORT" ]; do
     SPORT=$(free_port)
 done
-for p in "$PORT" "$SPORT"; do
+FPORT=$(free_port)
+while [ "$FPORT" = "$PORT" ] || [ "$FPORT" = "$SPORT" ]; do
+    FPORT=$(free_port)
+done
+for p in "$PORT" "$SPORT" "$FPORT"; do
     ! port_busy "$p" || die "127.0.0.1:$p is in use (set BENCH_PORT)"
 done
 
@@ -184,7 +198,7 @@ done
 "$ROOT/scripts/build-module.sh" >/dev/null
 make -s -C "$ROOT/scripts/tools" "$LOAD" >/dev/null
 
-mkdir -p "$RUN/logs"
+mkdir -p "$RUN/logs" "$RUN/front/logs"
 
 # certificates, made for this run
 
@@ -198,10 +212,11 @@ if [ $ANY_TLS = 1 ]; then
         || die "openssl req (ECDSA) failed"
 fi
 
-# nginx.conf for the settings in V_* (plain: variant_args json)
+# nginx.conf for the settings in V_* (plain: variant_args json), and with
+# front the front's front.conf (TLS there, plain HTTP to the module)
 
 write_conf() {
-    local listen_ssl='' ssl=''
+    local listen_ssl='' ssl='' f_listen_ssl='' f_ssl='' nodelay=''
     if [ $V_TLS = 1 ]; then
         listen_ssl=' ssl'
         ssl+="        ssl_certificate $RUN/$V_CERT-cert.pem;"$'\n'
@@ -221,6 +236,13 @@ write_conf() {
             ssl+="        ssl_session_tickets off;"$'\n'
         fi
     fi
+    [ $V_NAGLE = 0 ] || nodelay="    tcp_nodelay off;"
+    if [ $V_FRONT = 1 ]; then
+        f_listen_ssl=$listen_ssl
+        f_ssl=$ssl
+        listen_ssl=
+        ssl=
+    fi
     cat > "$RUN/nginx.conf" <<END
 load_module $ROOT/build/dynamic/ngx_f1_replay_module.so;
 daemon off;
@@ -234,7 +256,7 @@ events {
 }
 http {
     access_log off;
-$([ $V_NAGLE = 0 ] || echo "    tcp_nodelay off;")
+$nodelay
     f1_replay_session dutch
         path=$DATA/2025-dutch-grand-prix-race zone=dutch:64m;
     server {
@@ -252,9 +274,69 @@ $ssl
     }
 }
 END
+    cat > "$RUN/front/nginx.conf" <<END
+daemon off;
+master_process on;
+worker_processes 2;
+worker_rlimit_nofile $(ulimit -Hn);
+error_log $RUN/front/logs/error.log notice;
+pid $RUN/front/logs/nginx.pid;
+events {
+    worker_connections 20000;
+}
+http {
+    access_log off;
+$nodelay
+    server {
+        listen 127.0.0.1:$FPORT reuseport$f_listen_ssl;
+$f_ssl
+        location = /ws {
+            proxy_pass http://127.0.0.1:$PORT;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection upgrade;
+            proxy_set_header Host \$host;
+            proxy_read_timeout 60s;
+            proxy_send_timeout 60s;
+        }
+    }
+}
+END
     SCHEME=ws
     [ $V_TLS = 0 ] || SCHEME=wss
-    URL=$SCHEME://127.0.0.1:$PORT/ws
+    if [ $V_FRONT = 1 ]; then
+        URL=$SCHEME://127.0.0.1:$FPORT/ws
+    else
+        URL=$SCHEME://127.0.0.1:$PORT/ws
+    fi
+}
+
+# start_master PREFIX PORT...: an nginx (master and 2 workers) in M_PID and
+# M_WORKERS; no other process may listen on its ports
+
+start_master() {
+    local prefix=$1 p port
+    shift
+    /usr/sbin/nginx -p "$prefix/" -c "$prefix/nginx.conf" &
+    M_PID=$!
+    for _ in $(seq 50); do
+        M_WORKERS=$(pgrep -P $M_PID | tr '\n' ' ' || true)
+        [ "$(echo $M_WORKERS | wc -w)" -ge 2 ] && break
+        sleep 0.1
+    done
+    [ "$(echo $M_WORKERS | wc -w)" -eq 2 ] || {
+        tail -5 "$prefix/logs/error.log" >&2
+        die "nginx did not start (see $prefix/logs/error.log)"
+    }
+    sleep 0.5
+    for port in "$@"; do
+        for p in $(listeners "$port"); do
+            case " $M_PID $M_WORKERS " in
+            *" $p "*) ;;
+            *) die "process $p listens on 127.0.0.1:$port too" ;;
+            esac
+        done
+    done
 }
 
 # a fresh nginx per client count, so that memory per client is measured
@@ -262,34 +344,29 @@ END
 
 MASTER=
 WORKERS=
+FMASTER=
+FWORKERS=
 start_nginx() {
-    local p
-    /usr/sbin/nginx -p "$RUN/" -c "$RUN/nginx.conf" &
-    MASTER=$!
-    for _ in $(seq 50); do
-        WORKERS=$(pgrep -P $MASTER | tr '\n' ' ' || true)
-        [ "$(echo $WORKERS | wc -w)" -ge 2 ] && break
-        sleep 0.1
-    done
-    [ "$(echo $WORKERS | wc -w)" -eq 2 ] || {
-        tail -5 "$RUN/logs/error.log" >&2
-        die "nginx did not start (see $RUN/logs/error.log)"
-    }
-    sleep 0.5
-    for p in $(listeners "$PORT") $(listeners "$SPORT"); do
-        case " $MASTER $WORKERS " in
-        *" $p "*) ;;
-        *) die "process $p listens on 127.0.0.1:$PORT or :$SPORT too" ;;
-        esac
-    done
+    start_master "$RUN" "$PORT" "$SPORT"
+    MASTER=$M_PID
+    WORKERS=$M_WORKERS
+    if [ $V_FRONT = 1 ]; then
+        start_master "$RUN/front" "$FPORT"
+        FMASTER=$M_PID
+        FWORKERS=$M_WORKERS
+    fi
     "$LOAD" -q -n 2 -t 1 "$URL" > /dev/null 2>&1 || true
 }
 
 stop_nginx() {
-    [ -n "$MASTER" ] || return 0
-    kill -QUIT $MASTER 2>/dev/null || true
-    wait $MASTER 2>/dev/null || true
+    local m
+    for m in $FMASTER $MASTER; do
+        kill -QUIT $m 2>/dev/null || true
+        wait $m 2>/dev/null || true
+    done
     MASTER=
+    FMASTER=
+    FWORKERS=
 }
 
 LP=
@@ -299,9 +376,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cpu_ticks() {   # utime + stime of the workers (or of the pids given)
+cpu_ticks() {   # utime + stime of the pids given
     local p t=0
-    for p in ${1:-$WORKERS}; do
+    for p in "$@"; do
         t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null \
                    || echo 0)))
     done
@@ -312,7 +389,7 @@ busy_ticks() {   # the machine's busy time, all cores
     awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
 }
 
-rss_kb() {
+rss_kb() {   # the module's workers
     local p t=0
     for p in $WORKERS; do
         t=$((t + $(awk '/^VmRSS/ {print $2}' /proc/$p/status)))
@@ -338,16 +415,17 @@ field() {
 
 # run_one N SECONDS OUT [load options...]: a fresh nginx, the load client;
 # server CPU ticks in CPU_T, worker RSS growth (kB) in RSS_D; steady state
-# and handshake figures in ST_US, HS_US, CLI_PCT, OTH_PCT
+# and handshake figures in ST_US, FR_US, HS_US, CLI_PCT, OTH_PCT
 
 run_one() {
-    local n=$1 secs=$2 out=$3 rss0 rss1 c0 c1 m0 t0 cu mu tu lu bu
-    local ce me te le be
+    local n=$1 secs=$2 out=$3 rss0 rss1 c0 c1 f0 m0 t0 cu fu mu tu lu bu
+    local ce fe me te le be
     shift 3
     start_nginx
     rss0=$(rss_kb)
     m0=$(status f1_replay_messages_total)
-    c0=$(cpu_ticks)
+    c0=$(cpu_ticks $WORKERS)
+    f0=$(cpu_ticks $FWORKERS)
     t0=$(now)
     "$LOAD" -q -n "$n" -t "$secs" -r 2000 "$@" "$URL" > "$out" 2>&1 &
     LP=$!
@@ -358,33 +436,42 @@ run_one() {
         kill -0 $LP 2>/dev/null || break
         sleep 0.1
     done
-    cu=$(cpu_ticks); mu=$(status f1_replay_messages_total); tu=$(now)
+    cu=$(cpu_ticks $WORKERS); fu=$(cpu_ticks $FWORKERS)
+    mu=$(status f1_replay_messages_total); tu=$(now)
     lu=$(cpu_ticks $LP); bu=$(busy_ticks)
 
     sleep_until "$(awk -v t="$t0" -v s="$secs" 'BEGIN { printf "%.3f", t + s / 2 + 1 }')"
     rss1=$(rss_kb)
 
     sleep_until "$(awk -v t="$tu" -v s="$secs" 'BEGIN { printf "%.3f", t + s - 1 }')"
-    ce=$(cpu_ticks); me=$(status f1_replay_messages_total); te=$(now)
+    ce=$(cpu_ticks $WORKERS); fe=$(cpu_ticks $FWORKERS)
+    me=$(status f1_replay_messages_total); te=$(now)
     le=$(cpu_ticks $LP); be=$(busy_ticks)
 
     wait $LP || true
     LP=
-    c1=$(cpu_ticks)
+    c1=$(cpu_ticks $WORKERS)
     CPU_T=$((c1 - c0))
     RSS_D=$((rss1 - rss0))
-    read -r ST_US HS_US CLI_PCT OTH_PCT < <(awk -v hz="$hz" \
-        -v c0="$c0" -v cu="$cu" -v ce="$ce" -v m0="$m0" -v mu="$mu" \
-        -v me="$me" -v tu="$tu" -v te="$te" -v lu="$lu" -v le="$le" \
-        -v bu="$bu" -v be="$be" -v hs="$(field established "$out")" '
+    read -r ST_US FR_US HS_US CLI_PCT OTH_PCT < <(awk -v hz="$hz" \
+        -v c0="$c0" -v cu="$cu" -v ce="$ce" -v f0="$f0" -v fu="$fu" \
+        -v fe="$fe" -v m0="$m0" -v mu="$mu" -v me="$me" -v tu="$tu" \
+        -v te="$te" -v lu="$lu" -v le="$le" -v bu="$bu" -v be="$be" \
+        -v front="$V_FRONT" -v hs="$(field established "$out")" '
         BEGIN {
             d = te - tu
-            if (d < 0.5 || me <= mu) { print "- - - -"; exit }
-            st = (ce - cu) / hz * 1e6 / (me - mu)
-            h = hs > 0 ? ((cu - c0) / hz * 1e6 - st * (mu - m0)) / hs : 0
+            if (d < 0.5 || me <= mu) { print "- - - - -"; exit }
+            us = 1e6 / hz
+            st = (ce - cu) * us / (me - mu)
+            fr = (fe - fu) * us / (me - mu)
+            h = hs > 0 ? ((cu - c0 + fu - f0) * us - (st + fr) * (mu - m0)) \
+                         / hs : 0
             cli = (le - lu) / hz / d * 100
-            oth = ((be - bu) - (ce - cu) - (le - lu)) / hz / d * 100
-            printf "%.2f %.0f %.0f %.0f\n", st, h, cli, (oth < 0 ? 0 : oth)
+            oth = ((be - bu) - (ce - cu) - (fe - fu) - (le - lu)) \
+                  / hz / d * 100
+            printf "%.2f %s %.0f %.0f %.0f\n", st,
+                   (front ? sprintf("%.2f", fr) : "-"), h, cli,
+                   (oth < 0 ? 0 : oth)
         }')
     stop_nginx
 }
@@ -432,14 +519,19 @@ echo
 echo "# variants: ${VARIANT_NS[*]} clients, ${VARIANT_SECONDS} s per run;" \
      "sust = every client >= 98 % of ticks and late_p99 <= 20 ms;"
 echo "# us/msg = server CPU / all delivered messages over the run, st_us" \
-     "the same in the steady state, hs_us = server CPU per handshake;"
+     "the same in the steady state, fr_us the front's (front);"
+echo "# hs_us = server CPU per connection until all are up (TLS" \
+     "handshake, WebSocket handshake, hello and state);"
 echo "# B/cl/s decrypted and wire/cl/s on the wire (TLS records) per" \
      "client; B/frame on the wire before TLS; hs/res = TLS handshakes /"
 echo "# resumed; cli%, oth% = load client and other CPU in % of a core;" \
      "compact% of frames, deflate = connections that negotiated it"
-printf '%-24s %7s %7s %7s %4s %8s %8s %7s %6s %6s %8s %9s %7s %11s %4s %4s %8s %10s\n' \
-    variant clients ticks% 'ok>=98%' sust late_p50 late_p99 us/msg st_us \
-    hs_us B/cl/s wire/cl/s B/frame hs/res cli% oth% compact% deflate
+vrow() {
+    printf '%-24s %7s %7s %7s %4s %8s %8s %7s %6s %6s %6s %8s %9s %7s %11s %4s %4s %8s %10s\n' \
+        "$@"
+}
+vrow variant clients ticks% 'ok>=98%' sust late_p50 late_p99 us/msg st_us \
+    fr_us hs_us B/cl/s wire/cl/s B/frame hs/res cli% oth% compact% deflate
 
 WARN=()
 TLSINFO=()
@@ -475,12 +567,11 @@ for v in "${VARIANTS[@]}"; do
         TLSINFO+=("$v $n: $(sed -n 's/^ *tls  *[0-9]* handshakes (\([^)]*\)).*/\1/p' \
                             "$out")")
     fi
-    printf '%-24s %7s %7s %7s %4s %8s %8s %7s %6s %6s %8s %9s %7s %11s %4s %4s %8s %10s\n' \
-        "$v" "$n" \
+    vrow "$v" "$n" \
         "$(awk -v f="$(field tick_fraction "$out")" \
            'BEGIN { printf "%.2f", f * 100 }')" \
         "$good" "$sust" "$(field late_p50_ms "$out")" "$p99" "$us" \
-        "$ST_US" "$HS_US" "$(field client_bps_p50 "$out")" \
+        "$ST_US" "$FR_US" "$HS_US" "$(field client_bps_p50 "$out")" \
         "$(field client_wire_bps_p50 "$out")" \
         "$(awk -v b="$(field frame_wire_mean "$out")" \
            'BEGIN { printf "%.0f", b }')" \

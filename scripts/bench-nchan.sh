@@ -16,9 +16,10 @@
 #
 # Environment:
 #   F1_REPLAY_DATA      archives (default ../shared/data)
-#   BENCH_NCHAN_PORT    nchan's port (default 28799; bench-ws.sh uses
-#                       BENCH_PORT, default 8798; both listen with
-#                       reuseport, so a port that is in use is refused)
+#   BENCH_NCHAN_PORT    nchan's port (default 28799; bench-ws.sh finds
+#                       a free port itself unless BENCH_PORT is set; both
+#                       listen with reuseport, so a port that is in use
+#                       is refused)
 #   BENCH_NCHAN_QUIET   seconds to wait, before each run, for other work
 #                       on the machine to end (default 60; 0: do not wait)
 #   BENCH_NCHAN_FRAMES  frames to precompute (default 3000 = 60 s; the
@@ -491,9 +492,9 @@ cat "$RUN/pub.txt"
 stop_nginx
 echo
 echo "# scripts/bench-ws.sh $SECONDS_PER_RUN ${COUNTS[*]}"
-if port_busy "${BENCH_PORT:-8798}"; then
-    echo "# 127.0.0.1:${BENCH_PORT:-8798} is in use: not running" \
-         "bench-ws.sh (set BENCH_PORT)"
+if [ -n "${BENCH_PORT:-}" ] && port_busy "$BENCH_PORT"; then
+    echo "# 127.0.0.1:$BENCH_PORT is in use: not running" \
+         "bench-ws.sh (set another BENCH_PORT)"
     exit 1
 fi
 wait_quiet

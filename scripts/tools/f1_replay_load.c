@@ -58,7 +58,9 @@
  * connection offers the session (TLS 1.3 ticket or TLS 1.2 session) most
  * recently received, and the report counts the handshakes resumed.  With
  * wss byte counts are the decrypted bytes (TLS records' overhead is not
- * counted).
+ * counted); "wire" counts what was read from the socket, TLS records
+ * (headers, tags, the handshake) included: BIO_number_read() of the
+ * connection's socket BIO.  Without TLS wire and bytes are the same.
  *
  * Loopback only: the host must be "localhost" or in 127.0.0.0/8 (no name
  * resolution is done).  CONNECTIONS <= 20000, SECONDS <= 600.
@@ -321,6 +323,7 @@ typedef struct {
     uint64_t                     resets;
     uint64_t                     expected;
     uint64_t                     bytes;
+    uint64_t                     wire;        /* from the socket, TLS too */
     int64_t                      t_open;
     int64_t                      t_end;
 } ngx_f1_replay_load_conn_t;
@@ -2039,6 +2042,13 @@ ngx_f1_replay_load_read(ngx_f1_replay_load_conn_t *c)
     c->bytes += n;
     ld->bytes += n;
 
+    if (c->ssl) {
+        c->wire = BIO_number_read(SSL_get_rbio(c->ssl));
+
+    } else {
+        c->wire += n;
+    }
+
     if (c->state != NGX_F1_REPLAY_LOAD_HANDSHAKE) {
         ngx_f1_replay_load_frames(c, p, n);
         return 1;
@@ -3348,6 +3358,8 @@ ngx_f1_replay_load_end(ngx_f1_replay_load_conn_t *c, int reason)
             (void) SSL_shutdown(c->ssl);
         }
 
+        c->wire = BIO_number_read(SSL_get_rbio(c->ssl));
+
         SSL_free(c->ssl);
         c->ssl = NULL;
         ERR_clear_error();
@@ -3746,14 +3758,14 @@ ngx_f1_replay_load_report(void)
     int                          i, good, clients, any;
     double                       span, secs, run, cpu, frac;
     double                       fwire, fpayload;
-    double                      *fps, *bps;
+    double                      *fps, *bps, *wps;
     double                       fps_min, fps_p50, fps_max;
-    double                       bps_min, bps_p50, bps_max;
+    double                       bps_min, bps_p50, bps_max, wps_p50;
     double                       sp50, sp99, spmax;
     double                       j50, j99, jmax, l50, l99, lmax;
     long                         rss, hwm;
     uint64_t                     expected, received, missing, dups, resets;
-    uint64_t                     by_server, frames;
+    uint64_t                     by_server, frames, wire;
     uint32_t                     step_min, step_max;
     struct rusage                ru;
     ngx_f1_replay_load_t        *ld;
@@ -3763,11 +3775,13 @@ ngx_f1_replay_load_report(void)
 
     fps = malloc(sizeof(double) * (ld->n + 1));
     bps = malloc(sizeof(double) * (ld->n + 1));
+    wps = malloc(sizeof(double) * (ld->n + 1));
 
-    if (fps == NULL || bps == NULL) {
+    if (fps == NULL || bps == NULL || wps == NULL) {
         fprintf(stderr, "f1-replay-load: out of memory\n");
         free(fps);
         free(bps);
+        free(wps);
         return 1;
     }
 
@@ -3779,6 +3793,7 @@ ngx_f1_replay_load_report(void)
     dups = 0;
     resets = 0;
     frames = 0;
+    wire = 0;
     step_min = 0;
     step_max = 0;
 
@@ -3794,8 +3809,11 @@ ngx_f1_replay_load_report(void)
         if (span > 0) {
             fps[clients] = c->frames / span;
             bps[clients] = c->bytes / span;
+            wps[clients] = c->wire / span;
             clients++;
         }
+
+        wire += c->wire;
 
         frames += c->frames;
         missing += c->missing;
@@ -3826,6 +3844,7 @@ ngx_f1_replay_load_report(void)
 
     qsort(fps, clients, sizeof(double), ngx_f1_replay_load_cmp_double);
     qsort(bps, clients, sizeof(double), ngx_f1_replay_load_cmp_double);
+    qsort(wps, clients, sizeof(double), ngx_f1_replay_load_cmp_double);
 
     fps_min = clients ? fps[0] : 0;
     fps_p50 = ngx_f1_replay_load_pct(fps, clients, 0.5);
@@ -3833,9 +3852,11 @@ ngx_f1_replay_load_report(void)
     bps_min = clients ? bps[0] : 0;
     bps_p50 = ngx_f1_replay_load_pct(bps, clients, 0.5);
     bps_max = clients ? bps[clients - 1] : 0;
+    wps_p50 = ngx_f1_replay_load_pct(wps, clients, 0.5);
 
     free(fps);
     free(bps);
+    free(wps);
 
     sp50 = ngx_f1_replay_load_hist_pct(&ld->spread, 0.5);
     sp99 = ngx_f1_replay_load_hist_pct(&ld->spread, 0.99);
@@ -3998,6 +4019,9 @@ ngx_f1_replay_load_report(void)
                (unsigned long long) ld->tls_resumed,
                ld->tls_reuse ? " (-S)" : "",
                (unsigned long long) ld->tls_errors);
+        printf("  tls wire      %llu bytes read from the sockets (TLS "
+               "records, handshakes), per client B/s p50 %.0f\n",
+               (unsigned long long) wire, wps_p50);
     }
 
     printf("  messages      %llu total, %llu bytes, largest %llu bytes:",
@@ -4090,6 +4114,9 @@ ngx_f1_replay_load_report(void)
            ld->tls, (unsigned long long) ld->tls_handshakes,
            (unsigned long long) ld->tls_resumed,
            (unsigned long long) ld->tls_errors);
+
+    printf(" wire_bytes=%llu client_wire_bps_p50=%.0f",
+           (unsigned long long) wire, wps_p50);
 
     printf(" rss_kb=%ld cpu_s=%.2f client_saturated=%d deadline_hit=%d\n",
            hwm, cpu, secs > 0 && cpu / secs > 0.9, ld->deadline_hit);

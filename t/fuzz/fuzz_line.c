@@ -10,6 +10,7 @@
 
 #include "ngx_f1_replay_json.h"
 #include "ngx_f1_replay_line.h"
+#include "ngx_f1_replay_time.h"
 
 
 /*

@@ -12,6 +12,7 @@
 
 #include "ngx_f1_replay_build.h"
 #include "ngx_f1_replay_loader.h"
+#include "ngx_f1_replay_message.h"
 #include "ngx_f1_replay_session.h"
 
 

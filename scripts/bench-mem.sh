@@ -56,6 +56,8 @@ MSG='{"type":"subscribe","rate":1}'
 
 die() { echo "bench-mem: $*" >&2; exit 1; }
 
+. "$ROOT/scripts/bench-lib.sh"
+
 case "$N$HOLD$RAMP" in
 *[!0-9]*|'') die "usage: $0 [CLIENTS [SECONDS]] (whole numbers)" ;;
 esac
@@ -86,10 +88,7 @@ GDB=$(command -v gdb || true)
 make -s -C "$ROOT/scripts/tools" "$LOAD" >/dev/null
 
 # a free port: bound to 127.0.0.1:0 and released
-PORT=$(perl -MSocket -e '
-    socket(my $s, PF_INET, SOCK_STREAM, 0) or die;
-    bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die;
-    print((unpack_sockaddr_in(getsockname($s)))[0]);')
+PORT=$(bench_free_port)
 
 mkdir -p "$RUN/logs"
 
@@ -137,16 +136,9 @@ MASTER=
 WORKERS=
 start_nginx() {
     : > "$RUN/logs/error.log"
-    /usr/sbin/nginx -p "$RUN/" -c "$RUN/nginx.conf" &
-    MASTER=$!
-    for _ in $(seq 100); do
-        WORKERS=$(pgrep -P $MASTER | tr '\n' ' ' || true)
-        [ "$(echo $WORKERS | wc -w)" -ge 2 ] && break
-        sleep 0.1
-    done
-    [ "$(echo $WORKERS | wc -w)" -eq 2 ] || die "nginx did not start" \
-        "(see $RUN/logs/error.log)"
-    sleep 0.5
+    bench_start_master "$RUN" "$PORT"
+    MASTER=$M_PID
+    WORKERS=$M_WORKERS
     # every worker touches the session's pages and its first allocations
     "$LOAD" -q -n 8 -t 1 -m "$MSG" "$SCHEME://127.0.0.1:$PORT/ws" \
         > /dev/null 2>&1 || true
@@ -154,9 +146,7 @@ start_nginx() {
 }
 
 stop_nginx() {
-    [ -n "$MASTER" ] || return 0
-    kill -QUIT $MASTER 2>/dev/null || true
-    wait $MASTER 2>/dev/null || true
+    bench_stop_masters $MASTER
     MASTER=
 }
 

@@ -16,8 +16,8 @@
 #
 # Environment:
 #   F1_REPLAY_DATA      archives (default ../shared/data)
-#   BENCH_NCHAN_PORT    nchan's port (default 28799; bench-ws.sh finds
-#                       a free port itself unless BENCH_PORT is set; both
+#   BENCH_NCHAN_PORT    nchan's port (default: a free one; bench-ws.sh
+#                       finds one itself unless BENCH_PORT is set; both
 #                       listen with reuseport, so a port that is in use
 #                       is refused)
 #   BENCH_NCHAN_QUIET   seconds to wait, before each run, for other work
@@ -51,11 +51,12 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/bench-lib.sh"
 SECONDS_PER_RUN=${1:-10}
 shift || true
 COUNTS=("$@")
 [ ${#COUNTS[@]} -gt 0 ] || COUNTS=(100 500 1000 1500 2000)
-PORT=${BENCH_NCHAN_PORT:-28799}
+PORT=${BENCH_NCHAN_PORT:-$(bench_free_port)}
 QUIET=${BENCH_NCHAN_QUIET:-60}
 NFRAMES=${BENCH_NCHAN_FRAMES:-3000}
 RUN_WS=${BENCH_NCHAN_WS:-1}
@@ -180,10 +181,6 @@ MASTER=
 PUBPID=
 WORKERS=
 
-port_busy() {
-    (exec 3<>"/dev/tcp/127.0.0.1/${1:-$PORT}") 2>/dev/null
-}
-
 # an nginx left over by an interrupted earlier run of this script
 old=$(cat "$RUN/logs/nginx.pid" 2>/dev/null || true)
 if [ -n "$old" ] && tr '\0' ' ' < "/proc/$old/cmdline" 2>/dev/null \
@@ -194,7 +191,7 @@ fi
 rm -f "$RUN/logs/nginx.pid"
 
 start_nginx() {
-    if port_busy; then
+    if bench_port_busy "$PORT"; then
         echo "127.0.0.1:$PORT is in use (BENCH_NCHAN_PORT)" >&2
         exit 1
     fi
@@ -249,14 +246,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cpu_ticks() {
-    local p t=0
-    for p in $WORKERS; do
-        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-    done
-    echo $t
-}
-
 cpu_ns() {
     local p t=0
     for p in $WORKERS; do
@@ -271,10 +260,6 @@ rss_kb() {
         t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status")))
     done
     echo $t
-}
-
-field() {
-    sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"
 }
 
 errors_in_log() {
@@ -370,10 +355,10 @@ sleep 0.3
 "$LOAD" -n 1 -t 2 "ws://127.0.0.1:$PORT/ws" > "$RUN/load-check.txt" 2>&1 || true
 stop_pub
 stop_nginx
-check_frames=$(field frames "$RUN/load-check.txt")
+check_frames=$(bench_field frames "$RUN/load-check.txt")
 check_bad=0
 for k in msg_other msg_untyped msg_binary msg_bad_json msg_bad_frame; do
-    v=$(field "$k" "$RUN/load-check.txt")
+    v=$(bench_field "$k" "$RUN/load-check.txt")
     check_bad=$((check_bad + ${v:-1}))
 done
 largest=$(sed -n 's/.*largest \([0-9]*\) bytes.*/\1/p' "$RUN/load-check.txt")
@@ -429,7 +414,7 @@ for n in "${COUNTS[@]}"; do
              'BEGIN { printf "%.1f", d / 1000 / p }')
 
     rss0=$(rss_kb)
-    c0=$(cpu_ticks)
+    c0=$(bench_cpu_ticks $WORKERS)
     t0=$(date +%s.%N)
     out=$RUN/load-$n.txt
     "$LOAD" -q -n "$n" -t "$SECONDS_PER_RUN" -r 2000 \
@@ -438,7 +423,7 @@ for n in "${COUNTS[@]}"; do
     sleep $(( SECONDS_PER_RUN / 2 + 1 ))
     rss1=$(rss_kb)
     wait $lp || true
-    c1=$(cpu_ticks)
+    c1=$(bench_cpu_ticks $WORKERS)
     t1=$(date +%s.%N)
     stop_pub
     errs=$(errors_in_log)
@@ -446,26 +431,30 @@ for n in "${COUNTS[@]}"; do
 
     p=$RUN/pub-$n.txt
     printf '%6s %7s %7s %8s %8s %8s %8s %8s %8s %8s %8s %5s\n' "$n" \
-        "$ingest" "$(field cpu_us_per_post "$p")" \
-        "$(field late_p50_us "$p")" "$(field late_p99_us "$p")" \
-        "$(field late_max_us "$p")" "$(field jit_p99_us "$p")" \
-        "$(field rtt_p50_us "$p")" "$(field rtt_p99_us "$p")" \
-        "$(field rtt_max_us "$p")" \
-        "$(field posts "$p")/$(field failed "$p")" "$errs" >> "$RUN/pub.txt"
+        "$ingest" "$(bench_field cpu_us_per_post "$p")" \
+        "$(bench_field late_p50_us "$p")" "$(bench_field late_p99_us "$p")" \
+        "$(bench_field late_max_us "$p")" "$(bench_field jit_p99_us "$p")" \
+        "$(bench_field rtt_p50_us "$p")" "$(bench_field rtt_p99_us "$p")" \
+        "$(bench_field rtt_max_us "$p")" \
+        "$(bench_field posts "$p")/$(bench_field failed "$p")" "$errs" \
+        >> "$RUN/pub.txt"
 
-    frames=$(field frames "$out")
+    frames=$(bench_field frames "$out")
     [ -n "$frames" ] || { echo "$n: load client failed:"; tail -5 "$out"; continue; }
     msgs=$frames
     us=$(awk -v t=$((c1 - c0)) -v hz="$hz" -v m="$msgs" \
          'BEGIN { printf "%.2f", m ? t / hz * 1e6 / m : 0 }')
     line=$(row "$n" nchan \
-        "$(awk -v f="$(field tick_fraction "$out")" \
+        "$(awk -v f="$(bench_field tick_fraction "$out")" \
            'BEGIN { printf "%.2f", f * 100 }')" \
-        "$(field clients_98 "$out")" "$(field jitter_p50_ms "$out")" \
-        "$(field jitter_p99_ms "$out")" "$(field late_p50_ms "$out")" \
-        "$(field late_p99_ms "$out")" "$(field late_max_ms "$out")" "$us" \
+        "$(bench_field clients_98 "$out")" \
+        "$(bench_field jitter_p50_ms "$out")" \
+        "$(bench_field jitter_p99_ms "$out")" \
+        "$(bench_field late_p50_ms "$out")" \
+        "$(bench_field late_p99_ms "$out")" \
+        "$(bench_field late_max_ms "$out")" "$us" \
         "$(( (rss1 - rss0) / n ))" \
-        "$(field client_bps_p50 "$out")" "$(other_pct "$t0" "$t1")")
+        "$(bench_field client_bps_p50 "$out")" "$(other_pct "$t0" "$t1")")
     echo "$line" | tee -a "$RUN/nchan.txt"
     echo "$line" >> "$RUN/nchan-rows.txt"
     if grep -q 'client_saturated=1' "$out"; then
@@ -492,7 +481,7 @@ cat "$RUN/pub.txt"
 stop_nginx
 echo
 echo "# scripts/bench-ws.sh $SECONDS_PER_RUN ${COUNTS[*]}"
-if [ -n "${BENCH_PORT:-}" ] && port_busy "$BENCH_PORT"; then
+if [ -n "${BENCH_PORT:-}" ] && bench_port_busy "$BENCH_PORT"; then
     echo "# 127.0.0.1:$BENCH_PORT is in use: not running" \
          "bench-ws.sh (set another BENCH_PORT)"
     exit 1

@@ -67,6 +67,8 @@ RATE=50
 
 die() { echo "bench-subs: $*" >&2; exit 1; }
 
+. "$ROOT/scripts/bench-lib.sh"
+
 case "$WINDOW$N$DELAYS$RAMP" in
 *[!0-9]*|'') die "usage: $0 [SECONDS [CLIENTS [DELAYS [DRAIN]]]]" ;;
 esac
@@ -96,10 +98,7 @@ NOFILE=$(ulimit -Hn)
 "$ROOT/scripts/build-module.sh" >/dev/null
 make -s -C "$ROOT/scripts/tools" "$LOAD" >/dev/null
 
-PORT=$(perl -MSocket -e '
-    socket(my $s, PF_INET, SOCK_STREAM, 0) or die;
-    bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die;
-    print((unpack_sockaddr_in(getsockname($s)))[0]);')
+PORT=$(bench_free_port)
 
 mkdir -p "$RUN/logs"
 
@@ -140,22 +139,13 @@ http {
 }
 END
 
-    /usr/sbin/nginx -p "$RUN/" -c "$RUN/nginx.conf" &
-    MASTER=$!
-    for _ in $(seq 100); do
-        WORKERS=$(pgrep -P $MASTER | tr '\n' ' ' || true)
-        [ "$(echo $WORKERS | wc -w)" -ge 2 ] && break
-        sleep 0.1
-    done
-    [ "$(echo $WORKERS | wc -w)" -eq 2 ] || die "nginx did not start" \
-        "(see $RUN/logs/error.log)"
-    sleep 0.5
+    bench_start_master "$RUN" "$PORT"
+    MASTER=$M_PID
+    WORKERS=$M_WORKERS
 }
 
 stop_nginx() {
-    [ -n "$MASTER" ] || return 0
-    kill -QUIT $MASTER 2>/dev/null || true
-    wait $MASTER 2>/dev/null || true
+    bench_stop_masters $MASTER
     MASTER=
 }
 

@@ -97,6 +97,8 @@ VARIANT_SECONDS=${BENCH_VARIANT_SECONDS:-10}
 
 die() { echo "bench-ws: $*" >&2; exit 2; }
 
+. "$ROOT/scripts/bench-lib.sh"
+
 for n in "$SECONDS_PER_RUN" ${COUNTS[@]+"${COUNTS[@]}"} \
          ${VARIANT_NS[@]+"${VARIANT_NS[@]}"} "$VARIANT_SECONDS"; do
     case $n in
@@ -166,32 +168,17 @@ done
 
 # ports: free ones, or BENCH_PORT; never one something listens on
 
-free_port() {
-    perl -MSocket -e '
-        socket(my $s, PF_INET, SOCK_STREAM, 0) or die;
-        bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die;
-        print((unpack_sockaddr_in(getsockname($s)))[0]);'
-}
-
-listeners() {   # the pids listening on TCP port $1, one a line
-    ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u
-}
-
-port_busy() {
-    [ -n "$(ss -Hltn "sport = :$1")" ]
-}
-
-PORT=${BENCH_PORT:-$(free_port)}
-SPORT=$(free_port)
+PORT=${BENCH_PORT:-$(bench_free_port)}
+SPORT=$(bench_free_port)
 while [ "$SPORT" = "$PORT" ]; do
-    SPORT=$(free_port)
+    SPORT=$(bench_free_port)
 done
-FPORT=$(free_port)
+FPORT=$(bench_free_port)
 while [ "$FPORT" = "$PORT" ] || [ "$FPORT" = "$SPORT" ]; do
-    FPORT=$(free_port)
+    FPORT=$(bench_free_port)
 done
 for p in "$PORT" "$SPORT" "$FPORT"; do
-    ! port_busy "$p" || die "127.0.0.1:$p is in use (set BENCH_PORT)"
+    ! bench_port_busy "$p" || die "127.0.0.1:$p is in use (set BENCH_PORT)"
 done
 
 "$ROOT/scripts/deps.sh" build >/dev/null
@@ -311,34 +298,6 @@ END
     fi
 }
 
-# start_master PREFIX PORT...: an nginx (master and 2 workers) in M_PID and
-# M_WORKERS; no other process may listen on its ports
-
-start_master() {
-    local prefix=$1 p port
-    shift
-    /usr/sbin/nginx -p "$prefix/" -c "$prefix/nginx.conf" &
-    M_PID=$!
-    for _ in $(seq 50); do
-        M_WORKERS=$(pgrep -P $M_PID | tr '\n' ' ' || true)
-        [ "$(echo $M_WORKERS | wc -w)" -ge 2 ] && break
-        sleep 0.1
-    done
-    [ "$(echo $M_WORKERS | wc -w)" -eq 2 ] || {
-        tail -5 "$prefix/logs/error.log" >&2
-        die "nginx did not start (see $prefix/logs/error.log)"
-    }
-    sleep 0.5
-    for port in "$@"; do
-        for p in $(listeners "$port"); do
-            case " $M_PID $M_WORKERS " in
-            *" $p "*) ;;
-            *) die "process $p listens on 127.0.0.1:$port too" ;;
-            esac
-        done
-    done
-}
-
 # a fresh nginx per client count, so that memory per client is measured
 # from a clean worker (after one client has touched the session's pages)
 
@@ -347,11 +306,11 @@ WORKERS=
 FMASTER=
 FWORKERS=
 start_nginx() {
-    start_master "$RUN" "$PORT" "$SPORT"
+    bench_start_master "$RUN" "$PORT" "$SPORT"
     MASTER=$M_PID
     WORKERS=$M_WORKERS
     if [ $V_FRONT = 1 ]; then
-        start_master "$RUN/front" "$FPORT"
+        bench_start_master "$RUN/front" "$FPORT"
         FMASTER=$M_PID
         FWORKERS=$M_WORKERS
     fi
@@ -359,11 +318,7 @@ start_nginx() {
 }
 
 stop_nginx() {
-    local m
-    for m in $FMASTER $MASTER; do
-        kill -QUIT $m 2>/dev/null || true
-        wait $m 2>/dev/null || true
-    done
+    bench_stop_masters $FMASTER $MASTER
     MASTER=
     FMASTER=
     FWORKERS=
@@ -375,15 +330,6 @@ cleanup() {
     stop_nginx
 }
 trap cleanup EXIT
-
-cpu_ticks() {   # utime + stime of the pids given
-    local p t=0
-    for p in "$@"; do
-        t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null \
-                   || echo 0)))
-    done
-    echo $t
-}
 
 busy_ticks() {   # the machine's busy time, all cores
     awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
@@ -409,10 +355,6 @@ sleep_until() {
              'BEGIN { d = t - n; printf "%.2f", (d > 0 ? d : 0) }')"
 }
 
-field() {
-    sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"
-}
-
 # run_one N SECONDS OUT [load options...]: a fresh nginx, the load client;
 # server CPU ticks in CPU_T, worker RSS growth (kB) in RSS_D; steady state
 # and handshake figures in ST_US, FR_US, HS_US, CLI_PCT, OTH_PCT
@@ -424,8 +366,8 @@ run_one() {
     start_nginx
     rss0=$(rss_kb)
     m0=$(status f1_replay_messages_total)
-    c0=$(cpu_ticks $WORKERS)
-    f0=$(cpu_ticks $FWORKERS)
+    c0=$(bench_cpu_ticks $WORKERS)
+    f0=$(bench_cpu_ticks $FWORKERS)
     t0=$(now)
     "$LOAD" -q -n "$n" -t "$secs" -r 2000 "$@" "$URL" > "$out" 2>&1 &
     LP=$!
@@ -436,28 +378,28 @@ run_one() {
         kill -0 $LP 2>/dev/null || break
         sleep 0.1
     done
-    cu=$(cpu_ticks $WORKERS); fu=$(cpu_ticks $FWORKERS)
+    cu=$(bench_cpu_ticks $WORKERS); fu=$(bench_cpu_ticks $FWORKERS)
     mu=$(status f1_replay_messages_total); tu=$(now)
-    lu=$(cpu_ticks $LP); bu=$(busy_ticks)
+    lu=$(bench_cpu_ticks $LP); bu=$(busy_ticks)
 
     sleep_until "$(awk -v t="$t0" -v s="$secs" 'BEGIN { printf "%.3f", t + s / 2 + 1 }')"
     rss1=$(rss_kb)
 
     sleep_until "$(awk -v t="$tu" -v s="$secs" 'BEGIN { printf "%.3f", t + s - 1 }')"
-    ce=$(cpu_ticks $WORKERS); fe=$(cpu_ticks $FWORKERS)
+    ce=$(bench_cpu_ticks $WORKERS); fe=$(bench_cpu_ticks $FWORKERS)
     me=$(status f1_replay_messages_total); te=$(now)
-    le=$(cpu_ticks $LP); be=$(busy_ticks)
+    le=$(bench_cpu_ticks $LP); be=$(busy_ticks)
 
     wait $LP || true
     LP=
-    c1=$(cpu_ticks $WORKERS)
+    c1=$(bench_cpu_ticks $WORKERS)
     CPU_T=$((c1 - c0))
     RSS_D=$((rss1 - rss0))
     read -r ST_US FR_US HS_US CLI_PCT OTH_PCT < <(awk -v hz="$hz" \
         -v c0="$c0" -v cu="$cu" -v ce="$ce" -v f0="$f0" -v fu="$fu" \
         -v fe="$fe" -v m0="$m0" -v mu="$mu" -v me="$me" -v tu="$tu" \
         -v te="$te" -v lu="$lu" -v le="$le" -v bu="$bu" -v be="$be" \
-        -v front="$V_FRONT" -v hs="$(field established "$out")" '
+        -v front="$V_FRONT" -v hs="$(bench_field established "$out")" '
         BEGIN {
             d = te - tu
             if (d < 0.5 || me <= mu) { print "- - - - -"; exit }
@@ -495,21 +437,24 @@ write_conf
 for n in "${COUNTS[@]}"; do
     out=$RUN/load-$n.txt
     run_one "$n" "$SECONDS_PER_RUN" "$out"
-    frames=$(field frames "$out")
+    frames=$(bench_field frames "$out")
     [ -n "$frames" ] || {
         echo "$n: load client failed:"; tail -5 "$out"; continue
     }
-    msgs=$((frames + 2 * $(field established "$out")))
+    msgs=$((frames + 2 * $(bench_field established "$out")))
     us=$(awk -v t=$CPU_T -v hz="$hz" -v m="$msgs" \
          'BEGIN { printf "%.2f", m ? t / hz * 1e6 / m : 0 }')
     printf '%6s %9s %8s %8s %8s %8s %8s %8s %9s %8s %10s\n' "$n" \
-        "$(awk -v f="$(field tick_fraction "$out")" \
+        "$(awk -v f="$(bench_field tick_fraction "$out")" \
            'BEGIN { printf "%.2f", f * 100 }')" \
-        "$(field clients_98 "$out")" "$(field jitter_p50_ms "$out")" \
-        "$(field jitter_p99_ms "$out")" "$(field late_p50_ms "$out")" \
-        "$(field late_p99_ms "$out")" "$(field late_max_ms "$out")" "$us" \
+        "$(bench_field clients_98 "$out")" \
+        "$(bench_field jitter_p50_ms "$out")" \
+        "$(bench_field jitter_p99_ms "$out")" \
+        "$(bench_field late_p50_ms "$out")" \
+        "$(bench_field late_p99_ms "$out")" \
+        "$(bench_field late_max_ms "$out")" "$us" \
         "$(( RSS_D / (n > 0 ? n : 1) ))" \
-        "$(field client_bps_p50 "$out")"
+        "$(bench_field client_bps_p50 "$out")"
 done
 fi
 
@@ -542,16 +487,16 @@ for v in "${VARIANTS[@]}"; do
     write_conf
     out=$RUN/variant-${v//+/-}-$n.txt
     run_one "$n" "$VARIANT_SECONDS" "$out" ${VARGS[@]+"${VARGS[@]}"}
-    frames=$(field frames "$out")
+    frames=$(bench_field frames "$out")
     [ -n "$frames" ] || {
         echo "$v $n: load client failed:"; tail -5 "$out"; continue
     }
-    est=$(field established "$out")
-    good=$(field clients_98 "$out")
-    p99=$(field late_p99_ms "$out")
-    compact=$(field frames_compact "$out")
-    dconns=$(field deflate_conns "$out")
-    us=$(awk -v t=$CPU_T -v hz="$hz" -v m="$(field messages "$out")" \
+    est=$(bench_field established "$out")
+    good=$(bench_field clients_98 "$out")
+    p99=$(bench_field late_p99_ms "$out")
+    compact=$(bench_field frames_compact "$out")
+    dconns=$(bench_field deflate_conns "$out")
+    us=$(awk -v t=$CPU_T -v hz="$hz" -v m="$(bench_field messages "$out")" \
          'BEGIN { printf "%.2f", m ? t / hz * 1e6 / m : 0 }')
     cpct=$(awk -v c="$compact" -v f="$frames" \
            'BEGIN { printf "%.1f", f ? c * 100 / f : 0 }')
@@ -563,17 +508,18 @@ for v in "${VARIANTS[@]}"; do
     fi
     hsres=-
     if [ $V_TLS = 1 ]; then
-        hsres="$(field tls_handshakes "$out")/$(field tls_resumed "$out")"
+        hsres="$(bench_field tls_handshakes "$out")"
+        hsres+="/$(bench_field tls_resumed "$out")"
         TLSINFO+=("$v $n: $(sed -n 's/^ *tls  *[0-9]* handshakes (\([^)]*\)).*/\1/p' \
                             "$out")")
     fi
     vrow "$v" "$n" \
-        "$(awk -v f="$(field tick_fraction "$out")" \
+        "$(awk -v f="$(bench_field tick_fraction "$out")" \
            'BEGIN { printf "%.2f", f * 100 }')" \
-        "$good" "$sust" "$(field late_p50_ms "$out")" "$p99" "$us" \
-        "$ST_US" "$FR_US" "$HS_US" "$(field client_bps_p50 "$out")" \
-        "$(field client_wire_bps_p50 "$out")" \
-        "$(awk -v b="$(field frame_wire_mean "$out")" \
+        "$good" "$sust" "$(bench_field late_p50_ms "$out")" "$p99" "$us" \
+        "$ST_US" "$FR_US" "$HS_US" "$(bench_field client_bps_p50 "$out")" \
+        "$(bench_field client_wire_bps_p50 "$out")" \
+        "$(awk -v b="$(bench_field frame_wire_mean "$out")" \
            'BEGIN { printf "%.0f", b }')" \
         "$hsres" "$CLI_PCT" "$OTH_PCT" "$cpct" "$dconns/$est"
 
@@ -588,7 +534,7 @@ for v in "${VARIANTS[@]}"; do
     if [ $WANT_DEFLATE = 1 ] && [ "$dconns" != "$est" ]; then
         WARN+=("$v $n: permessage-deflate on $dconns of $est connections")
     fi
-    if [ $V_TLS = 1 ] && [ "$(field tls "$out")" != 1 ]; then
+    if [ $V_TLS = 1 ] && [ "$(bench_field tls "$out")" != 1 ]; then
         WARN+=("$v $n: not over TLS")
     fi
     if [ $V_TLS = 1 ]; then
@@ -605,12 +551,12 @@ for v in "${VARIANTS[@]}"; do
             || WARN+=("$v $n: $info, not $V_CIPHER")
     fi
     for k in msg_error msg_bad_json msg_bad_frame z_errors failed tls_errors; do
-        [ "$(field $k "$out")" = 0 ] || \
-            WARN+=("$v $n: $k=$(field $k "$out") (see $out)")
+        [ "$(bench_field $k "$out")" = 0 ] || \
+            WARN+=("$v $n: $k=$(bench_field $k "$out") (see $out)")
     done
-    [ "$(field close_codes "$out")" = - ] || \
-        WARN+=("$v $n: closed by the server: $(field close_codes "$out")")
-    [ "$(field client_saturated "$out")" = 0 ] || \
+    [ "$(bench_field close_codes "$out")" = - ] || WARN+=(
+        "$v $n: closed by the server: $(bench_field close_codes "$out")")
+    [ "$(bench_field client_saturated "$out")" = 0 ] || \
         WARN+=("$v $n: the load client used over 90 % of a core")
 done
 done

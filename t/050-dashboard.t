@@ -9,8 +9,9 @@
 # time, every car is drawn where the latest frame puts it (canvas pixels
 # at the page's projection), pause stops the map, the timeline seeks, the
 # delay setting delays, a reload (1001) is followed by a reconnection,
-# the console has no errors; the screenshot goes to build/dashboard.png.  Plain Test::More; nginx and the browser run
-# are stopped by pid (the browser's process group) however the test ends.
+# the console has no errors; the screenshot goes to build/dashboard.png.
+# Plain Test::More; nginx and the browser run are stopped by pid (the
+# browser's process group) however the test ends.
 
 use strict;
 use warnings;

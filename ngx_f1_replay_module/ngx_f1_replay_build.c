@@ -1170,7 +1170,8 @@ ngx_f1_replay_build_int64_cmp(const void *a, const void *b)
 static int64_t
 ngx_f1_replay_build_median(ngx_f1_replay_vec_t *v)
 {
-    ngx_f1_replay_loader_sort(v, sizeof(int64_t), ngx_f1_replay_build_int64_cmp);
+    ngx_f1_replay_loader_sort(v, sizeof(int64_t),
+                              ngx_f1_replay_build_int64_cmp);
 
     return ((int64_t *) v->items)[v->n / 2];
 }

@@ -739,8 +739,9 @@ ngx_f1_replay_control_timeline(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_f1_replay_message_event_timeline(sc->session, (unsigned long) types,
-                                        from, to, (size_t) limit, g)
+    rc = ngx_f1_replay_message_event_timeline(sc->session,
+                                              (unsigned long) types,
+                                              from, to, (size_t) limit, g)
          == 0
          ? ngx_f1_replay_http_send_json(r, NGX_HTTP_OK, g)
          : NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -160,7 +160,7 @@ ngx_f1_replay_loader_add(ngx_f1_replay_loader_t *ld, const char *topic,
 
                 } else {
                     m = ngx_f1_replay_loader_push(&ld->lines,
-                                               sizeof(ngx_f1_replay_loader_line_t));
+                                      sizeof(ngx_f1_replay_loader_line_t));
                     if (m == NULL) {
                         ngx_f1_replay_json_free(v);
                         snprintf(err, errlen, "%s:%zu: out of memory",

@@ -161,7 +161,8 @@ ngx_f1_replay_message_event_fields(const ngx_f1_replay_session_t *s,
         return ngx_f1_replay_message_event_stint(s, e, g);
 
     case NGX_F1_REPLAY_EV_OVERTAKE:
-        if (ngx_f1_replay_message_event_tla(s, "other", "other_tla", e->other, g)
+        if (ngx_f1_replay_message_event_tla(s, "other", "other_tla",
+                                            e->other, g)
             != 0)
         {
             return -1;
@@ -253,7 +254,8 @@ ngx_f1_replay_message_event(const ngx_f1_replay_session_t *s, uint32_t id,
     ngx_f1_replay_yajl_kint(g, "lap", e->lap);
 
     if (e->driver
-        && ngx_f1_replay_message_event_tla(s, "driver", "tla", e->driver, g) != 0)
+        && ngx_f1_replay_message_event_tla(s, "driver", "tla", e->driver, g)
+           != 0)
     {
         return -1;
     }

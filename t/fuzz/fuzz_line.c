@@ -82,9 +82,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         out = NULL;
 
-        if (ngx_f1_replay_line_decode_z(line.json, line.json_len, &out, &out_len,
-                                   NGX_F1_REPLAY_FUZZ_MAX_OUT, err,
-                                   sizeof(err))
+        if (ngx_f1_replay_line_decode_z(line.json, line.json_len, &out,
+                                        &out_len, NGX_F1_REPLAY_FUZZ_MAX_OUT,
+                                        err, sizeof(err))
             != 0)
         {
             if (out != NULL || err[0] == '\0'

@@ -412,7 +412,8 @@ ngx_f1_replay_test_utf8_one(const ngx_f1_replay_test_utf8_t *t)
         rc |= ngx_f1_replay_ws_utf8_feed(&u, s + k, t->len - k);
 
         if ((rc != 0) != (t->fail_at >= 0)
-            || (rc == 0 && ngx_f1_replay_ws_utf8_done(&u) != (t->fail_at == -1)))
+            || (rc == 0
+                && ngx_f1_replay_ws_utf8_done(&u) != (t->fail_at == -1)))
         {
             printf("# split at %zu\n", k);
             return 0;

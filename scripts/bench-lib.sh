@@ -1,8 +1,9 @@
 # What the benchmark scripts share (sourced by bench-ws.sh, bench-mem.sh,
-# bench-subs.sh, bench-nchan.sh; not run): free ports on 127.0.0.1, an
-# nginx master started and its two workers found, masters stopped by pid,
-# CPU ticks from /proc, a field of the load client's RESULT line.  The
-# sourcing script defines die().
+# bench-subs.sh, bench-nchan.sh; not run): free ports on 127.0.0.1, the
+# head of nginx.conf, an nginx master started and its two workers found,
+# masters stopped by pid, CPU ticks from /proc, a field of the load
+# client's RESULT line.  The sourcing script sets ROOT and RUN and
+# defines die().
 
 # a port free on 127.0.0.1 now (the kernel's choice)
 bench_free_port() {
@@ -73,4 +74,22 @@ bench_cpu_ticks() {
 # the value of KEY in the load client's "RESULT key=value ..." line of FILE
 bench_field() {
     sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2"
+}
+
+# bench_conf_main NOFILE CONNECTIONS: the main and events contexts of a
+# benchmark's nginx.conf (the module, 2 workers in the foreground, logs in
+# $RUN/logs), on stdout
+bench_conf_main() {
+    cat <<END
+load_module $ROOT/build/dynamic/ngx_f1_replay_module.so;
+daemon off;
+master_process on;
+worker_processes 2;
+worker_rlimit_nofile $1;
+error_log $RUN/logs/error.log notice;
+pid $RUN/logs/nginx.pid;
+events {
+    worker_connections $2;
+}
+END
 }

@@ -111,16 +111,7 @@ start_nginx() {
     anchor=$(date -u -d '-900 seconds' '+%Y-%m-%dT%H:%M:%SZ')
 
     cat > "$RUN/nginx.conf" <<END
-load_module $ROOT/build/dynamic/ngx_f1_replay_module.so;
-daemon off;
-master_process on;
-worker_processes 2;
-worker_rlimit_nofile $NOFILE;
-error_log $RUN/logs/error.log notice;
-pid $RUN/logs/nginx.pid;
-events {
-    worker_connections $((N + 1000));
-}
+$(bench_conf_main $NOFILE $((N + 1000)))
 http {
     access_log off;
     f1_replay_session dutch

@@ -231,16 +231,7 @@ write_conf() {
         ssl=
     fi
     cat > "$RUN/nginx.conf" <<END
-load_module $ROOT/build/dynamic/ngx_f1_replay_module.so;
-daemon off;
-master_process on;
-worker_processes 2;
-worker_rlimit_nofile $(ulimit -Hn);
-error_log $RUN/logs/error.log notice;
-pid $RUN/logs/nginx.pid;
-events {
-    worker_connections 20000;
-}
+$(bench_conf_main "$(ulimit -Hn)" 20000)
 http {
     access_log off;
 $nodelay

@@ -4,6 +4,8 @@
  */
 
 
+#include <float.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,14 +382,19 @@ ngx_f1_replay_build_weather(ngx_f1_replay_build_t *bd, int32_t t,
     memset(w, 0, sizeof(ngx_f1_replay_weather_t));
     w->t = t;
 
+    /* a field absent, or beyond a float's range, is unknown: NaN */
+
     for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         if (ngx_f1_replay_json_number(ngx_f1_replay_json_get(v,
                                                              fields[i].name),
                                       &d)
-            == 0)
+            != 0
+            || fabs(d) > FLT_MAX)
         {
-            *(float *) ((unsigned char *) w + fields[i].offset) = (float) d;
+            d = NAN;
         }
+
+        *(float *) ((unsigned char *) w + fields[i].offset) = (float) d;
     }
 
     if (ngx_f1_replay_json_number(ngx_f1_replay_json_get(v, "Rainfall"), &d)

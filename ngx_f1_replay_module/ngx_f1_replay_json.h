@@ -32,9 +32,11 @@
         return -1;                                                            \
     }
 
+/* key: a string literal only ("" key "" does not compile with a pointer) */
+
 #define ngx_f1_replay_yajl_key(g, key)                                        \
-    ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) key,        \
-                                       sizeof(key) - 1))
+    ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) "" key "",  \
+                                       sizeof("" key "") - 1))
 
 #define ngx_f1_replay_yajl_cstr(g, s)                                         \
     ngx_f1_replay_yajl(yajl_gen_string(g, (const unsigned char *) (s),        \

@@ -4,6 +4,8 @@
  */
 
 
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -564,23 +566,38 @@ ngx_f1_replay_message_track(const ngx_f1_replay_session_t *s, int32_t t,
 }
 
 
-/* a weather sample's fields, as members of the open map */
+/*
+ * A weather sample's fields, as members of the open map; an unknown one
+ * (NaN) is null
+ */
 
 int
 ngx_f1_replay_message_weather(const ngx_f1_replay_weather_t *w, yajl_gen g)
 {
-    ngx_f1_replay_yajl_key(g, "air_temp");
-    ngx_f1_replay_yajl(yajl_gen_double(g, w->air_temp));
-    ngx_f1_replay_yajl_key(g, "track_temp");
-    ngx_f1_replay_yajl(yajl_gen_double(g, w->track_temp));
-    ngx_f1_replay_yajl_key(g, "humidity");
-    ngx_f1_replay_yajl(yajl_gen_double(g, w->humidity));
-    ngx_f1_replay_yajl_key(g, "pressure");
-    ngx_f1_replay_yajl(yajl_gen_double(g, w->pressure));
-    ngx_f1_replay_yajl_key(g, "wind_speed");
-    ngx_f1_replay_yajl(yajl_gen_double(g, w->wind_speed));
-    ngx_f1_replay_yajl_key(g, "wind_direction");
-    ngx_f1_replay_yajl(yajl_gen_double(g, w->wind_direction));
+    float   v;
+    size_t  i;
+
+    static const struct {
+        const char  *key;
+        size_t       offset;
+    } fields[] = {
+        { "air_temp", offsetof(ngx_f1_replay_weather_t, air_temp) },
+        { "track_temp", offsetof(ngx_f1_replay_weather_t, track_temp) },
+        { "humidity", offsetof(ngx_f1_replay_weather_t, humidity) },
+        { "pressure", offsetof(ngx_f1_replay_weather_t, pressure) },
+        { "wind_speed", offsetof(ngx_f1_replay_weather_t, wind_speed) },
+        { "wind_direction",
+          offsetof(ngx_f1_replay_weather_t, wind_direction) }
+    };
+
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        v = *(const float *) ((const unsigned char *) w + fields[i].offset);
+
+        ngx_f1_replay_yajl_cstr(g, fields[i].key);
+        ngx_f1_replay_yajl(isnan(v) ? yajl_gen_null(g)
+                                    : yajl_gen_double(g, v));
+    }
+
     ngx_f1_replay_yajl_kbool(g, "rainfall", w->rainfall);
 
     return 0;

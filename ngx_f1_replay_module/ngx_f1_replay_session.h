@@ -191,6 +191,8 @@ typedef struct {
 } ngx_f1_replay_rcm_t;
 
 
+/* a field the archive does not give (or beyond a float's range) is NaN */
+
 typedef struct {
     int32_t               t;
     float                 air_temp;

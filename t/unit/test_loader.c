@@ -49,6 +49,7 @@
 
 #include <errno.h>
 #include <fcntl.h>           /* AT_FDCWD */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,11 +57,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <yajl/yajl_gen.h>
 #include <zlib.h>
 
 #include "ngx_f1_replay_archive.h"
 #include "ngx_f1_replay_build.h"
 #include "ngx_f1_replay_loader.h"
+#include "ngx_f1_replay_message.h"
 #include "ngx_f1_replay_session.h"
 #include "ngx_f1_replay_time.h"
 #include "unit.h"
@@ -129,6 +132,7 @@ static void ngx_f1_replay_test_valid(const ngx_f1_replay_session_t *s);
 static void ngx_f1_replay_test_events(const ngx_f1_replay_session_t *s);
 static void ngx_f1_replay_test_utc0(void);
 static void ngx_f1_replay_test_timing_only(void);
+static void ngx_f1_replay_test_weather_range(void);
 static void ngx_f1_replay_test_telemetry_bad(void);
 static int ngx_f1_replay_test_write(const char *dir, const char *name,
     const char *text, size_t len);
@@ -303,6 +307,7 @@ main(void)
 
     ngx_f1_replay_test_utc0();
     ngx_f1_replay_test_timing_only();
+    ngx_f1_replay_test_weather_range();
     ngx_f1_replay_test_telemetry_bad();
     ngx_f1_replay_test_archive();
 
@@ -1600,6 +1605,79 @@ ngx_f1_replay_test_timing_only(void)
 
     UNIT_CHECK(st != NULL && st->position == 1,
                "timing-only: a new Line is a new position");
+
+    free(s);
+}
+
+
+/*
+ * WeatherData with a value beyond a float's range (a number and a
+ * string) and fields it never gives: unknown (NaN) in the block, null in
+ * the state and the summary, which are still built (the fuzzer's find: a
+ * float of inf made yajl refuse the state message)
+ */
+
+static void
+ngx_f1_replay_test_weather_range(void)
+{
+    size_t                          len;
+    yajl_gen                        g;
+    const unsigned char            *buf;
+    ngx_f1_replay_session_t        *s;
+    ngx_f1_replay_test_warn_t       w;
+    const ngx_f1_replay_weather_t  *we;
+
+    static const char  weather[] =
+        "00:00:40.000{\"AirTemp\":\"2.2e95\",\"TrackTemp\":1e300,"
+        "\"Humidity\":\"55.0\",\"Rainfall\":\"0\"}\r\n";
+
+    static const ngx_f1_replay_test_topic_t  topics[] = {
+        { "SessionInfo", ngx_f1_replay_test_info, 0 },
+        { "DriverList", ngx_f1_replay_test_drivers_text, 0 },
+        { "WeatherData", weather, 0 },
+        { NULL, NULL, 0 }
+    };
+
+    s = ngx_f1_replay_test_load(topics, &w);
+
+    UNIT_CHECK(s != NULL && s->weather.n == 1,
+               "WeatherData out of range: the sample is kept");
+
+    if (s == NULL || s->weather.n != 1) {
+        free(s);
+        return;
+    }
+
+    we = ngx_f1_replay_items(s, s->weather, ngx_f1_replay_weather_t);
+
+    UNIT_CHECK(isnan(we->air_temp) && isnan(we->track_temp)
+               && we->humidity == 55.0f && isnan(we->pressure)
+               && isnan(we->wind_speed) && isnan(we->wind_direction),
+               "beyond a float's range or absent: unknown (NaN)");
+
+    g = yajl_gen_alloc(NULL);
+
+    UNIT_CHECK(g != NULL
+               && ngx_f1_replay_message_state(s, 60000, 1, g) == 0
+               && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok
+               && ngx_f1_replay_test_has((const char *) buf,
+                                         "\"air_temp\":null,"
+                                         "\"track_temp\":null,"
+                                         "\"humidity\":55"),
+               "the state is built, the unknown fields null");
+
+    if (g != NULL) {
+        yajl_gen_free(g);
+    }
+
+    g = yajl_gen_alloc(NULL);
+
+    UNIT_CHECK(g != NULL && ngx_f1_replay_message_summary(s, g) == 0,
+               "the summary is built");
+
+    if (g != NULL) {
+        yajl_gen_free(g);
+    }
 
     free(s);
 }

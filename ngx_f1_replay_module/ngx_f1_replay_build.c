@@ -974,14 +974,16 @@ ngx_f1_replay_build_rcm(ngx_f1_replay_block_t *b, ngx_f1_replay_rcm_t *rcm,
     rcm->pad = 0;
 
     if (ngx_f1_replay_json_number(ngx_f1_replay_json_get(item, "Lap"), &d)
-        == 0)
+        == 0
+        && d >= 0 && d < 65536)
     {
         rcm->lap = (int32_t) d;
     }
 
     if (ngx_f1_replay_json_number(ngx_f1_replay_json_get(item, "Sector"),
                                   &d)
-        == 0)
+        == 0
+        && d >= 0 && d < 65536)
     {
         rcm->sector = (int32_t) d;
     }

@@ -132,7 +132,7 @@ static void ngx_f1_replay_test_valid(const ngx_f1_replay_session_t *s);
 static void ngx_f1_replay_test_events(const ngx_f1_replay_session_t *s);
 static void ngx_f1_replay_test_utc0(void);
 static void ngx_f1_replay_test_timing_only(void);
-static void ngx_f1_replay_test_weather_range(void);
+static void ngx_f1_replay_test_ranges(void);
 static void ngx_f1_replay_test_telemetry_bad(void);
 static int ngx_f1_replay_test_write(const char *dir, const char *name,
     const char *text, size_t len);
@@ -307,7 +307,7 @@ main(void)
 
     ngx_f1_replay_test_utc0();
     ngx_f1_replay_test_timing_only();
-    ngx_f1_replay_test_weather_range();
+    ngx_f1_replay_test_ranges();
     ngx_f1_replay_test_telemetry_bad();
     ngx_f1_replay_test_archive();
 
@@ -1611,30 +1611,38 @@ ngx_f1_replay_test_timing_only(void)
 
 
 /*
- * WeatherData with a value beyond a float's range (a number and a
- * string) and fields it never gives: unknown (NaN) in the block, null in
- * the state and the summary, which are still built (the fuzzer's find: a
- * float of inf made yajl refuse the state message)
+ * Numbers out of range: WeatherData with a value beyond a float's range
+ * (a number and a string) and fields it never gives: unknown (NaN) in the
+ * block, null in the state and the summary, which are still built (the
+ * fuzzer's find: a float of inf made yajl refuse the state message); a
+ * race-control message's Lap and Sector beyond an integer's: none (-1)
  */
 
 static void
-ngx_f1_replay_test_weather_range(void)
+ngx_f1_replay_test_ranges(void)
 {
     size_t                          len;
     yajl_gen                        g;
     const unsigned char            *buf;
     ngx_f1_replay_session_t        *s;
     ngx_f1_replay_test_warn_t       w;
+    const ngx_f1_replay_rcm_t      *m;
     const ngx_f1_replay_weather_t  *we;
 
     static const char  weather[] =
         "00:00:40.000{\"AirTemp\":\"2.2e95\",\"TrackTemp\":1e300,"
         "\"Humidity\":\"55.0\",\"Rainfall\":\"0\"}\r\n";
 
+    static const char  rcm[] =
+        "00:00:45.000{\"Messages\":[{\"Utc\":\"2030-01-01T12:00:44\","
+        "\"Lap\":1e300,\"Sector\":\"-1e300\",\"Category\":\"Other\","
+        "\"Message\":\"NUMBERS OUT OF RANGE\"}]}\r\n";
+
     static const ngx_f1_replay_test_topic_t  topics[] = {
         { "SessionInfo", ngx_f1_replay_test_info, 0 },
         { "DriverList", ngx_f1_replay_test_drivers_text, 0 },
         { "WeatherData", weather, 0 },
+        { "RaceControlMessages", rcm, 0 },
         { NULL, NULL, 0 }
     };
 
@@ -1647,6 +1655,11 @@ ngx_f1_replay_test_weather_range(void)
         free(s);
         return;
     }
+
+    m = ngx_f1_replay_items(s, s->race_control, ngx_f1_replay_rcm_t);
+
+    UNIT_CHECK(s->race_control.n == 1 && m->lap == -1 && m->sector == -1,
+               "a race-control Lap and Sector out of range: none");
 
     we = ngx_f1_replay_items(s, s->weather, ngx_f1_replay_weather_t);
 

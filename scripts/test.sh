@@ -6,7 +6,7 @@
 #   and the C unit tests (run), then
 #     a) t/ with /usr/sbin/nginx + the .so
 #     b) t/ with a static ASan+UBSan nginx (scripts/build-nginx.sh asan),
-#        but for the files that do not run the module and t/038 (ASAN_TESTS)
+#        but for the files that do not run the module and t/038 (ASAN_SKIP)
 #     c) the block files of t/ (Test::Nginx::Socket: the loader, the
 #        WebSocket endpoint, the status) under valgrind, static debug nginx
 #     d) each libFuzzer target for FUZZ_SECONDS, from its seed corpus
@@ -219,8 +219,7 @@ ${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
     echo "ASAN_OPTIONS=$ASAN_OPTIONS"
     echo "LSAN_OPTIONS=$LSAN_OPTIONS"
     echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
-    echo "not run here: t/038-events.t t/040-backtest.t t/041-fetch.t" \
-         "t/051-dashboard-model.t (see ASAN_TESTS)"
+    echo "not run here: ${ASAN_SKIP[*]} (see ASAN_SKIP)"
     run_prove "${ASAN_TESTS[@]}"
 }
 
@@ -356,13 +355,11 @@ done
 # tool, the fetcher against nginx as a static mirror, node's tests of the
 # page's JavaScript) and t/038-events.t, which is bound by the clock (the
 # longest race at 50x, 196 s) and runs in a)
+ASAN_SKIP=(t/038-events.t t/040-backtest.t t/041-fetch.t
+           t/051-dashboard-model.t)
 ASAN_TESTS=()
 for f in "${ALL_TESTS[@]}"; do
-    case $f in
-    t/038-events.t|t/040-backtest.t|t/041-fetch.t|t/051-dashboard-model.t)
-        ;;
-    *)  ASAN_TESTS+=("$f") ;;
-    esac
+    [[ " ${ASAN_SKIP[*]} " == *" $f "* ]] || ASAN_TESTS+=("$f")
 done
 
 if [ ${#ALL_TESTS[@]} -eq 0 ]; then

@@ -57,8 +57,8 @@ sub beats {
     }
 }
 
-my @all = qw(stop_mae hit1 hit2 stop_mae10 hit1_10 hit2_10 compound stops
-             brier auc);
+my @all = qw(stop_mae hit1 hit2 stop_mae10 hit1_10 hit2_10 stop_pmae10
+             compound stops brier auc);
 
 # four races (rounds 1, 4 and 10 were among those that set the priors)
 
@@ -83,6 +83,22 @@ beats($r, 'season', @all);
 ok($r->{auc} >= 0.80, "season: overtake AUC $r->{auc} >= 0.80");
 ok($r->{stop_mae10} <= 3, "season: MAE within 10 laps $r->{stop_mae10}"
    . ' <= 3');
+
+# the reference without a model (a stop always 5 laps ahead): over the
+# laps 1-10 before the stop (chosen by the outcome) it scores better than
+# the model; over the laps where the stop is called within 10 laps
+# (chosen by the prediction) it is worse than the model and the baseline
+
+like($out, qr/^reference, no model: a stop always 5 laps ahead$/m,
+     'season: reference printed');
+ok($r->{stop_mae10_ref} < $r->{stop_mae10},
+   "season: reference's MAE within 10 laps of the stop $r->{stop_mae10_ref}"
+   . " (model $r->{stop_mae10})");
+ok($r->{stop_pmae10_ref} > $r->{stop_pmae10_base}
+   && $r->{stop_pmae10_ref} == $r->{stop_mae_ref},
+   "season: reference's MAE where the stop is called within 10 laps "
+   . "$r->{stop_pmae10_ref} (every lap), baseline $r->{stop_pmae10_base}");
+
 my $cal_title = 'calibration of P(overtake within 3 laps), coefficients '
                 . 'fitted leaving the race out';
 like($out, qr/^\Q$cal_title\E$/m, 'season: calibration table');

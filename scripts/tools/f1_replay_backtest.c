@@ -58,6 +58,7 @@
 #define NGX_F1_REPLAY_BT_MAX_RACES   64
 #define NGX_F1_REPLAY_BT_NS          1000000LL    /* ns per ms */
 #define NGX_F1_REPLAY_BT_BINS        10
+#define NGX_F1_REPLAY_BT_AHEAD       5            /* the reference's stop */
 
 
 enum {
@@ -69,6 +70,8 @@ enum {
     NGX_F1_REPLAY_BT_HIT1_10,
     NGX_F1_REPLAY_BT_HIT2_10,
     NGX_F1_REPLAY_BT_N10,
+    NGX_F1_REPLAY_BT_PMAE10,      /* the stop called within 10 laps */
+    NGX_F1_REPLAY_BT_PN10,
     NGX_F1_REPLAY_BT_COMP,        /* next compound right */
     NGX_F1_REPLAY_BT_COMP_N,
     NGX_F1_REPLAY_BT_STOPS,       /* number of stops right */
@@ -77,8 +80,9 @@ enum {
 };
 
 
+/* the model, the baseline and the reference (a stop 5 laps ahead) */
 typedef struct {
-    double                stat[2][NGX_F1_REPLAY_BT_NSTATS];  /* model, base */
+    double                stat[3][NGX_F1_REPLAY_BT_NSTATS];
 } ngx_f1_replay_bt_stats_t;
 
 
@@ -756,7 +760,7 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
     unsigned                                 lap, i, j, k, nst, actual;
     unsigned                                 next_comp, base, total, wet;
     uint16_t                                 stops[16];
-    double                                  *model_st, *base_st;
+    double                                  *model_st, *base_st, *ref_st;
     ngx_f1_replay_bt_race_t                 *r;
     ngx_f1_replay_bt_pair_t                 *pp;
     const ngx_f1_replay_strategy_car_t      *c;
@@ -782,6 +786,7 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
     total = tb->total_laps;
     model_st = r->st.stat[0];
     base_st = r->st.stat[1];
+    ref_st = r->st.stat[2];
 
     wet = 0;
     for (i = 0; i < tb->ncars; i++) {
@@ -865,6 +870,8 @@ ngx_f1_replay_bt_race(ngx_f1_replay_bt_t *bt,
                            lp->flags, total);
                 }
                 ngx_f1_replay_bt_score(base_st, base, actual, lap);
+                ngx_f1_replay_bt_score(ref_st, lap + NGX_F1_REPLAY_BT_AHEAD,
+                                       actual, lap);
 
                 model_st[NGX_F1_REPLAY_BT_COMP_N]++;
                 base_st[NGX_F1_REPLAY_BT_COMP_N]++;
@@ -1191,6 +1198,11 @@ ngx_f1_replay_bt_score(double *st, unsigned pred, unsigned actual,
     st[NGX_F1_REPLAY_BT_HIT1] += err <= 1;
     st[NGX_F1_REPLAY_BT_HIT2] += err <= 2;
     st[NGX_F1_REPLAY_BT_N]++;
+
+    if (pred - lap <= 10) {
+        st[NGX_F1_REPLAY_BT_PMAE10] += err;
+        st[NGX_F1_REPLAY_BT_PN10]++;
+    }
 
     if (actual - lap <= 10) {
         st[NGX_F1_REPLAY_BT_MAE10] += err;
@@ -2009,7 +2021,7 @@ ngx_f1_replay_bt_logit1(const double *x, const uint8_t *y, size_t n,
 static void
 ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
 {
-    double                     sum[2][NGX_F1_REPLAY_BT_NSTATS];
+    double                     sum[3][NGX_F1_REPLAY_BT_NSTATS];
     double                    *m, *b, auc, auc_gap, auc_prior;
     double                     cover, cbrier, cdev, cover_loro;
     double                     cbrier_loro, cdev_loro, cut[12];
@@ -2032,11 +2044,18 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
           NGX_F1_REPLAY_BT_HIT1_10, NGX_F1_REPLAY_BT_N10 },
         { "  hit +-2 laps", "hit2_10",
           NGX_F1_REPLAY_BT_HIT2_10, NGX_F1_REPLAY_BT_N10 },
+        { "called within 10 laps: MAE", "stop_pmae10",
+          NGX_F1_REPLAY_BT_PMAE10, NGX_F1_REPLAY_BT_PN10 },
+        { "  share of the calls", "pshare10",
+          NGX_F1_REPLAY_BT_PN10, NGX_F1_REPLAY_BT_N },
         { "next compound accuracy", "compound",
           NGX_F1_REPLAY_BT_COMP, NGX_F1_REPLAY_BT_COMP_N },
         { "number of stops accuracy", "stops",
           NGX_F1_REPLAY_BT_STOPS, NGX_F1_REPLAY_BT_STOPS_N }
     };
+
+    /* the rows[] the reference is scored on: MAE, within 10, called */
+    static const unsigned  ref[] = { 0, 3, 6 };
 
     memset(sum, 0, sizeof(sum));
     lost_comp = 0;
@@ -2056,6 +2075,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
         for (k = 0; k < NGX_F1_REPLAY_BT_NSTATS; k++) {
             sum[0][k] += m[k];
             sum[1][k] += b[k];
+            sum[2][k] += rc->st.stat[2][k];
         }
 
         /* races where the call does worse than its baseline */
@@ -2126,6 +2146,24 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     printf("%-28s %9u %9s %8u  (races lost to the baseline)\n",
            "number of stops, races lost", lost_stops, "", bt->nraces);
 
+    /*
+     * The reference without a model: the stop always 5 laps ahead.  The
+     * MAE within 10 laps of the stop is taken over the laps chosen by the
+     * outcome (1-10 laps before it), where a constant near 5 scores well;
+     * the laps where a predictor calls the stop within 10 laps are chosen
+     * by the prediction (for the reference: every lap).
+     */
+
+    printf("reference, no model: a stop always %d laps ahead\n",
+           NGX_F1_REPLAY_BT_AHEAD);
+
+    for (k = 0; k < 3; k++) {
+        printf("  %-26s %9.3f %9s %8.0f\n", rows[ref[k]].label,
+               ngx_f1_replay_bt_ratio(sum[2], rows[ref[k]].num,
+                                      rows[ref[k]].den),
+               "", sum[2][rows[ref[k]].den]);
+    }
+
     auc = ngx_f1_replay_bt_auc(bt->pairs, NULL, 0, bt->npairs);
     auc_gap = ngx_f1_replay_bt_auc(bt->pairs, bt->gap_p, 0, bt->npairs);
     auc_prior = ngx_f1_replay_bt_auc(bt->pairs, bt->prior_p, 0, bt->npairs);
@@ -2173,6 +2211,12 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                ngx_f1_replay_bt_ratio(sum[0], rows[k].num, rows[k].den),
                rows[k].key,
                ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den));
+    }
+
+    for (k = 0; k < 3; k++) {
+        printf(" %s_ref=%.3f", rows[ref[k]].key,
+               ngx_f1_replay_bt_ratio(sum[2], rows[ref[k]].num,
+                                      rows[ref[k]].den));
     }
 
     printf(" compound_lost=%u stops_lost=%u", lost_comp, lost_stops);

@@ -27,7 +27,7 @@
 #include "ngx_f1_replay_session.h"
 
 
-#define NGX_F1_REPLAY_STRATEGY_MODEL     "ngx_f1_replay_strategy/3"
+#define NGX_F1_REPLAY_STRATEGY_MODEL     "ngx_f1_replay_strategy/2"
 
 #define NGX_F1_REPLAY_STRATEGY_MAX_CARS  24
 #define NGX_F1_REPLAY_STRATEGY_MAX_LAPS  100
@@ -228,7 +228,7 @@ unsigned ngx_f1_replay_strategy_stops(const ngx_f1_replay_strategy_car_t *c,
 /*
  * The predictions payload as one JSON object:
  *
- * {"model":"ngx_f1_replay_strategy/3","lap":40,"total_laps":72,
+ * {"model":"ngx_f1_replay_strategy/2","lap":40,"total_laps":72,
  *  "circuit":"Zandvoort","wet":false,"fuel_ms":55,
  *  "pit_loss":{"green":{"ms":21200,"n":9},"sc":{"ms":11448,"n":0},
  *              "vsc":{"ms":12720,"n":0}},

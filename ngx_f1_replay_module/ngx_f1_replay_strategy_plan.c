@@ -22,7 +22,6 @@
 #define NGX_F1_REPLAY_STRATEGY_LEAD          4      /* laps, green stop */
 #define NGX_F1_REPLAY_STRATEGY_NEUTRAL_AGE   0.3    /* of the stop age */
 #define NGX_F1_REPLAY_STRATEGY_SWITCH_TAU    10.0   /* laps, recency */
-#define NGX_F1_REPLAY_STRATEGY_FLAT_MS       12.0   /* hard degradation */
 
 
 /* a car's plan while it is worked out */
@@ -69,12 +68,7 @@ static double ngx_f1_replay_strategy_plan_stint_cost(
  * last stop late enough for the last set to reach the flag within its
  * longest stint), or on the next lap at the SC or VSC loss if the last lap
  * was neutralised; later stops split the remaining laps at the least
- * cost, each new stint at least 5 laps (fewer at the very end).  When
- * the field's hard tyres lose under 12 ms per lap of age in this race
- * (the fitted slope, shrunk to its prior of 40), no stop is planned that
- * the two-compound rule does not need: the sets do not wear out, whatever
- * the longest stint says (Monaco 2024; the threshold from a logistic fit
- * on rounds 1-12 of 2024, each race left out in turn).
+ * cost, each new stint at least 5 laps (fewer at the very end).
  *
  * The lap given is the survival estimate's (before the flag; under green
  * at least 4 laps ahead), or the next lap when a neutralised stop is the
@@ -88,7 +82,6 @@ void
 ngx_f1_replay_strategy_plan(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     ngx_f1_replay_strategy_car_out_t *co)
 {
-    int                                  flat;
     unsigned                             n0;
     const ngx_f1_replay_strategy_lap_t  *lp;
     ngx_f1_replay_strategy_plan_t        p;
@@ -104,17 +97,8 @@ ngx_f1_replay_strategy_plan(ngx_f1_replay_strategy_ctx_t *x, unsigned i,
     }
 
     ngx_f1_replay_strategy_plan_init(x, i, co, lp, &p);
-
-    flat = x->field_deg[NGX_F1_REPLAY_COMPOUND_HARD]
-           < NGX_F1_REPLAY_STRATEGY_FLAT_MS;
-
-    if (!flat || p.need) {
-        ngx_f1_replay_strategy_plan_one(x, &p);
-    }
-
-    if (!flat) {
-        ngx_f1_replay_strategy_plan_two(x, &p);
-    }
+    ngx_f1_replay_strategy_plan_one(x, &p);
+    ngx_f1_replay_strategy_plan_two(x, &p);
 
     co->stops_total = (uint8_t) (co->stops + p.nstops);
     co->nplan = (uint8_t) p.nstops;

@@ -69,7 +69,7 @@ qr/\{"type":"event","id":\d+,"event":"weather","t":31000,"time":"00:00:31.000","
 --- raw_request_middle_delay: 0.2
 --- error_code: 101
 --- response_body_like eval
-qr/^\x81\x7e..\{"type":"hello",.*\x81\x7e..\{"type":"state",.*\x81\x7e..\{"type":"predictions","lap":0,"builtin":\{"model":"ngx_f1_replay_strategy\/3",.*,"file":\{"model":"hand","pit_window":\{"81":\[20,28\]\},"p":0.25\}\}\x81.{1,3}\{"type":"frame",.*\x88\x02\x03\xe8\z/s
+qr/^\x81\x7e..\{"type":"hello",.*\x81\x7e..\{"type":"state",.*\x81\x7e..\{"type":"predictions","lap":0,"builtin":\{"model":"ngx_f1_replay_strategy\/2",.*,"file":\{"model":"hand","pit_window":\{"81":\[20,28\]\},"p":0.25\}\}\x81.{1,3}\{"type":"frame",.*\x88\x02\x03\xe8\z/s
 --- no_error_log
 [warn]
 [error]

@@ -167,7 +167,7 @@ SKIP: {
     ($rc, $out) = run('--json', 40, $dutch);
     is($rc, 0, 'Dutch GP: payload at lap 40');
     my $p = eval { decode_json($out) } || {};
-    is($p->{model}, 'ngx_f1_replay_strategy/3', 'model version');
+    is($p->{model}, 'ngx_f1_replay_strategy/2', 'model version');
     is($p->{lap}, 40, 'computed at lap 40');
     is(scalar keys %{$p->{cars}}, 20, 'a car object per racing number');
     is($p->{cars}{55}{stops}, 2, 'Sainz: two stops by lap 40');

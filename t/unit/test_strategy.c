@@ -509,53 +509,6 @@ test_neutral_stop(void)
 
 
 static void
-test_flat_hards(void)
-{
-    unsigned  i;
-
-    /*
-     * 60 laps; every car stopped on lap 10 from mediums to hards and has
-     * run 30 laps on them by lap 40, 20 more to the flag: 50 laps, past
-     * the longest stint of a hard set.  Hards that lose 150 ms a lap of
-     * age get another stop; hards that lose nothing get none (no stop
-     * the two-compound rule does not need).
-     */
-
-    car_spec_t  cars[] = {
-        { 1, M, 0, 60, 10, H, 150 },
-        { 2, M, 0, 60, 10, H, 150 },
-        { 3, M, 0, 60, 10, H, 150 },
-        { 4, M, 0, 60, 10, H, 150 }
-    };
-
-    race(cars, 4, 60, 40);
-    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 40, &out) == 0, "run, worn");
-    UNIT_CHECK(car(1)->nplan >= 1 && car(1)->stops_total >= 2,
-               "hards losing 150 ms a lap: another stop planned");
-
-    for (i = 0; i < 4; i++) {
-        cars[i].deg2 = 0;
-    }
-
-    race(cars, 4, 60, 40);
-    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 40, &out) == 0, "run, flat");
-    UNIT_CHECK(car(1)->nplan == 0 && car(1)->stops_total == 1,
-               "hards that do not wear: no stop the rule does not need");
-    UNIT_CHECK(car(1)->next_stop > 40 && car(1)->next_stop < 60,
-               "the lap of a stop if one comes after all");
-
-    /* the rule still needs one: a medium-only car stops once */
-
-    cars[0].stop = 0;
-    race(cars, 4, 60, 40);
-    UNIT_CHECK(ngx_f1_replay_strategy_run(&tb, 40, &out) == 0,
-               "run, flat, one compound");
-    UNIT_CHECK(car(1)->nplan == 1 && car(1)->plan[0] != M,
-               "one compound used: the stop the rule needs, only");
-}
-
-
-static void
 test_window(void)
 {
     float                                    p;
@@ -756,7 +709,6 @@ main(void)
     test_reactive_stops();
     test_compound_changes();
     test_neutral_stop();
-    test_flat_hards();
     test_window();
     test_drive_through();
     test_leakage();

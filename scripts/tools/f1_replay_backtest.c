@@ -2157,7 +2157,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
     printf("reference, no model: a stop always %d laps ahead\n",
            NGX_F1_REPLAY_BT_AHEAD);
 
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < sizeof(ref) / sizeof(ref[0]); k++) {
         printf("  %-26s %9.3f %9s %8.0f\n", rows[ref[k]].label,
                ngx_f1_replay_bt_ratio(sum[2], rows[ref[k]].num,
                                       rows[ref[k]].den),
@@ -2213,7 +2213,7 @@ ngx_f1_replay_bt_print(ngx_f1_replay_bt_t *bt)
                ngx_f1_replay_bt_ratio(sum[1], rows[k].num, rows[k].den));
     }
 
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < sizeof(ref) / sizeof(ref[0]); k++) {
         printf(" %s_ref=%.3f", rows[ref[k]].key,
                ngx_f1_replay_bt_ratio(sum[2], rows[ref[k]].num,
                                       rows[ref[k]].den));
